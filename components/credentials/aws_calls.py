@@ -1,0 +1,121 @@
+"""One AWS call with bounded retries (tenacity) and errors mapped to the store's exception classes."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import botocore.loaders
+import botocore.session
+from botocore.config import Config
+from botocore.exceptions import (
+    ClientError,
+    HTTPClientError,
+    NoCredentialsError,
+    ParamValidationError,
+    PartialCredentialsError,
+)
+from botocore.exceptions import (
+    ConnectionError as BotoConnectionError,
+)
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
+from components.credentials.errors import (
+    AccessDeniedError,
+    InvalidRequestError,
+    ServiceUnavailableError,
+    StoreConfigError,
+    classify,
+    is_server_error,
+    is_throttling,
+)
+from components.credentials.redaction import install_log_redaction
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently to retry throttling, 5xx and connection failures."""
+
+    attempts: int = 5
+    initial_wait: float = 0.5
+    max_wait: float = 8.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.attempts, bool) or not isinstance(self.attempts, int) or self.attempts < 1:
+            raise StoreConfigError(f"retry.attempts must be an integer >= 1, got {self.attempts!r}.")
+        if self.initial_wait < 0 or self.max_wait < self.initial_wait:
+            raise StoreConfigError("retry waits must satisfy 0 <= initial_wait <= max_wait.")
+
+
+def is_transient(err: BaseException) -> bool:
+    """Errors worth retrying: throttling, AWS 5xx, dropped or timed-out connections."""
+    if isinstance(err, ClientError):
+        return is_throttling(err) or is_server_error(err)
+    return isinstance(err, (BotoConnectionError, HTTPClientError))
+
+
+@functools.lru_cache(maxsize=1)
+def _shared_loader() -> botocore.loaders.Loader:
+    return botocore.loaders.create_loader()
+
+
+def new_session() -> botocore.session.Session:
+    """A fresh session (credentials resolved anew) sharing one loader of AWS's service models.
+
+    Loading the models is most of a client's creation time; sharing the loader makes clients cheap.
+    """
+    session = botocore.session.get_session()
+    session.register_component("data_loader", _shared_loader())
+    return session
+
+
+def make_client(region: str, endpoint_url: str | None = None) -> Any:
+    """A Secrets Manager client whose own retries are off (RetryPolicy does them, once)."""
+    config = Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5,
+                    read_timeout=30, user_agent_extra="salesforce-jwt-pulumi")
+    return new_session().create_client("secretsmanager", region_name=region, endpoint_url=endpoint_url,
+                                       config=config)
+
+
+def _snake(operation: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
+
+
+class AwsCaller:
+    """Calls one client's operations for one secret label, with retries and error mapping."""
+
+    def __init__(self, client: Any, retry: RetryPolicy, secret: str, endpoint: str) -> None:
+        install_log_redaction()
+        self.client, self.retry, self.secret, self.endpoint = client, retry, secret, endpoint
+
+    def __call__(self, operation: str, *, stage: str = "", version: str = "", **params: Any) -> dict[str, Any]:
+        method = getattr(self.client, _snake(operation))
+        retrying = Retrying(
+            stop=stop_after_attempt(self.retry.attempts),
+            wait=wait_exponential_jitter(multiplier=self.retry.initial_wait, max=self.retry.max_wait,
+                                         jitter=self.retry.initial_wait),
+            retry=retry_if_exception(is_transient),
+            reraise=True,
+        )
+        try:
+            return retrying(method, **params)
+        except ClientError as err:
+            raise classify(err, operation=operation, secret=self.secret, stage=stage, version=version) from err
+        except (BotoConnectionError, HTTPClientError) as err:
+            raise ServiceUnavailableError(
+                f"Could not reach AWS Secrets Manager at {self.endpoint} for {operation} on secret "
+                f"'{self.secret}' after {self.retry.attempts} attempt(s) ({type(err).__name__}). Check the "
+                "network, the awsEndpoint/awsRegion settings, and that the endpoint is running.",
+                code=type(err).__name__, operation=operation, secret=self.secret) from None
+        except (NoCredentialsError, PartialCredentialsError):
+            raise AccessDeniedError(
+                f"No usable AWS credentials for {operation} on secret '{self.secret}'. Set AWS_PROFILE, or "
+                "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where an IAM role is available.",
+                code="NoCredentials", operation=operation, secret=self.secret) from None
+        except ParamValidationError:
+            # botocore's message can quote parameter values (the secret itself): never pass it on.
+            raise InvalidRequestError(
+                f"Invalid parameters for {operation} on secret '{self.secret}' (rejected before sending).",
+                code="ParamValidation", operation=operation, secret=self.secret) from None

@@ -1,0 +1,44 @@
+"""The policy documents pass IAM's policy grammar check (moto's validator, over the wire)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from components.credentials import CredentialStore, RetryPolicy, resource_policy_document
+
+FAST = RetryPolicy(attempts=2, initial_wait=0.01, max_wait=0.05)
+
+
+@pytest.mark.parametrize("kms", [None, "key", "alias/salesforce-jwt"])
+def test_runtime_policy_is_accepted_by_iam(aws, kms):
+    kms_key_id = aws.client("kms").create_key()["KeyMetadata"]["KeyId"] if kms == "key" else kms
+    store = CredentialStore("salesforce/policy/jwt", aws.region, endpoint_url=aws.endpoint_url, retry=FAST)
+    store.ensure_secret(kms_key_id=kms_key_id)
+    iam = aws.client("iam")
+    created = iam.create_policy(PolicyName="salesforce-jwt-runtime", PolicyDocument=json.dumps(store.runtime_policy()))
+    assert created["Policy"]["Arn"].endswith(":policy/salesforce-jwt-runtime")
+
+
+def test_iam_grammar_check_is_really_on(aws):
+    broken = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "GetSecretValue", "Resource": "*"}]}
+    with pytest.raises(ClientError, match="MalformedPolicyDocument"):
+        aws.client("iam").create_policy(PolicyName="broken", PolicyDocument=json.dumps(broken))
+
+
+def test_resource_policy_is_stored_on_the_secret(aws):
+    store = CredentialStore("salesforce/policy/jwt", aws.region, endpoint_url=aws.endpoint_url, retry=FAST)
+    readers = ["arn:aws:iam::123456789012:role/billing-sync"]
+    store.ensure_secret(reader_principals=readers)
+    assert store.resource_policy() == resource_policy_document(readers)
+
+
+
+def test_changing_the_readers_replaces_the_policy(aws):
+    store = CredentialStore("salesforce/policy/jwt", aws.region, endpoint_url=aws.endpoint_url, retry=FAST)
+    store.ensure_secret(reader_principals=["arn:aws:iam::123456789012:role/billing-sync"])
+    other = ["arn:aws:iam::123456789012:role/other"]
+    store.ensure_secret(reader_principals=other)
+    assert store.resource_policy() == resource_policy_document(other)
