@@ -1,0 +1,230 @@
+"""SalesforceJwtIntegration: the ComponentResource. Wiring and ordering only, no business logic.
+
+Per slot: PrivateKey -> certificate (SelfSignedCert, or a CA-signed one for a CertRequest) ->
+AppDeployment. For the active slot: CredentialVersion (AWSPENDING) -> Verification (a real JWT
+login) -> Promotion (AWSCURRENT). The new public key is therefore deployed and proven before the
+new private key becomes the one integrations read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+from typing import Any
+
+import pulumi
+import pulumi_tls as tls
+from pulumi.runtime import config as runtime_config
+
+from components import keys
+from components.credentials import runtime_policy_document
+from components.providers.app_deployment import AppDeployment
+from components.providers.credential_version import CredentialVersion
+from components.providers.promotion import Promotion
+from components.providers.verification import Verification
+from components.rollout import SlotPlan, consumer_key_for, iso, plan_slots
+from components.settings import PROJECT, Settings, SettingsError, load_settings
+
+TYPE = "salesforce-jwt:index:Integration"
+ALLOWED_USES = ["digital_signature", "key_encipherment", "client_auth"]
+SECRET_DESCRIPTION = "Salesforce JWT bearer credential (managed by the salesforce-jwt Pulumi component)"
+
+
+def stack_config() -> Settings:
+    """The current stack's config, validated; a config problem stops the program before any resource."""
+    raw = {k: v for k, v in runtime_config.CONFIG.get().items() if k.startswith(f"{PROJECT}:")}
+    try:
+        return load_settings(raw, stack=pulumi.get_stack(), secret_keys=runtime_config.get_config_secret_keys_env())
+    except SettingsError as problem:
+        raise pulumi.RunError(str(problem)) from None
+
+
+def certificate_facts(certificate_pem: str, renew_before_days: int | None) -> dict[str, Any]:
+    """What a reviewer needs to see of a certificate, instead of a PEM blob."""
+    info = keys.certificate_info(certificate_pem)
+    renew_before = timedelta(days=renew_before_days) if renew_before_days is not None else None
+    return {
+        "fingerprint": info.fingerprint_sha256,
+        "not_after": iso(info.not_after),
+        "renew_after": iso(info.renew_after(renew_before)),
+        "subject": info.subject,
+        "key_algorithm": info.key_algorithm,
+        "key_size": info.key_size,
+    }
+
+
+class _Slot:
+    """The resources of one app slot."""
+
+    def __init__(self, key: tls.PrivateKey, certificate_pem: pulumi.Output[str], facts: pulumi.Output[dict],
+                 app: AppDeployment | None, app_props: dict[str, Any], csr_pem: pulumi.Output[str] | None) -> None:
+        self.key, self.certificate_pem, self.facts = key, certificate_pem, facts
+        self.app, self.app_props, self.csr_pem = app, app_props, csr_pem
+
+
+class SalesforceJwtIntegration(pulumi.ComponentResource):
+    """Key, certificate, Salesforce app, staged secret, verification and promotion of one integration."""
+
+    secret_arn: pulumi.Output[str]
+    secret_version_id: pulumi.Output[str]
+    consumer_key: pulumi.Output[str]
+    certificate_fingerprint: pulumi.Output[str]
+    certificate_not_after: pulumi.Output[str]
+    renew_after: pulumi.Output[str]
+    verified_at: pulumi.Output[str]
+
+    def __init__(self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TYPE, name, None, opts)
+        self._name, self._settings = name, settings
+        plans = plan_slots(settings)
+        self._slots = {plan.slot: self._slot(plan) for plan in plans}
+        active = next(plan for plan in plans if plan.active)
+        self.app_name = pulumi.Output.from_input(active.app_name)
+        self.app_kind = pulumi.Output.from_input(settings.app.kind)
+        self.active_slot = pulumi.Output.from_input(active.slot)
+        slot = self._slots[active.slot]
+        self.certificate_pem = slot.certificate_pem
+        self.private_key_pem = pulumi.Output.secret(slot.key.private_key_pem)
+        self.csr_pem = slot.csr_pem
+        self.certificate_fingerprint = slot.facts.apply(lambda f: f["fingerprint"])
+        self.certificate_not_after = slot.facts.apply(lambda f: f["not_after"])
+        self.renew_after = slot.facts.apply(lambda f: f["renew_after"])
+        if slot.app is None:  # ca-signed, waiting for the CA: only the CSR exists
+            self._register()
+            return
+        self._credential(active, slot)
+        self._register()
+
+    # -- per slot -----------------------------------------------------------------------------------
+    def _child(self, **kwargs: Any) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, **kwargs)
+
+    def _slot(self, plan: SlotPlan) -> _Slot:
+        s, suffix = self._settings, ("" if s_single(self._settings) else f"-{plan.slot}")
+        cert = s.certificate
+        key = tls.PrivateKey(f"{self._name}-key{suffix}", algorithm=cert.key_algorithm, rsa_bits=cert.key_size,
+                             opts=self._child(replacement_trigger=plan.generation))
+        csr_pem = None
+        if cert.mode == "ca-signed":
+            csr = tls.CertRequest(f"{self._name}-csr{suffix}", private_key_pem=key.private_key_pem,
+                                  subject=tls.CertRequestSubjectArgs(common_name=cert.common_name,
+                                                                     organization=cert.organization),
+                                  opts=self._child())
+            csr_pem = csr.cert_request_pem
+            certificate_pem = _ca_signed(cert.ca_certificate_pem, key)
+        else:
+            certificate_pem = tls.SelfSignedCert(
+                f"{self._name}-cert{suffix}", private_key_pem=key.private_key_pem,
+                validity_period_hours=cert.validity_hours, early_renewal_hours=cert.early_renewal_hours,
+                allowed_uses=ALLOWED_USES,
+                subject=tls.SelfSignedCertSubjectArgs(common_name=cert.common_name, organization=cert.organization),
+                opts=self._child()).cert_pem
+        facts = certificate_pem.apply(lambda pem: certificate_facts(pem, cert.renew_before_days) if pem else {})
+        props = self._app_props(plan)
+        if cert.awaiting_ca_signature:
+            return _Slot(key, certificate_pem, facts, None, props, csr_pem)
+        app = AppDeployment(f"{self._name}-app{suffix}", {
+            **props, "certificate_pem": certificate_pem,
+            "certificate_fingerprint": facts.apply(lambda f: f["fingerprint"]),
+            "certificate_not_after": facts.apply(lambda f: f["not_after"]),
+            "certificate_subject": facts.apply(lambda f: f["subject"]),
+            "key_algorithm": cert.key_algorithm, "key_size": cert.key_size,
+            "rotation": s.operations.rotation, "rotation_strategy": s.operations.rotation_strategy,
+        }, opts=self._child())
+        return _Slot(key, certificate_pem, facts, app, props, csr_pem)
+
+    def _app_props(self, plan: SlotPlan) -> dict[str, Any]:
+        """Plain (known at preview) inputs of one slot's app."""
+        s = self._settings
+        return {
+            **self._where(), "api_version": s.salesforce.api_version,
+            "deploy_timeout_seconds": s.operations.deploy_timeout_seconds,
+            "app_name": plan.app_name, "app_label": plan.app_label, "app_kind": s.app.kind, "slot": plan.slot,
+            "description": s.app.description, "contact_email": s.app.contact_email,
+            "scopes": sorted(s.app.scopes), "permission_set_name": s.app.permission_set_name,
+            "permission_sets": sorted(s.app.permission_sets), "profiles": sorted(s.app.profiles),
+            "pre_authorized": True, "integration_username": s.app.integration_username,
+            "delete_on_destroy": s.app.delete_on_destroy,
+            "desired_consumer_key": consumer_key_for(s.stack, plan.app_name, s.salesforce.login_url),
+        }
+
+    def _where(self) -> dict[str, Any]:
+        s = self._settings
+        return {"login_url": s.salesforce.login_url,
+                "ca_bundle": str(s.salesforce.ca_bundle) if s.salesforce.ca_bundle else None,
+                "aws_region": s.aws.region, "aws_endpoint_url": s.aws.endpoint_url}
+
+    # -- the active slot's credential ------------------------------------------------------------------
+    def _credential(self, plan: SlotPlan, slot: _Slot) -> None:
+        s = self._settings
+        store = {"secret_name": s.secret.name, "aws_region": s.aws.region, "aws_endpoint_url": s.aws.endpoint_url}
+        credential = CredentialVersion(f"{self._name}-credential", {
+            **store, "kms_key_id": s.secret.kms_key_id, "tags": s.secret.tags,
+            "reader_arns": list(s.secret.reader_arns) or None,
+            "recovery_window_days": s.secret.recovery_window_days, "description": SECRET_DESCRIPTION,
+            "private_key_pem": pulumi.Output.secret(slot.key.private_key_pem),
+            "certificate_pem": slot.certificate_pem, "consumer_key": slot.app.consumer_key,
+            "username": s.app.integration_username, "login_url": s.salesforce.login_url,
+            "audience": s.salesforce.audience, "token_url": s.salesforce.token_url,
+            "app_name": plan.app_name, "app_kind": s.app.kind,
+            "slot": None if s_single(s) else plan.slot,
+            "certificate_fingerprint": slot.facts.apply(lambda f: f["fingerprint"]),
+            "certificate_not_after": slot.facts.apply(lambda f: f["not_after"]),
+        }, opts=self._child(depends_on=[slot.app]))
+        verification = Verification(f"{self._name}-verification", {
+            **store, "version_id": credential.version_id,
+            "certificate_fingerprint": slot.facts.apply(lambda f: f["fingerprint"]),
+            "app_revision": _revision(slot.app_props), "app": slot.app_props,
+            "ca_bundle": self._where()["ca_bundle"], "api_version": s.salesforce.api_version,
+            "budget_seconds": s.operations.verification_budget_seconds,
+        }, opts=self._child(depends_on=[credential, slot.app]))
+        promotion = Promotion(f"{self._name}-promotion", {
+            **store, "version_id": credential.version_id, "verified_at": verification.verified_at,
+        }, opts=self._child(depends_on=[verification]))
+        self.secret_arn = credential.arn
+        self.secret_version_id = promotion.current_version_id
+        self.consumer_key = slot.app.consumer_key
+        self.verified_at = verification.verified_at
+        kms = s.secret.kms_key_id
+        self.runtime_policy_json = credential.arn.apply(
+            lambda arn: json.dumps(runtime_policy_document(arn, kms), sort_keys=True) if arn else None)
+
+    # -- outputs ---------------------------------------------------------------------------------------
+    def outputs(self) -> dict[str, Any]:
+        """Everything the stack exports; the private key only as a secret."""
+        names = ("app_name", "app_kind", "active_slot", "certificate_fingerprint", "certificate_not_after",
+                 "renew_after", "certificate_pem", "csr_pem", "private_key_pem", "secret_arn",
+                 "secret_version_id", "consumer_key", "verified_at", "runtime_policy_json")
+        return {name: getattr(self, name) for name in names if getattr(self, name, None) is not None}
+
+    def _register(self) -> None:
+        self.register_outputs(self.outputs())
+
+    def export_outputs(self) -> None:
+        """``pulumi.export`` each output under its camelCase name."""
+        for name, value in self.outputs().items():
+            head, *rest = name.split("_")
+            pulumi.export(head + "".join(part.title() for part in rest), value)
+
+
+def s_single(settings: Settings) -> bool:
+    return settings.operations.rotation_strategy == "single"
+
+
+def _ca_signed(ca_certificate_pem: str | None, key: tls.PrivateKey) -> pulumi.Output[str]:
+    """The CA-signed certificate from config, refused unless it belongs to this slot's key."""
+    if ca_certificate_pem is None:
+        return pulumi.Output.from_input("")
+
+    def check(private_key_pem: str) -> str:
+        certificate = keys.load_certificate(ca_certificate_pem)
+        keys.require_match(certificate, keys.load_private_key(private_key_pem))
+        return ca_certificate_pem
+
+    return key.private_key_pem.apply(check)
+
+
+def _revision(app_props: dict[str, Any]) -> str:
+    """A digest of the app's desired settings: a change re-runs the verification."""
+    return hashlib.sha256(json.dumps(app_props, sort_keys=True, default=str).encode()).hexdigest()[:16]

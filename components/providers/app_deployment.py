@@ -1,0 +1,75 @@
+"""AppDeployment: the Salesforce app (External Client App or Connected App) of one slot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+
+from components.providers.common import StackConfigProvider, changed
+from components.rollout import AppRequest, app_outputs, app_spec, deploy_app, read_app
+
+# Inputs whose change means a new app (the old one is retained unless deleteAppOnDestroy).
+REPLACE_KEYS = ("app_name", "app_kind", "login_url")
+# Inputs compared with what Salesforce holds (outputs carry the live values under the same names).
+UPDATE_KEYS = ("certificate_fingerprint", "scopes", "permission_sets", "profiles", "pre_authorized",
+               "app_label", "contact_email", "description", "integration_username", "api_version")
+
+
+def _request(props: dict[str, Any], consumer_key: str) -> AppRequest:
+    spec = app_spec(
+        kind=props["app_kind"], name=props["app_name"], label=props["app_label"],
+        contact_email=props["contact_email"], description=props.get("description") or "",
+        certificate_pem=props["certificate_pem"], scopes=tuple(props["scopes"]),
+        permission_set_name=props["permission_set_name"],
+        extra_permission_sets=tuple(p for p in props["permission_sets"] if p != props["permission_set_name"]),
+        profiles=tuple(props["profiles"]), consumer_key=consumer_key, api_version=props["api_version"],
+    )
+    return AppRequest(spec, props["integration_username"], float(props["deploy_timeout_seconds"]))
+
+
+class AppDeploymentProvider(StackConfigProvider):
+    """Deploys through the Metadata API; ``read`` returns the live app so refresh shows drift."""
+
+    def _deploy(self, props: dict[str, Any], consumer_key: str) -> dict[str, Any]:
+        snapshot = deploy_app(self.session(props), _request(props, consumer_key))
+        return {**props, **app_outputs(snapshot)}
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        outs = self._deploy(props, props["desired_consumer_key"])
+        return CreateResult(f"{props['app_kind']}/{props['app_name']}", outs)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces = changed(olds, news, REPLACE_KEYS)
+        updates = changed(olds, news, UPDATE_KEYS)
+        if olds.get("certificate_pem") != news.get("certificate_pem"):
+            updates.append("certificate_pem")
+        return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=False)
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self._deploy(news, olds.get("consumer_key") or news["desired_consumer_key"]))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        snapshot = read_app(self.session(props), props["app_name"], props["app_kind"])
+        if snapshot is None:
+            return ReadResult("", {})
+        return ReadResult(id_, {**props, **app_outputs(snapshot)})
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        """The app is retained (a production integration is never removed by accident)."""
+        if props.get("delete_on_destroy"):
+            raise NotImplementedError(
+                "deleteAppOnDestroy: deleting the app is not supported yet; remove it in Setup, then set "
+                "deleteAppOnDestroy to false")
+
+
+class AppDeployment(Resource, module="salesforce-jwt", name="AppDeployment"):
+    """The app of one slot; outputs hold what Salesforce stores (consumer key, live certificate)."""
+
+    consumer_key: pulumi.Output[str]
+    certificate_fingerprint: pulumi.Output[str]
+
+    def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+        outputs = {"consumer_key": None, "pre_authorized": None}
+        super().__init__(AppDeploymentProvider(), name, {**outputs, **props}, opts)

@@ -1,0 +1,42 @@
+"""Plumbing shared by the dynamic providers: deployer credentials from stack config, stores, errors.
+
+Providers are pickled by reference (``components.providers.*``) and rebuilt in the provider host,
+so they hold no clients and no secrets; everything is built inside each method.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi.dynamic import ConfigureRequest, ResourceProvider
+
+from components.credentials import CredentialStore
+from components.rollout import deployer_session, session_credentials
+from components.salesforce.session import SalesforceSession
+from components.settings import KNOWN_KEYS, load_deployer
+
+
+class StackConfigProvider(ResourceProvider):
+    """A provider that reads the deployer credentials from the stack config (or the environment)
+    at configure time, so that no secret ever travels as a resource input or output."""
+
+    def configure(self, req: ConfigureRequest) -> None:
+        self._config = {key: req.config.get(key) for key in KNOWN_KEYS
+                        if key.startswith("deployer") and req.config.get(key) is not None}
+
+    def session(self, props: dict[str, Any]) -> SalesforceSession:
+        """An authenticated deployer session for the org named in ``props``."""
+        deployer = load_deployer(getattr(self, "_config", {}), login_url=props["login_url"])
+        credentials = session_credentials(deployer, props["login_url"], props.get("aws_region"),
+                                          props.get("aws_endpoint_url"))
+        return deployer_session(credentials, ca_bundle=props.get("ca_bundle"), api_version=props["api_version"])
+
+
+def store_for(props: dict[str, Any]) -> CredentialStore:
+    """The credential store named by a resource's properties."""
+    return CredentialStore(props["secret_name"], props["aws_region"], props.get("aws_endpoint_url"))
+
+
+def changed(olds: dict[str, Any], news: dict[str, Any], keys: tuple[str, ...]) -> list[str]:
+    """The keys whose values differ (missing counts as None)."""
+    return [key for key in keys if olds.get(key) != news.get(key)]

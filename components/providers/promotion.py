@@ -1,0 +1,50 @@
+"""Promotion: the verified version becomes AWSCURRENT; the old one stays as AWSPREVIOUS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
+
+from components.credentials import SecretNotFoundError
+from components.providers.common import changed, store_for
+from components.rollout import current_version, promote_version
+
+UPDATE_KEYS = ("version_id", "verified_at")
+
+
+class PromotionProvider(ResourceProvider):
+    """``read`` reports which version is AWSCURRENT, so a label moved by hand shows as drift."""
+
+    def _promote(self, props: dict[str, Any]) -> dict[str, Any]:
+        return {**props, "current_version_id": promote_version(store_for(props), props["version_id"])}
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        return CreateResult(f"{props['secret_name']}:AWSCURRENT", self._promote(props))
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        drifted = olds.get("current_version_id") != olds.get("version_id")
+        return DiffResult(changes=drifted or bool(changed(olds, news, UPDATE_KEYS)), replaces=[])
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self._promote(news))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        try:
+            live = current_version(store_for(props))
+        except SecretNotFoundError:
+            return ReadResult("", {})
+        return ReadResult(id_, {**props, "current_version_id": live})
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        """Nothing to undo: the secret itself belongs to the CredentialVersion resource."""
+
+
+class Promotion(Resource, module="salesforce-jwt", name="Promotion"):
+    """AWSCURRENT points at ``current_version_id``."""
+
+    current_version_id: pulumi.Output[str]
+
+    def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(PromotionProvider(), name, {"current_version_id": None, **props}, opts)

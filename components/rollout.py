@@ -1,0 +1,265 @@
+"""The provisioning steps of one integration, in terms of the core modules (no ``pulumi`` here).
+
+The dynamic providers translate engine calls into these functions; everything that decides
+something lives here so it can be tested without an engine:
+
+* which apps (slots) exist and which one is active (`plan_slots`);
+* the consumer key an app is created with (`consumer_key_for`);
+* deploying the app and pre-authorizing the integration user (`deploy_app`);
+* staging the credential document as AWSPENDING (`stage_credential`);
+* proving the staged key with a real JWT login, and putting the previous certificate back when that
+  fails (`verify_version`);
+* promoting the proven version to AWSCURRENT (`promote_version`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable
+
+from components import keys
+from components.credentials import AWSCURRENT, CredentialDocument, CredentialStore
+from components.salesforce.bundle import AppSpec, PermissionSetSpec
+from components.salesforce.metadata_api import AppSnapshot, MetadataClient, PollPolicy
+from components.salesforce.session import (
+    AccessTokenAuth,
+    JwtAuth,
+    KeyFile,
+    RefreshTokenAuth,
+    SalesforceSession,
+    SecretsManagerKey,
+    SoapLoginAuth,
+    open_session,
+)
+from components.salesforce.token_exchange import (
+    Clock,
+    JwtLogin,
+    VerificationFailed,
+    VerificationResult,
+    verify_jwt_login,
+)
+from components.settings import DeployerCredentials, Settings
+
+
+@dataclass(frozen=True)
+class SlotPlan:
+    """One app of the integration and the key generation it carries."""
+
+    slot: str  # "a" or "b"
+    app_name: str
+    app_label: str
+    generation: int  # bumping it replaces the slot's private key
+    active: bool  # the slot whose key becomes AWSCURRENT
+
+
+def plan_slots(settings: Settings) -> tuple[SlotPlan, ...]:
+    """Slots that exist for the current ``rotation`` counter.
+
+    ``single``: one app; every rotation replaces its key. ``blue-green``: rotation ``n`` makes slot
+    ``a`` active when ``n`` is even and ``b`` when odd; a slot's key changes only when the slot
+    becomes active again, so the idle slot keeps the previous, still working, key and certificate.
+    """
+    rotation = settings.operations.rotation
+    if settings.operations.rotation_strategy == "single":
+        slot = settings.slots[0]
+        return (SlotPlan(slot.name, slot.app_name, slot.label, rotation, True),)
+    active = "a" if rotation % 2 == 0 else "b"
+    generations = {"a": rotation // 2, "b": (rotation - 1) // 2}
+    return tuple(
+        SlotPlan(s.name, s.app_name, s.label, generations[s.name], s.name == active)
+        for s in settings.slots
+        if generations[s.name] >= 0
+    )
+
+
+def consumer_key_for(stack: str, app_name: str, login_url: str) -> str:
+    """The consumer key an app is created with: stable per stack, app and org, unique across orgs.
+
+    Supplying our own key on create means the credential document never has to wait for Salesforce
+    to generate one; an app that already exists keeps the key it has (it is immutable).
+    """
+    digest = hashlib.sha256(f"salesforce-jwt|{stack}|{app_name}|{login_url}".encode()).hexdigest()
+    return f"SJP{digest[:61]}"
+
+
+# -- the deployer ------------------------------------------------------------------------------------
+
+SessionCredentials = AccessTokenAuth | JwtAuth | RefreshTokenAuth | SoapLoginAuth
+
+
+def session_credentials(deployer: DeployerCredentials, login_url: str, aws_region: str | None = None,
+                        aws_endpoint_url: str | None = None) -> SessionCredentials:
+    """Map the validated deployer settings onto the Salesforce session's credential types."""
+    if deployer.method == "access-token":
+        return AccessTokenAuth(deployer.instance_url or login_url, deployer.access_token.reveal())
+    if deployer.method in ("auth-url", "refresh-token"):
+        secret = deployer.client_secret.reveal() if deployer.client_secret else ""
+        return RefreshTokenAuth(deployer.instance_url or login_url, deployer.client_id or "",
+                                deployer.refresh_token.reveal(), secret)
+    if deployer.method == "jwt":
+        key: Any = (KeyFile(deployer.key_file) if deployer.key_file is not None
+                    else SecretsManagerKey(deployer.key_secret_id or "", aws_region, aws_endpoint_url))
+        return JwtAuth(login_url=login_url, consumer_key=deployer.consumer_key or "",
+                       username=deployer.username or "", key=key)
+    if deployer.method == "password":
+        return SoapLoginAuth(login_url, deployer.username or "", deployer.password.reveal(), "")
+    raise ValueError(f"unknown deployer method {deployer.method!r}")
+
+
+def deployer_session(credentials: SessionCredentials, *, ca_bundle: str | None,
+                     api_version: str) -> SalesforceSession:
+    """Authenticate the deployer once for one provider call."""
+    return open_session(credentials, ca_bundle=ca_bundle, api_version=api_version)
+
+
+# -- the app ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AppRequest:
+    """What one app deployment should leave in the org."""
+
+    spec: AppSpec
+    integration_username: str
+    deploy_timeout_seconds: float
+
+
+def app_spec(*, kind: str, name: str, label: str, contact_email: str, description: str,
+             certificate_pem: str, scopes: tuple[str, ...], permission_set_name: str,
+             extra_permission_sets: tuple[str, ...], profiles: tuple[str, ...], consumer_key: str,
+             api_version: str) -> AppSpec:
+    """The bundle description of one slot's app, with its own access permission set."""
+    return AppSpec(
+        kind=kind, name=name, label=label, contact_email=contact_email, description=description,
+        certificate_pem=certificate_pem, scopes=scopes, permission_sets=extra_permission_sets,
+        profiles=profiles, consumer_key=consumer_key, api_version=api_version,
+        access_permission_set=PermissionSetSpec(permission_set_name, permission_set_name.replace("_", " ")),
+    )
+
+
+def metadata_client(session: SalesforceSession, deploy_timeout_seconds: float) -> MetadataClient:
+    return MetadataClient(session, poll=PollPolicy(deadline=deploy_timeout_seconds))
+
+
+def deploy_app(session: SalesforceSession, request: AppRequest) -> AppSnapshot:
+    """Deploy the bundle (create or update), then assign the access permission set to the user."""
+    client = metadata_client(session, request.deploy_timeout_seconds)
+    outcome = client.deploy_app(request.spec)
+    if request.spec.access_permission_set is not None:
+        client.assign_permission_set(request.integration_username, request.spec.access_permission_set.name)
+    return outcome.snapshot
+
+
+def read_app(session: SalesforceSession, name: str, kind: str) -> AppSnapshot | None:
+    """The app as Salesforce stores it now, or None when it is gone."""
+    return MetadataClient(session).read_app(name, kind)
+
+
+def app_outputs(snapshot: AppSnapshot) -> dict[str, Any]:
+    """The live facts of an app, as provider outputs (compared with the inputs to show drift)."""
+    return {
+        "consumer_key": snapshot.consumer_key,
+        "certificate_fingerprint": snapshot.certificate_fingerprint,
+        "scopes": sorted(snapshot.scopes),
+        "pre_authorized": snapshot.pre_authorized,
+        "permission_sets": sorted(snapshot.permission_sets),
+        "profiles": sorted(snapshot.profiles),
+    }
+
+
+# -- the credential --------------------------------------------------------------------------------
+
+def credential_document(*, private_key_pem: str, certificate_pem: str, consumer_key: str, username: str,
+                        login_url: str, audience: str, token_url: str, app_name: str, app_kind: str,
+                        slot: str | None) -> CredentialDocument:
+    """The document an integration reads at run time. ``created_at`` is the certificate's start, so
+    the same key and certificate always give the same document (and the same secret version)."""
+    info = keys.certificate_info(certificate_pem)
+    return CredentialDocument(
+        private_key_pem=private_key_pem, certificate_pem=certificate_pem,
+        fingerprint_sha256=info.fingerprint_sha256, not_after=info.not_after, consumer_key=consumer_key,
+        username=username, login_url=login_url, audience=audience, token_url=token_url,
+        app_name=app_name, app_kind=app_kind, slot=slot, created_at=info.not_before,
+    )
+
+
+def stage_credential(store: CredentialStore, document: CredentialDocument, *, kms_key_id: str | None,
+                     tags: dict[str, str], reader_arns: tuple[str, ...] | None, description: str) -> tuple[str, str]:
+    """Create or align the secret, then put the document as AWSPENDING; returns (ARN, version id)."""
+    described = store.ensure_secret(kms_key_id=kms_key_id, tags=tags, description=description,
+                                    reader_principals=reader_arns)
+    version_id = store.put_pending(document)
+    return described.arn, version_id
+
+
+# -- verification and promotion ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class VerificationRequest:
+    """Prove one stored version: a JWT login with its key, then an API call."""
+
+    version_id: str
+    ca_bundle: str | None
+    api_version: str
+    budget_seconds: float
+
+
+class RolloutFailed(Exception):
+    """Verification failed; the message says what was put back and what to fix."""
+
+
+def verify_version(store: CredentialStore, request: VerificationRequest, *,
+                   restore_certificate: Callable[[CredentialDocument], bool] | None = None,
+                   clock: Clock | None = None) -> VerificationResult:
+    """Log in with the stored version's key. On failure, when that version is not AWSCURRENT and the
+    current document names the same app, ``restore_certificate`` redeploys the current certificate so
+    the key in use keeps working; AWSCURRENT is never touched, the failed version stays AWSPENDING."""
+    stored = store.get_version(request.version_id)
+    doc = stored.document
+    login = JwtLogin(
+        consumer_key=doc.consumer_key, username=doc.username, private_key_pem=doc.private_key_pem,
+        token_url=doc.token_url, audience=doc.audience, app_kind=doc.app_kind, ca_bundle=request.ca_bundle,
+        api_version=request.api_version, budget_seconds=request.budget_seconds,
+    )
+    try:
+        return verify_jwt_login(login, clock=clock)
+    except VerificationFailed as failure:
+        raise RolloutFailed(_failure_message(store, stored.stages, doc, failure, restore_certificate)) from None
+
+
+def _failure_message(store: CredentialStore, stages: tuple[str, ...], doc: CredentialDocument,
+                     failure: VerificationFailed,
+                     restore_certificate: Callable[[CredentialDocument], bool] | None) -> str:
+    message = f"verification of the new credential failed: {failure}"
+    if AWSCURRENT in stages:
+        if len(store.versions()) == 1:  # AWS labels a secret's first version AWSCURRENT as well
+            return message + (". This is the first credential of this integration, so nothing worked before; "
+                              "fix the cause and run `pulumi up` again.")
+        return message + (". This version is already AWSCURRENT, so integrations use it now; fix the cause "
+                          "and run `pulumi up` again.")
+    current = store.get(AWSCURRENT).document
+    restored = ""
+    if (restore_certificate is not None and current.app_name == doc.app_name
+            and current.fingerprint_sha256 != doc.fingerprint_sha256):
+        if restore_certificate(current):
+            restored = (f" The previous certificate ({current.fingerprint_sha256[:23]}...) was deployed back to "
+                        f"{doc.app_name}, so the key in AWSCURRENT keeps working.")
+    return (message + f". AWSCURRENT is unchanged; the new version stays AWSPENDING in {store.name}.{restored} "
+            "Fix the cause, then run `pulumi up --refresh` to deploy and verify again.")
+
+
+def promote_version(store: CredentialStore, version_id: str) -> str:
+    """AWSCURRENT -> ``version_id`` (the old one becomes AWSPREVIOUS); returns the current version id."""
+    store.promote(version_id)
+    return version_id
+
+
+def current_version(store: CredentialStore) -> str | None:
+    """The version labelled AWSCURRENT, or None."""
+    return store.describe().version_for(AWSCURRENT)
+
+
+def iso(moment: datetime) -> str:
+    """ISO 8601 UTC with seconds, as outputs show it."""
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -1,0 +1,1 @@
+"""`make demo`: the whole product against the local emulators, start to finish."""

@@ -1,0 +1,154 @@
+"""The component's structure under Pulumi mocks: children, parents, ordering, secretness, config errors.
+
+Mocks run no provider: tls resources get keys made here with ``cryptography``; dynamic resources echo
+their inputs plus placeholder outputs. Behaviour against real services is in tests/program/test_lifecycle.py.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pulumi
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+BASE = {
+    "salesforceLoginUrl": "https://acme.my.salesforce.com",
+    "appName": "Acme_JWT",
+    "contactEmail": "admin@example.com",
+    "integrationUsername": "integration@example.com",
+    "awsRegion": "eu-west-1",
+}
+DEPLOYER_ENV = {"SF_ACCESS_TOKEN": "00Dx!token"}
+
+
+def _unwrap(value):
+    return value["value"] if isinstance(value, dict) and value.get(SECRET_SIG) else value
+
+
+def _key_pem(bits: int) -> str:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()
+
+
+def _cert_pem(key_pem: str, common_name: str, hours: float) -> str:
+    key = serialization.load_pem_private_key(key_pem.encode(), None)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.now(timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now)
+            .not_valid_after(now + timedelta(hours=hours)).sign(key, hashes.SHA256()))
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+class Mocks(pulumi.runtime.Mocks):
+    def __init__(self) -> None:
+        self.resources: list[pulumi.runtime.MockResourceArgs] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        self.resources.append(args)
+        inputs = dict(args.inputs)
+        if args.typ == "tls:index/privateKey:PrivateKey":
+            return f"{args.name}-id", {**inputs, "private_key_pem": _key_pem(int(inputs.get("rsaBits", 2048)))}
+        if args.typ == "tls:index/selfSignedCert:SelfSignedCert":
+            pem = _cert_pem(_unwrap(inputs["privateKeyPem"]), inputs["subject"]["commonName"],
+                            inputs["validityPeriodHours"])
+            return f"{args.name}-id", {**inputs, "cert_pem": pem}
+        if args.typ.endswith(":AppDeployment"):
+            return f"{args.name}-id", {**inputs, "consumer_key": inputs["desired_consumer_key"]}
+        if args.typ.endswith(":CredentialVersion"):
+            arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x-AbCdEf"
+            return f"{args.name}-id", {**inputs, "arn": arn, "version_id": "v1"}
+        if args.typ.endswith(":Verification"):
+            return f"{args.name}-id", {**inputs, "verified_at": "2026-11-28T00:00:00Z", "attempts": 1}
+        if args.typ.endswith(":Promotion"):
+            return f"{args.name}-id", {**inputs, "current_version_id": inputs["version_id"]}
+        return f"{args.name}-id", inputs
+
+    def call(self, args):
+        return {}
+
+
+@pytest.fixture
+def mocks(monkeypatch):
+    for name, value in DEPLOYER_ENV.items():
+        monkeypatch.setenv(name, value)
+    m = Mocks()
+    pulumi.runtime.set_mocks(m, project="salesforce-jwt", stack="test", preview=False)
+    yield m
+
+
+def _build(config: dict):
+    from components.integration import SalesforceJwtIntegration
+    from components.settings import load_settings
+
+    settings = load_settings({**BASE, **config}, stack="test")
+    return SalesforceJwtIntegration("acme", settings)
+
+
+def _by_type(mocks: Mocks) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for r in mocks.resources:
+        out.setdefault(r.typ.rsplit(":", 1)[-1], []).append(r)
+    return out
+
+
+@pulumi.runtime.test
+def test_single_strategy_children_and_order(mocks):
+    component = _build({})
+
+    def check(_):
+        kinds = _by_type(mocks)
+        assert {k: len(v) for k, v in kinds.items()} == {
+            "Integration": 1, "PrivateKey": 1, "SelfSignedCert": 1, "AppDeployment": 1,
+            "CredentialVersion": 1, "Verification": 1, "Promotion": 1}
+        app = kinds["AppDeployment"][0].inputs
+        # legible certificate facts travel with the app, not only the PEM
+        assert app["certificate_fingerprint"].count(":") == 31
+        assert app["key_size"] == 2048 and app["app_kind"] == "external-client-app"
+        assert app["scopes"] == ["Api", "RefreshToken"]
+        assert app["permission_sets"] == ["Acme_JWT_Access"]
+        cred = kinds["CredentialVersion"][0].inputs
+        assert cred["consumer_key"] == app["desired_consumer_key"]
+        assert cred["tags"]["managed-by"] == "salesforce-jwt-pulumi"
+
+    return component.secret_version_id.apply(check)
+
+
+@pulumi.runtime.test
+def test_private_key_is_secret_and_outputs_present(mocks):
+    component = _build({})
+    outputs = component.outputs()
+    assert {"secret_arn", "consumer_key", "verified_at", "certificate_not_after", "renew_after"} <= outputs.keys()
+
+    def check(is_secret):
+        assert is_secret is True
+
+    return pulumi.Output.from_input(component.private_key_pem.is_secret()).apply(check)
+
+
+@pulumi.runtime.test
+def test_blue_green_second_rotation_keeps_idle_slot(mocks):
+    component = _build({"rotationStrategy": "blue-green", "rotation": "1"})
+
+    def check(_):
+        apps = [r.inputs["app_name"] for r in _by_type(mocks)["AppDeployment"]]
+        assert sorted(apps) == ["Acme_JWT_A", "Acme_JWT_B"]
+        cred = _by_type(mocks)["CredentialVersion"][0].inputs
+        assert cred["app_name"] == "Acme_JWT_B" and cred["slot"] == "b"
+
+    return component.secret_version_id.apply(check)
+
+
+def test_config_errors_before_any_resource(mocks):
+    from components.settings import SettingsError
+
+    with pytest.raises(SettingsError) as err:
+        _build({"keySize": "1024", "appName": "Bad__Name"})
+    assert "keySize" in str(err.value) and "appName" in str(err.value)
+    assert mocks.resources == []
