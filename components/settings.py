@@ -1140,6 +1140,10 @@ def load_settings(config: Mapping[str, Any], *, stack: str, env: Mapping[str, st
     operations = _operations(r, app_kind, strategy)
     login = salesforce.login_url if isinstance(salesforce, SalesforceSettings) else INVALID
     deployer = _deployer(r, env, login, require_deployer, warnings)
+    if r.has("certificateMode") and raw.get("certificateMode") == "ca-signed" and strategy == "blue-green":
+        r.fail("certificateMode", "ca-signed works with rotationStrategy single only (caCertificatePem holds "
+               "one certificate, and blue-green needs one per app); use self-signed or rotationStrategy single",
+               "ca-signed")
     if problems:
         raise SettingsError(_dedupe(problems), stack)
     return Settings(stack, salesforce, app, certificate, secret, aws, operations, deployer, tuple(warnings))

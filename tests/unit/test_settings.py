@@ -490,3 +490,9 @@ def test_ca_bundle_type_is_certificate_bundle(tmp_path):
     bundle.write_bytes(pem_cert(make_cert(make_rsa_key(2048))) + pem_cert(make_cert(make_rsa_key(2048))))
     assert len(x509.load_pem_x509_certificates(bundle.read_bytes())) == 2
     assert load(salesforceCaBundle=str(bundle)).salesforce.ca_bundle == bundle.resolve()
+
+
+def test_ca_signed_needs_single_strategy():
+    message = only_problem(certificateMode="ca-signed", rotationStrategy="blue-green")
+    assert "certificateMode" in message and "rotationStrategy single" in message
+    assert load(certificateMode="ca-signed").certificate.awaiting_ca_signature

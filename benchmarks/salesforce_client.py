@@ -1,0 +1,111 @@
+"""Efficiency figures of the Salesforce client, read from the org emulator's call counters.
+
+Run: ``.venv/bin/python benchmarks/salesforce_client.py`` (starts its own emulator on loopback).
+Prints:
+1. first deploy of a bundle: deploy calls (target: exactly 1) and the poll waits (target: geometric);
+2. a verification that succeeds at once: token calls (target 1) and API calls;
+3. propagation windows of P seconds (emulator clock): success seen within one backoff interval of the
+   window's end, wasted wait under 20 % of P.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from components.salesforce.bundle import CONNECTED_APP, ECA, build_bundle  # noqa: E402
+from components.salesforce.metadata_api import MetadataClient, PollPolicy  # noqa: E402
+from components.salesforce.token_exchange import verify_jwt_login  # noqa: E402
+from tests.fixtures.salesforce import SalesforceOrg, start_server  # noqa: E402
+from tests.services.test_salesforce_helpers import (  # noqa: E402
+    EmulatorClock,
+    admin_session,
+    app_spec,
+    client,
+    jwt_login,
+)
+
+
+def delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    return {k: after.get(k, 0) - before.get(k, 0) for k in sorted(set(after) | set(before)) if after.get(k, 0) != before.get(k, 0)}
+
+
+def first_deploy(org: SalesforceOrg) -> None:
+    org.reset()
+    org.settings(deploy_seconds=30)
+    clock = EmulatorClock(org)
+    mdapi = MetadataClient(admin_session(org), clock=clock, poll=PollPolicy(jitter=0.0))
+    before = org.calls()
+    started = time.perf_counter()
+    result = mdapi.deploy(build_bundle(app_spec(ECA)))
+    wall = time.perf_counter() - started
+    calls = delta(before, org.calls())
+    ratios = [round(b / a, 2) for a, b in zip(result.poll_waits, result.poll_waits[1:]) if a]
+    print("1. first deploy (ECA bundle, 6 components; deploy takes 30 s on the emulator clock)")
+    print(f"   deploy calls: {calls.get('deploy', 0)} (target 1); checkDeployStatus calls: {calls.get('checkDeployStatus', 0)}")
+    print(f"   poll waits (s): {[round(w, 2) for w in result.poll_waits]}  growth ratios: {ratios}")
+    print(f"   waited {sum(result.poll_waits):.1f} s for a 30 s deploy; wall time on loopback {wall:.2f} s")
+    org.reset()
+    real = MetadataClient(admin_session(org))
+    started = time.perf_counter()
+    real.deploy_app(app_spec(ECA))
+    print(f"   deploy_app (list + deploy + poll + read back) with real sleeps, instant deploy: "
+          f"{time.perf_counter() - started:.2f} s, calls {dict(real.calls)}")
+
+
+def immediate_verification(org: SalesforceOrg) -> None:
+    org.reset()
+    mdapi = client(org)
+    mdapi.deploy_app(app_spec(ECA))
+    mdapi.assign_permission_set(org.integration_username, "Acme_JWT_Access")
+    before = org.calls()
+    started = time.perf_counter()
+    result = verify_jwt_login(jwt_login(org), clock=EmulatorClock(org))
+    wall = time.perf_counter() - started
+    calls = delta(before, org.calls())
+    api = {k: v for k, v in calls.items() if k != "token"}
+    print("2. verification that succeeds at once")
+    print(f"   token calls: {calls.get('token', 0)} (target 1); API calls: {sum(api.values())} {api}; "
+          f"attempts {result.attempts}; wall {wall * 1000:.0f} ms")
+
+
+def propagation(org: SalesforceOrg, kind: str, window: int) -> None:
+    org.reset()
+    key = "ExternalClientApplication" if kind == ECA else "ConnectedApp"
+    org.settings(propagation_seconds={key: window}, allow_connected_app_creation=True)
+    clock = EmulatorClock(org)
+    mdapi = client(org, clock)
+    deployed_at = clock.now()
+    mdapi.deploy_app(app_spec(kind))  # type: ignore[arg-type]
+    mdapi.assign_permission_set(org.integration_username, "Acme_JWT_Access")
+    before = org.calls().get("token", 0)
+    result = verify_jwt_login(jwt_login(org, kind), clock=clock)  # type: ignore[arg-type]
+    seen = clock.now() - deployed_at
+    wasted = seen - window
+    print(f"   {kind:20s} P={window:5d} s: success after {seen:7.1f} s, wasted {wasted:5.1f} s "
+          f"({100 * wasted / window:4.1f} % of P; target < 20 %), token calls {org.calls().get('token', 0) - before}, "
+          f"longest wait {max(clock.sleeps):.1f} s")
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        server = start_server(Path(tmp))
+        try:
+            org = SalesforceOrg(**{k: server.ready[k] for k in (
+                "instance_url", "login_url", "ca_bundle", "org_id", "admin_username", "admin_access_token",
+                "integration_username", "control_url")})
+            first_deploy(org)
+            immediate_verification(org)
+            print("3. propagation windows (emulator clock; backoff 5 s x2, capped at 30 s, jitter <= 2 s)")
+            for kind, window in ((CONNECTED_APP, 120), (CONNECTED_APP, 600), (ECA, 600), (ECA, 1800)):
+                propagation(org, kind, window)
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,373 @@
+"""How the deployer authenticates to Salesforce, and the authenticated session it gets.
+
+Methods (typed credentials, every secret hidden from ``repr``):
+- ``AccessTokenAuth``: an access token + instance URL obtained elsewhere;
+- ``JwtAuth``: JWT bearer through an existing admin app, key from a PEM, a file or a Secrets Manager secret;
+- ``RefreshTokenAuth``: refresh token (also parsed from an SFDX auth URL ``force://id:secret:token@host``);
+- ``SoapLoginAuth``: legacy partner SOAP ``login()`` (refused at API 65.0 and later).
+``open_session`` turns any of them into a ``SalesforceSession`` (instance URL, token, org id, user),
+checked with one userinfo call. TLS verification stays on (``ca_bundle`` adds a private CA).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union
+from urllib.parse import unquote, urlsplit
+
+import requests
+from lxml import etree
+from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import SalesforceError
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
+from components.salesforce.token_exchange import (
+    DEFAULT_API_VERSION,
+    AccessToken,
+    Clock,
+    ErrorClass,
+    SystemClock,
+    TokenExchangeError,
+    assertion_claims,
+    build_assertion,
+    load_rsa_private_key,
+    post_token_request,
+    require_https,
+    verified_session,
+)
+
+SOAP_ENV_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+PARTNER_NS = "urn:partner.soap.sforce.com"
+LAST_SOAP_LOGIN_VERSION = 64
+
+
+class SessionError(Exception):
+    """The deployer could not authenticate; the message names the setting to fix (never a secret)."""
+
+
+# -- key sources for JWT ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PemKey:
+    """A private key given inline (e.g. from a Pulumi config secret)."""
+
+    pem: str = field(repr=False)
+
+    def load(self) -> str:
+        return self.pem
+
+
+@dataclass(frozen=True)
+class KeyFile:
+    """A private key in a PEM file."""
+
+    path: Path
+
+    def load(self) -> str:
+        try:
+            return Path(self.path).read_text(encoding="ascii")
+        except OSError as exc:
+            raise SessionError(f"jwt key file: cannot read {self.path} ({exc.strerror})") from None
+
+
+@dataclass(frozen=True)
+class SecretsManagerKey:
+    """A private key in AWS Secrets Manager: a PEM string or a JSON document with ``json_field``."""
+
+    secret_id: str
+    region: str | None = None
+    endpoint_url: str | None = None
+    version_stage: str = "AWSCURRENT"
+    json_field: str = "private_key_pem"
+
+    def load(self) -> str:
+        import boto3  # local import: only this key source needs AWS
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        client = boto3.client("secretsmanager", region_name=self.region, endpoint_url=self.endpoint_url)
+        try:
+            value = client.get_secret_value(SecretId=self.secret_id, VersionStage=self.version_stage)["SecretString"]
+        except (ClientError, BotoCoreError, KeyError) as exc:
+            raise SessionError(f"jwt key secret {self.secret_id!r} ({self.version_stage}): cannot read it ({type(exc).__name__})") from None
+        if value.lstrip().startswith("{"):
+            try:
+                value = json.loads(value)[self.json_field]
+            except (ValueError, KeyError, TypeError):
+                raise SessionError(f"jwt key secret {self.secret_id!r}: JSON without a {self.json_field!r} field") from None
+        return str(value)
+
+
+KeySource = Union[PemKey, KeyFile, SecretsManagerKey]
+
+
+# -- credentials -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AccessTokenAuth:
+    instance_url: str
+    access_token: str = field(repr=False)
+
+    def __post_init__(self) -> None:
+        require_https(self.instance_url, "instance_url")
+        if not self.access_token:
+            raise SessionError("access_token: empty; set SF_ACCESS_TOKEN or the config secret")
+
+
+@dataclass(frozen=True)
+class JwtAuth:
+    """JWT bearer through an existing admin app (the deployer's own app, not the one being deployed)."""
+
+    login_url: str
+    consumer_key: str
+    username: str
+    key: KeySource
+    audience: str | None = None
+    token_url: str | None = None
+
+    def __post_init__(self) -> None:
+        require_https(self.login_url, "login_url")
+        if not self.consumer_key or not self.username:
+            raise SessionError("jwt: set both the admin app's consumer key (SF_CLIENT_ID) and the username (SF_USERNAME)")
+
+
+@dataclass(frozen=True)
+class RefreshTokenAuth:
+    login_url: str
+    client_id: str
+    refresh_token: str = field(repr=False)
+    client_secret: str = field(default="", repr=False)
+
+    def __post_init__(self) -> None:
+        require_https(self.login_url, "login_url")
+        if not self.client_id or not self.refresh_token:
+            raise SessionError("refresh token: set the client id and the refresh token (or an SFDX auth URL)")
+
+    @classmethod
+    def from_sfdx_auth_url(cls, auth_url: str) -> RefreshTokenAuth:
+        """Parse ``force://<clientId>:<clientSecret>:<refreshToken>@<host>`` (secret may be empty)."""
+        if not auth_url.startswith("force://") or "@" not in auth_url:
+            raise SessionError("sfdx auth url: expected force://<clientId>:<clientSecret>:<refreshToken>@<host>")
+        userinfo, _, host = auth_url[len("force://"):].rpartition("@")
+        parts = userinfo.split(":", 2)
+        if len(parts) != 3 or not parts[0] or not parts[2] or not host:
+            raise SessionError("sfdx auth url: expected force://<clientId>:<clientSecret>:<refreshToken>@<host>")
+        client_id, client_secret, refresh_token = (unquote(p) for p in parts)
+        base = host if host.startswith("https://") else f"https://{host}"
+        return cls(login_url=base.rstrip("/"), client_id=client_id, refresh_token=refresh_token, client_secret=client_secret)
+
+
+@dataclass(frozen=True)
+class SoapLoginAuth:
+    """Legacy partner SOAP login (username + password + security token); gone from API 65.0."""
+
+    login_url: str
+    username: str
+    password: str = field(repr=False)
+    security_token: str = field(default="", repr=False)
+    api_version: str = "64.0"
+
+    def __post_init__(self) -> None:
+        require_https(self.login_url, "login_url")
+        if int(float(self.api_version)) > LAST_SOAP_LOGIN_VERSION:
+            raise SessionError(
+                f"soap login: SOAP login() is not available at API {self.api_version} (removed in 65.0); "
+                "use an access token, JWT or a refresh token / SFDX auth URL instead"
+            )
+        if not self.username or not self.password:
+            raise SessionError("soap login: set SF_USERNAME and SF_PASSWORD (plus SF_SECURITY_TOKEN if required)")
+
+
+DeployerCredentials = Union[AccessTokenAuth, JwtAuth, RefreshTokenAuth, SoapLoginAuth]
+
+
+def credentials_from_env(env: Mapping[str, str] | None = None) -> DeployerCredentials:
+    """Pick the deployer credentials from ``env`` (default ``os.environ``; a config mapping works too).
+
+    First complete set wins: SF_ACCESS_TOKEN + SF_INSTANCE_URL; SF_AUTH_URL (force://...);
+    SF_REFRESH_TOKEN + SF_CLIENT_ID [+ SF_CLIENT_SECRET] + SF_LOGIN_URL; SF_CLIENT_ID + SF_USERNAME +
+    (SF_JWT_KEY or SF_JWT_KEY_FILE or SF_JWT_KEY_SECRET_ID [+ AWS_REGION, AWS_ENDPOINT_URL]) + SF_LOGIN_URL;
+    SF_USERNAME + SF_PASSWORD [+ SF_SECURITY_TOKEN] + SF_LOGIN_URL (legacy SOAP).
+    """
+    env = os.environ if env is None else env
+    get = lambda name: (env.get(name) or "").strip()  # noqa: E731
+    login_url = get("SF_LOGIN_URL") or "https://login.salesforce.com"
+    if get("SF_ACCESS_TOKEN") or get("SF_INSTANCE_URL"):
+        if not (get("SF_ACCESS_TOKEN") and get("SF_INSTANCE_URL")):
+            raise SessionError("access token login: set both SF_ACCESS_TOKEN and SF_INSTANCE_URL")
+        return AccessTokenAuth(instance_url=get("SF_INSTANCE_URL"), access_token=get("SF_ACCESS_TOKEN"))
+    if get("SF_AUTH_URL"):
+        return RefreshTokenAuth.from_sfdx_auth_url(get("SF_AUTH_URL"))
+    if get("SF_REFRESH_TOKEN"):
+        return RefreshTokenAuth(login_url, get("SF_CLIENT_ID"), get("SF_REFRESH_TOKEN"), get("SF_CLIENT_SECRET"))
+    key: KeySource | None = None
+    if get("SF_JWT_KEY"):
+        key = PemKey(get("SF_JWT_KEY"))
+    elif get("SF_JWT_KEY_FILE"):
+        key = KeyFile(Path(get("SF_JWT_KEY_FILE")))
+    elif get("SF_JWT_KEY_SECRET_ID"):
+        key = SecretsManagerKey(get("SF_JWT_KEY_SECRET_ID"), get("AWS_REGION") or None, get("AWS_ENDPOINT_URL") or None)
+    if key is not None:
+        return JwtAuth(login_url=login_url, consumer_key=get("SF_CLIENT_ID"), username=get("SF_USERNAME"), key=key)
+    if get("SF_PASSWORD"):
+        return SoapLoginAuth(login_url, get("SF_USERNAME"), get("SF_PASSWORD"), get("SF_SECURITY_TOKEN"))
+    raise SessionError(
+        "no deployer credentials: set SF_ACCESS_TOKEN + SF_INSTANCE_URL, or SF_AUTH_URL, or SF_REFRESH_TOKEN + "
+        "SF_CLIENT_ID, or SF_CLIENT_ID + SF_USERNAME + SF_JWT_KEY_FILE / SF_JWT_KEY_SECRET_ID"
+    )
+
+
+# -- the session -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SalesforceSession:
+    """An authenticated deployer session; ``repr`` hides the token."""
+
+    instance_url: str
+    access_token: str = field(repr=False)
+    org_id: str
+    user_id: str | None
+    username: str
+    api_version: str = DEFAULT_API_VERSION
+    ca_bundle: str | None = None
+    http: requests.Session = field(default_factory=requests.Session, repr=False, compare=False)
+
+    def client(self) -> Salesforce:
+        """A simple-salesforce REST client on this session (same requests session, same TLS trust)."""
+        return Salesforce(
+            instance_url=self.instance_url, session_id=self.access_token, session=self.http, version=self.api_version
+        )
+
+    @property
+    def metadata_url(self) -> str:
+        return f"{self.instance_url}/services/Soap/m/{self.api_version}"
+
+
+def _with_transient_retry(call: Any) -> Any:
+    retrying = Retrying(
+        retry=retry_if_exception(
+            lambda exc: isinstance(exc, TokenExchangeError) and exc.error_class is ErrorClass.TRANSIENT
+        ),
+        stop=stop_after_attempt(4),
+        wait=wait_exponential_jitter(multiplier=0.2, max=2.0, jitter=0.1),
+        reraise=True,
+    )
+    return retrying(call)
+
+
+def _token_via_jwt(auth: JwtAuth, http: requests.Session, clock: Clock) -> AccessToken:
+    pem = auth.key.load()
+    try:
+        load_rsa_private_key(pem, setting="jwt key")
+    except ValueError as exc:
+        raise SessionError(str(exc)) from None
+    base = require_https(auth.login_url, "login_url")
+    token_url = auth.token_url or f"{base}/services/oauth2/token"
+    claims = assertion_claims(
+        consumer_key=auth.consumer_key, username=auth.username, audience=auth.audience or base, issued_at=clock.now()
+    )
+    form = {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": build_assertion(pem, claims)}
+    return _with_transient_retry(lambda: post_token_request(http, token_url, form, certificate_changed=False))
+
+
+def _token_via_refresh(auth: RefreshTokenAuth, http: requests.Session) -> AccessToken:
+    form = {"grant_type": "refresh_token", "client_id": auth.client_id, "refresh_token": auth.refresh_token}
+    if auth.client_secret:
+        form["client_secret"] = auth.client_secret
+    return _with_transient_retry(lambda: post_token_request(http, f"{auth.login_url}/services/oauth2/token", form))
+
+
+def soap_login_envelope(username: str, password: str) -> bytes:
+    """The partner ``login`` request body."""
+    envelope = etree.Element(f"{{{SOAP_ENV_NS}}}Envelope", nsmap={"soapenv": SOAP_ENV_NS, "urn": PARTNER_NS})
+    body = etree.SubElement(envelope, f"{{{SOAP_ENV_NS}}}Body")
+    login = etree.SubElement(body, f"{{{PARTNER_NS}}}login")
+    etree.SubElement(login, f"{{{PARTNER_NS}}}username").text = username
+    etree.SubElement(login, f"{{{PARTNER_NS}}}password").text = password
+    return etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
+
+
+def parse_soap_login(xml: bytes) -> tuple[AccessToken, str, str]:
+    """(token, org id, username) from a partner ``loginResponse``; ``SessionError`` on a fault."""
+    try:
+        root = etree.fromstring(xml)
+    except etree.XMLSyntaxError:
+        raise SessionError("soap login: the server did not answer with SOAP XML; check SF_LOGIN_URL") from None
+    fault = root.find(f".//{{{SOAP_ENV_NS}}}Fault")
+    if fault is not None:
+        reason = fault.findtext("faultstring") or "login refused"
+        raise SessionError(f"soap login refused: {reason}; check username, password and security token")
+    find = lambda path: root.findtext(path, namespaces={"p": PARTNER_NS})  # noqa: E731
+    session_id = find(".//p:result/p:sessionId")
+    server_url = find(".//p:result/p:serverUrl")
+    if not session_id or not server_url:
+        raise SessionError("soap login: the answer has no sessionId/serverUrl")
+    parts = urlsplit(server_url)
+    token = AccessToken(access_token=session_id, instance_url=f"{parts.scheme}://{parts.netloc}")
+    return token, find(".//p:userInfo/p:organizationId") or "", find(".//p:userInfo/p:userName") or ""
+
+
+def _token_via_soap(auth: SoapLoginAuth, http: requests.Session) -> AccessToken:
+    url = f"{auth.login_url.rstrip('/')}/services/Soap/u/{auth.api_version}"
+    body = soap_login_envelope(auth.username, auth.password + auth.security_token)
+    try:
+        response = http.post(url, data=body, headers={"Content-Type": "text/xml; charset=UTF-8", "SOAPAction": "login"})
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise SessionError(f"soap login: {urlsplit(url).netloc} did not answer ({type(exc).__name__})") from None
+    if response.status_code == 404:
+        raise SessionError(f"soap login: {url} does not exist (HTTP 404); use OAuth (JWT, refresh token or access token)")
+    return parse_soap_login(response.content)[0]
+
+
+def _token_for(credentials: DeployerCredentials, http: requests.Session, clock: Clock) -> AccessToken:
+    if isinstance(credentials, AccessTokenAuth):
+        return AccessToken(access_token=credentials.access_token, instance_url=credentials.instance_url)
+    try:
+        if isinstance(credentials, JwtAuth):
+            return _token_via_jwt(credentials, http, clock)
+        if isinstance(credentials, RefreshTokenAuth):
+            return _token_via_refresh(credentials, http)
+    except TokenExchangeError as exc:
+        if isinstance(credentials, JwtAuth):
+            what = "JWT", "the deployer's app, user and key (SF_CLIENT_ID, SF_USERNAME, SF_JWT_KEY_*)"
+        else:
+            what = "refresh-token", "the client id and refresh token (SF_AUTH_URL or SF_REFRESH_TOKEN + SF_CLIENT_ID)"
+        raise SessionError(f"deployer {what[0]} login refused ({exc.error}: {exc.description}); check {what[1]}") from None
+    if isinstance(credentials, SoapLoginAuth):
+        return _token_via_soap(credentials, http)
+    raise SessionError(f"unsupported credentials type {type(credentials).__name__}")
+
+
+def open_session(
+    credentials: DeployerCredentials,
+    *,
+    ca_bundle: str | None = None,
+    api_version: str = DEFAULT_API_VERSION,
+    http: requests.Session | None = None,
+    clock: Clock | None = None,
+) -> SalesforceSession:
+    """Authenticate the deployer and identify the user and org with one userinfo call."""
+    http = http or verified_session(ca_bundle)
+    token = _token_for(credentials, http, clock or SystemClock())
+    instance_url = require_https(token.instance_url, "instance_url")
+    sf = Salesforce(instance_url=instance_url, session_id=token.access_token, session=http, version=api_version)
+    try:
+        info = sf.oauth2("userinfo") or {}
+    except SalesforceError as exc:
+        raise SessionError(
+            f"the deployer token was refused by {urlsplit(instance_url).netloc} (HTTP {exc.status}); "
+            "it is expired, revoked or for another org - obtain a new one"
+        ) from None
+    except requests.exceptions.SSLError:
+        raise SessionError(f"TLS verification failed for {urlsplit(instance_url).netloc}; pass ca_bundle") from None
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise SessionError(f"{urlsplit(instance_url).netloc} did not answer ({type(exc).__name__})") from None
+    org_id = str(info.get("organization_id") or token.org_id or "")
+    username = str(info.get("preferred_username") or "")
+    if not org_id or not username:
+        raise SessionError("userinfo did not name the user and org; is instance_url a Salesforce org?")
+    return SalesforceSession(
+        instance_url=instance_url, access_token=token.access_token, org_id=org_id,
+        user_id=info.get("user_id") or token.user_id, username=username, api_version=api_version,
+        ca_bundle=ca_bundle, http=http,
+    )

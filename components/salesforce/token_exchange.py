@@ -1,0 +1,491 @@
+"""OAuth 2.0 JWT bearer exchange with Salesforce, propagation-aware, then proof of the token.
+
+- ``assertion_claims``/``build_assertion``: RS256 assertion with PyJWT (iss = consumer key,
+  sub = username, aud per app kind and login URL, exp at most 3 minutes ahead).
+- ``request_token``: one POST to the token URL over verified https; errors are classified.
+- ``verify_jwt_login``: retry while the app is still propagating (bounded budget, exponential
+  backoff with jitter through tenacity, injectable clock), fail fast on permanent errors, then call
+  the API (limits + userinfo) and check the username and org id.
+Tokens and private keys never appear in messages, reprs or logs.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import jwt
+import requests
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import SalesforceError
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
+from components.salesforce.bundle import CONNECTED_APP, ECA, AppKind
+
+JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+MAX_ASSERTION_LIFETIME = 180.0
+DEFAULT_BUDGET_SECONDS: dict[str, float] = {CONNECTED_APP: 600.0, ECA: 1800.0}
+DEFAULT_API_VERSION = "63.0"
+HTTP_TIMEOUT = (10.0, 30.0)
+_GENERIC_LOGIN_HOSTS = {"login.salesforce.com", "test.salesforce.com"}
+
+
+class Clock(Protocol):
+    """Time source used for ``exp``, budgets and waiting; tests inject one driven by the emulator."""
+
+    def now(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    """Wall-clock time and real sleeping."""
+
+    def now(self) -> float:
+        return time.time()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+# -- URLs and claims --------------------------------------------------------------------------------
+def require_https(url: str, setting: str) -> str:
+    """Return ``url`` without a trailing slash, or ``ValueError`` naming ``setting`` if it is not https."""
+    parts = urlsplit(url or "")
+    if parts.scheme != "https" or not parts.hostname:
+        raise ValueError(f"{setting}: {url!r} must be an https:// URL (TLS verification stays on)")
+    return url.rstrip("/")
+
+
+def token_url_for(base_url: str) -> str:
+    """The token endpoint of a login/My Domain base URL."""
+    return require_https(base_url, "login_url") + "/services/oauth2/token"
+
+
+def audience_for(app_kind: AppKind, login_url: str, my_domain_url: str | None = None) -> str:
+    """The ``aud`` claim: the login URL for connected apps, the org's My Domain for External Client Apps."""
+    login = require_https(login_url, "login_url")
+    if app_kind == CONNECTED_APP:
+        return login
+    if my_domain_url:
+        return require_https(my_domain_url, "my_domain_url")
+    if urlsplit(login).hostname in _GENERIC_LOGIN_HOSTS:
+        raise ValueError(
+            f"my_domain_url: External Client Apps answer app_not_found for aud={login}; "
+            "set the org's My Domain URL (https://<domain>.my.salesforce.com) as login URL or audience"
+        )
+    return login
+
+
+def assertion_claims(
+    *, consumer_key: str, username: str, audience: str, issued_at: float, lifetime: float = MAX_ASSERTION_LIFETIME
+) -> dict[str, Any]:
+    """Claims of a JWT bearer assertion; ``exp`` is ``issued_at + lifetime`` with lifetime <= 180 s."""
+    if not consumer_key:
+        raise ValueError("consumer_key: the app's consumer key (client id) is required as 'iss'")
+    if not username or "@" not in username:
+        raise ValueError(f"username: {username!r} is not a Salesforce username (looks like an email)")
+    if not 0 < lifetime <= MAX_ASSERTION_LIFETIME:
+        raise ValueError(f"lifetime: {lifetime} s; Salesforce wants exp at most 180 s ahead")
+    return {"iss": consumer_key, "sub": username, "aud": audience, "exp": int(issued_at + lifetime)}
+
+
+def load_rsa_private_key(private_key_pem: str, *, setting: str = "private_key_pem") -> rsa.RSAPrivateKey:
+    """Parse an unencrypted PEM RSA private key; the message never contains the key."""
+    try:
+        key = load_pem_private_key(private_key_pem.encode("ascii"), password=None)
+    except (ValueError, TypeError, UnicodeError, AttributeError):
+        raise ValueError(f"{setting}: not an unencrypted PEM private key") from None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError(f"{setting}: Salesforce's JWT bearer flow is RS256 only; give an RSA key")
+    return key
+
+
+def build_assertion(private_key_pem: str, claims: dict[str, Any]) -> str:
+    """Sign ``claims`` with RS256."""
+    return jwt.encode(claims, load_rsa_private_key(private_key_pem), algorithm="RS256")
+
+
+# -- the token call ---------------------------------------------------------------------------------
+class ErrorClass(enum.Enum):
+    PROPAGATING = "propagating"  # the app or certificate is not live yet: retry within the budget
+    TRANSIENT = "transient"  # 5xx, timeouts, connection errors: retry within the budget
+    PERMANENT = "permanent"  # configuration problem: fail at once
+
+
+_HINTS = {
+    "invalid_client_id": "the consumer key is not (yet) known to the org; Salesforce needs up to 10 minutes "
+    "(connected apps) or 30 minutes (External Client Apps) after a deploy - otherwise check the consumer key",
+    "invalid_assertion": "the signature does not match the app's certificate; right after a certificate change "
+    "this lasts until the change propagates - otherwise the private key does not belong to the deployed certificate",
+    "app_not_found": "the app is not visible from this login host yet; External Client Apps need the My Domain "
+    "URL as token host and audience",
+    "not_approved": "the user is not pre-authorized: the app must be admin-approved "
+    "(permittedUsersPolicyType AdminApprovedPreAuthorized / isAdminApproved) and the user must hold one of its "
+    "permission sets or profiles - assign the permission set to the user",
+    "invalid_app_access": "the user is not admin-approved for this app; assign one of the app's permission sets "
+    "or profiles to the user",
+    "audience": "the 'aud' claim is not accepted by this org; use the login URL (login/test.salesforce.com) for "
+    "connected apps or the org's My Domain URL for External Client Apps",
+    "inactive_user": "the integration user is inactive or unknown; activate the user or fix the username",
+    "unsupported_grant_type": "the token endpoint does not accept the JWT bearer grant; check the token URL",
+    "refresh_scope": "add the RefreshToken scope to the app; pre-authorized JWT logins need it",
+    "expired": "the assertion's exp is in the past; check the system clock (NTP)",
+    "transport": "Salesforce did not answer properly; retrying",
+}
+
+
+def classify(error: str, description: str, *, certificate_changed: bool = True) -> tuple[ErrorClass, str]:
+    """Map a token endpoint error to its class and an actionable hint."""
+    err, desc = (error or "").lower(), (description or "").lower()
+    if err == "invalid_client_id" or "client identifier invalid" in desc:
+        return ErrorClass.PROPAGATING, _HINTS["invalid_client_id"]
+    if err == "app_not_found":
+        return ErrorClass.PROPAGATING, _HINTS["app_not_found"]
+    if "invalid assertion" in desc or (err == "invalid_client" and "invalid client credentials" in desc):
+        kind = ErrorClass.PROPAGATING if certificate_changed else ErrorClass.PERMANENT
+        return kind, _HINTS["invalid_assertion"]
+    if "hasn't approved" in desc or "has not approved" in desc:
+        return ErrorClass.PERMANENT, _HINTS["not_approved"]
+    if err == "invalid_app_access" or "not admin approved" in desc:
+        return ErrorClass.PERMANENT, _HINTS["invalid_app_access"]
+    if "audience" in desc:
+        return ErrorClass.PERMANENT, _HINTS["audience"]
+    if err == "inactive_user" or "inactive" in desc or "user not found" in desc or "unknown user" in desc:
+        return ErrorClass.PERMANENT, _HINTS["inactive_user"]
+    if err == "unsupported_grant_type":
+        return ErrorClass.PERMANENT, _HINTS["unsupported_grant_type"]
+    if "refresh_token scope" in desc:
+        return ErrorClass.PERMANENT, _HINTS["refresh_scope"]
+    if "expired" in desc:
+        return ErrorClass.PERMANENT, _HINTS["expired"]
+    return ErrorClass.PERMANENT, "fix the app or user configuration named in the error"
+
+
+class TokenExchangeError(Exception):
+    """The token endpoint refused (or did not answer); carries the class and a hint, never the token."""
+
+    def __init__(self, error: str, description: str, *, status: int | None, error_class: ErrorClass, hint: str):
+        self.error, self.description, self.status = error, description, status
+        self.error_class, self.hint = error_class, hint
+        status_text = f"HTTP {status}, " if status else ""
+        super().__init__(f"token request failed ({status_text}{error}: {description}); {hint}")
+
+    @property
+    def retryable(self) -> bool:
+        return self.error_class is not ErrorClass.PERMANENT
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    """A token endpoint success; ``repr`` hides the token."""
+
+    access_token: str = field(repr=False)
+    instance_url: str
+    identity_url: str | None = None
+    scope: str | None = None
+
+    @property
+    def org_id(self) -> str | None:
+        """Org id from the identity URL (``.../id/<orgId>/<userId>``)."""
+        parts = (self.identity_url or "").rstrip("/").split("/")
+        return parts[-2] if len(parts) >= 3 and parts[-3] == "id" else None
+
+    @property
+    def user_id(self) -> str | None:
+        parts = (self.identity_url or "").rstrip("/").split("/")
+        return parts[-1] if len(parts) >= 3 and parts[-3] == "id" else None
+
+
+class _VerifiedSession(requests.Session):
+    """A session whose own ``verify`` always applies and whose requests time out.
+
+    requests lets ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` override ``Session.verify`` unless the
+    request passes ``verify`` itself, and simple-salesforce sets no timeout; both are fixed here.
+    """
+
+    timeout: tuple[float, float] = HTTP_TIMEOUT
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        kwargs.setdefault("timeout", self.timeout)
+        kwargs.setdefault("verify", self.verify)
+        return super().request(method, url, *args, **kwargs)
+
+
+def verified_session(
+    ca_bundle: str | None = None, *, timeout: tuple[float, float] = HTTP_TIMEOUT
+) -> requests.Session:
+    """A requests session that verifies TLS (against ``ca_bundle`` when given, else the system store).
+
+    ``timeout`` is (connect, read) seconds for every request made through it.
+    """
+    http = _VerifiedSession()
+    http.timeout = timeout
+    http.verify = ca_bundle if ca_bundle else True
+    return http
+
+
+def post_token_request(
+    http: requests.Session, token_url: str, form: dict[str, str], *, certificate_changed: bool = True
+) -> AccessToken:
+    """POST a form to the token endpoint; ``TokenExchangeError`` on any failure."""
+    url = require_https(token_url, "token_url")
+    try:
+        response = http.post(url, data=form, headers={"Accept": "application/json"}, timeout=HTTP_TIMEOUT)
+    except requests.exceptions.SSLError as exc:
+        raise TokenExchangeError(
+            "tls", f"certificate verification failed for {urlsplit(url).hostname}", status=None,
+            error_class=ErrorClass.PERMANENT, hint="pass the CA bundle that signs this host (ca_bundle)",
+        ) from exc
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise TokenExchangeError(
+            "transport", type(exc).__name__, status=None, error_class=ErrorClass.TRANSIENT, hint=_HINTS["transport"]
+        ) from None
+    if response.status_code >= 500:
+        raise TokenExchangeError(
+            "server_error", f"HTTP {response.status_code} from the token endpoint", status=response.status_code,
+            error_class=ErrorClass.TRANSIENT, hint=_HINTS["transport"],
+        )
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise TokenExchangeError(
+            "unexpected_response", f"non-JSON answer ({response.headers.get('Content-Type')})",
+            status=response.status_code, error_class=ErrorClass.PERMANENT,
+            hint="check that token_url points at Salesforce's /services/oauth2/token",
+        )
+    if response.status_code != 200 or "access_token" not in body:
+        error, description = str(body.get("error", "unknown")), str(body.get("error_description", ""))
+        error_class, hint = classify(error, description, certificate_changed=certificate_changed)
+        raise TokenExchangeError(error, description, status=response.status_code, error_class=error_class, hint=hint)
+    return AccessToken(
+        access_token=body["access_token"],
+        instance_url=str(body.get("instance_url") or ""),
+        identity_url=body.get("id"),
+        scope=body.get("scope"),
+    )
+
+
+def request_token(
+    http: requests.Session, token_url: str, assertion: str, *, certificate_changed: bool = True
+) -> AccessToken:
+    """Exchange one signed assertion for an access token."""
+    form = {"grant_type": JWT_BEARER_GRANT, "assertion": assertion}
+    return post_token_request(http, token_url, form, certificate_changed=certificate_changed)
+
+
+# -- verification ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Backoff while waiting for propagation: initial * multiplier^n + jitter, capped at max_interval."""
+
+    initial: float = 5.0
+    multiplier: float = 2.0
+    max_interval: float = 30.0
+    jitter: float = 2.0
+
+    def __post_init__(self) -> None:
+        if self.initial <= 0 or self.multiplier < 1 or self.max_interval < self.initial or self.jitter < 0:
+            raise ValueError("retry: need initial > 0, multiplier >= 1, max_interval >= initial, jitter >= 0")
+
+
+@dataclass(frozen=True)
+class JwtLogin:
+    """What is needed to prove a JWT bearer login; ``repr`` hides the private key."""
+
+    consumer_key: str
+    username: str
+    private_key_pem: str = field(repr=False)
+    token_url: str
+    audience: str
+    app_kind: AppKind = ECA
+    expected_org_id: str | None = None
+    ca_bundle: str | None = None
+    api_version: str = DEFAULT_API_VERSION
+    budget_seconds: float | None = None
+    certificate_changed: bool = True
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    def __post_init__(self) -> None:
+        require_https(self.token_url, "token_url")
+        load_rsa_private_key(self.private_key_pem)
+        assertion_claims(consumer_key=self.consumer_key, username=self.username, audience=self.audience, issued_at=0)
+        if self.budget_seconds is not None and self.budget_seconds < 0:
+            raise ValueError("budget_seconds: must be zero or more")
+
+    @property
+    def budget(self) -> float:
+        return self.budget_seconds if self.budget_seconds is not None else DEFAULT_BUDGET_SECONDS[self.app_kind]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the token belongs to, as the API reports it."""
+
+    username: str
+    org_id: str
+    user_id: str | None
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    username: str
+    org_id: str
+    user_id: str | None
+    instance_url: str
+    attempts: int
+    elapsed_seconds: float
+    api_calls: int
+    verified_at: str
+    errors_seen: tuple[str, ...] = ()
+
+
+class VerificationFailed(Exception):
+    """The JWT login could not be proven; the message says what to fix."""
+
+    def __init__(self, message: str, *, attempts: int, elapsed_seconds: float, cause: TokenExchangeError | None = None):
+        super().__init__(message)
+        self.attempts, self.elapsed_seconds, self.cause = attempts, elapsed_seconds, cause
+
+
+def same_org(left: str | None, right: str | None) -> bool:
+    """Org ids match on their case-sensitive 15-character form."""
+    return bool(left) and bool(right) and left[:15] == right[:15]  # type: ignore[index]
+
+
+def prove_token(
+    token: AccessToken, *, http: requests.Session, api_version: str = DEFAULT_API_VERSION
+) -> Identity:
+    """Use the token: GET limits (proves the api scope) and userinfo (who and which org)."""
+    instance_url = require_https(token.instance_url, "instance_url (from the token response)")
+    sf = Salesforce(instance_url=instance_url, session_id=token.access_token, session=http, version=api_version)
+    try:
+        for attempt in _api_retrying():
+            with attempt:
+                sf.limits()
+                info = sf.oauth2("userinfo") or {}
+    except SalesforceError as exc:
+        raise VerificationFailed(
+            f"the new token was refused by the API (HTTP {exc.status} on {exc.resource_name or 'the API'}); "
+            "the app's scopes must include Api and the user needs the 'API Enabled' permission",
+            attempts=1, elapsed_seconds=0,
+        ) from None
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise VerificationFailed(
+            f"{urlsplit(instance_url).netloc} did not answer the API check ({type(exc).__name__})",
+            attempts=1, elapsed_seconds=0,
+        ) from None
+    username = info.get("preferred_username") or info.get("username")
+    org_id = info.get("organization_id")
+    if not username or not org_id:
+        raise VerificationFailed("userinfo answered without preferred_username/organization_id", attempts=1, elapsed_seconds=0)
+    return Identity(username=str(username), org_id=str(org_id), user_id=info.get("user_id"))
+
+
+def _is_transient_api_error(exc: BaseException) -> bool:
+    if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
+        return True
+    return isinstance(exc, SalesforceError) and getattr(exc, "status", 0) >= 500
+
+
+def _api_retrying() -> Retrying:
+    return Retrying(
+        retry=retry_if_exception(_is_transient_api_error),
+        stop=stop_after_attempt(4),
+        wait=wait_exponential_jitter(multiplier=0.2, max=2.0, jitter=0.1),
+        reraise=True,
+    )
+
+
+def _propagation_retrying(login: JwtLogin, clock: Clock, start: float) -> Retrying:
+    policy = login.retry
+    deadline = start + login.budget
+    backoff = wait_exponential_jitter(
+        multiplier=policy.initial, max=policy.max_interval, exp_base=policy.multiplier, jitter=policy.jitter
+    )
+
+    def wait(state: RetryCallState) -> float:
+        return max(0.0, min(backoff(state), deadline - clock.now()))
+
+    def stop(state: RetryCallState) -> bool:
+        return clock.now() >= deadline
+
+    return Retrying(
+        retry=retry_if_exception(lambda exc: isinstance(exc, TokenExchangeError) and exc.retryable),
+        stop=stop,
+        wait=wait,
+        sleep=clock.sleep,
+        reraise=True,
+    )
+
+
+def exchange_with_retry(
+    login: JwtLogin, *, clock: Clock, http: requests.Session
+) -> tuple[AccessToken, int, list[str]]:
+    """Token exchange, retried on propagation/transient errors within the budget; returns (token, attempts, errors)."""
+    start = clock.now()
+    attempts, errors = 0, []
+    try:
+        for attempt in _propagation_retrying(login, clock, start):
+            with attempt:
+                attempts += 1
+                claims = assertion_claims(
+                    consumer_key=login.consumer_key, username=login.username, audience=login.audience,
+                    issued_at=clock.now(),
+                )
+                try:
+                    token = request_token(
+                        http, login.token_url, build_assertion(login.private_key_pem, claims),
+                        certificate_changed=login.certificate_changed,
+                    )
+                except TokenExchangeError as exc:
+                    errors.append(exc.error)
+                    raise
+    except TokenExchangeError as exc:
+        elapsed = clock.now() - start
+        if exc.retryable:
+            message = (
+                f"JWT login for {login.username} still failing after {attempts} attempts over {elapsed:.0f} s "
+                f"(budget {login.budget:.0f} s): {exc.error}: {exc.description}; {exc.hint}"
+            )
+        else:
+            message = f"JWT login for {login.username} refused: {exc.error}: {exc.description}; {exc.hint}"
+        raise VerificationFailed(message, attempts=attempts, elapsed_seconds=elapsed, cause=exc) from None
+    return token, attempts, errors
+
+
+def verify_jwt_login(
+    login: JwtLogin, *, clock: Clock | None = None, http: requests.Session | None = None
+) -> VerificationResult:
+    """Prove a JWT bearer login end to end: token (with propagation retries), then the API identity check."""
+    clock = clock or SystemClock()
+    http = http or verified_session(login.ca_bundle)
+    start = clock.now()
+    token, attempts, errors = exchange_with_retry(login, clock=clock, http=http)
+    identity = prove_token(token, http=http, api_version=login.api_version)
+    elapsed = clock.now() - start
+    if identity.username.lower() != login.username.lower():
+        raise VerificationFailed(
+            f"the token belongs to {identity.username}, expected {login.username}; check the 'sub' username",
+            attempts=attempts, elapsed_seconds=elapsed,
+        )
+    expected_org = login.expected_org_id or token.org_id
+    if expected_org and not same_org(identity.org_id, expected_org):
+        raise VerificationFailed(
+            f"the token is for org {identity.org_id}, expected {expected_org}; the token URL or login URL "
+            "points at another org", attempts=attempts, elapsed_seconds=elapsed,
+        )
+    return VerificationResult(
+        username=identity.username, org_id=identity.org_id, user_id=identity.user_id,
+        instance_url=token.instance_url, attempts=attempts, elapsed_seconds=elapsed, api_calls=2,
+        verified_at=datetime.fromtimestamp(clock.now(), tz=timezone.utc).isoformat(timespec="seconds"),
+        errors_seen=tuple(errors),
+    )

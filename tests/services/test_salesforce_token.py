@@ -1,0 +1,155 @@
+"""JWT verification against the org emulator: propagation retries on the emulator clock, every error
+class, transient faults, identity checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.salesforce.bundle import ECA
+from components.salesforce.token_exchange import (
+    ErrorClass,
+    TokenExchangeError,
+    VerificationFailed,
+    post_token_request,
+    verified_session,
+    verify_jwt_login,
+)
+from tests.services.test_salesforce_helpers import EmulatorClock, app_spec, client, jwt_login
+
+USER_PS = "Acme_JWT_Access"
+
+
+@pytest.fixture
+def deployed(salesforce_org):
+    """An ECA deployed and its permission set assigned to the integration user."""
+    mdapi = client(salesforce_org)
+    mdapi.deploy_app(app_spec(ECA))
+    mdapi.assign_permission_set(salesforce_org.integration_username, USER_PS)
+    return mdapi
+
+
+def token_calls(org) -> int:  # noqa: ANN001
+    return org.calls().get("token", 0)
+
+
+@pytest.mark.parametrize("window", [120, 600])  # 1800 s: see benchmarks/salesforce_client.py
+def test_success_is_seen_within_one_backoff_interval_after_propagation(salesforce_org, window: int) -> None:
+    salesforce_org.settings(propagation_seconds={"ExternalClientApplication": window})
+    clock = EmulatorClock(salesforce_org)
+    mdapi = client(salesforce_org, clock)
+    deployed_at = clock.now()
+    mdapi.deploy_app(app_spec(ECA))
+    mdapi.assign_permission_set(salesforce_org.integration_username, USER_PS)
+
+    result = verify_jwt_login(jwt_login(salesforce_org), clock=clock)
+
+    assert result.attempts > 1 and set(result.errors_seen) == {"invalid_client_id"}
+    assert token_calls(salesforce_org) == result.attempts
+    # seen at most one capped interval (30 s + jitter) after the window closed
+    assert window <= clock.now() - deployed_at <= window + 32
+    assert max(clock.sleeps) <= 32
+
+
+def test_budget_runs_out_with_a_message_that_says_what_to_check(salesforce_org) -> None:
+    salesforce_org.settings(propagation_seconds={"ExternalClientApplication": 900})
+    mdapi = client(salesforce_org)
+    mdapi.deploy_app(app_spec(ECA))
+    mdapi.assign_permission_set(salesforce_org.integration_username, USER_PS)
+    clock = EmulatorClock(salesforce_org)
+    with pytest.raises(VerificationFailed) as caught:
+        verify_jwt_login(jwt_login(salesforce_org, budget_seconds=120), clock=clock)
+    assert "budget 120 s" in str(caught.value) and "client identifier invalid" in str(caught.value)
+    assert "30 minutes" in str(caught.value)
+    assert 120 <= caught.value.elapsed_seconds <= 125 and sum(clock.sleeps) <= 120
+    assert caught.value.attempts == token_calls(salesforce_org) > 1
+
+
+def test_new_certificate_is_retried_until_it_is_live(salesforce_org, deployed) -> None:
+    salesforce_org.settings(propagation_seconds={"ExternalClientApplication": 300})
+    salesforce_org.advance_clock(301)  # the app itself is long live; only its certificate changes now
+    clock = EmulatorClock(salesforce_org)
+    clock.offset = 301
+    deployed.deploy_app(app_spec(ECA, key_index=1))
+    changed_at = clock.now()
+    result = verify_jwt_login(jwt_login(salesforce_org, key_index=1), clock=clock)
+    assert result.attempts > 1 and set(result.errors_seen) == {"invalid_grant"}  # invalid assertion meanwhile
+    assert 300 <= clock.now() - changed_at <= 332
+
+
+def test_transient_token_and_api_faults_are_retried(salesforce_org, deployed) -> None:
+    salesforce_org.fault("token", 503, count=2)
+    salesforce_org.fault("rest", 503, count=1)
+    result = verify_jwt_login(jwt_login(salesforce_org), clock=EmulatorClock(salesforce_org))
+    assert result.attempts == 3 and result.errors_seen == ("server_error", "server_error")
+    assert result.username == salesforce_org.integration_username
+
+
+def _refused(org, **changes: object) -> VerificationFailed:  # noqa: ANN001
+    before = token_calls(org)
+    with pytest.raises(VerificationFailed) as caught:
+        verify_jwt_login(jwt_login(org, **changes), clock=EmulatorClock(org))
+    assert caught.value.attempts == 1 and token_calls(org) - before == 1  # failed fast, no retry
+    assert "PRIVATE KEY" not in str(caught.value)
+    return caught.value
+
+
+def test_unassigned_user_fails_fast(salesforce_org) -> None:
+    client(salesforce_org).deploy_app(app_spec(ECA))
+    error = _refused(salesforce_org)
+    assert error.cause is not None and error.cause.error_class is ErrorClass.PERMANENT
+    assert "assign one of the app's permission sets" in str(error)
+
+
+def test_self_authorized_app_fails_fast(salesforce_org, deployed) -> None:
+    salesforce_org.patch_app("Acme_JWT", admin_approved=False)
+    assert "AdminApprovedPreAuthorized" in str(_refused(salesforce_org))
+
+
+def test_invalid_audience_fails_fast(salesforce_org, deployed) -> None:
+    assert "audience is invalid" in str(_refused(salesforce_org, audience="https://elsewhere.example.com"))
+
+
+def test_inactive_user_fails_fast(salesforce_org, deployed) -> None:
+    salesforce_org.add_user("dormant@example.com", permission_sets=[USER_PS], active=False)
+    assert "activate the user" in str(_refused(salesforce_org, username="dormant@example.com"))
+
+
+def test_missing_refresh_token_scope_fails_fast(salesforce_org, deployed) -> None:
+    salesforce_org.patch_app("Acme_JWT", scopes=["Api"])
+    assert "add the RefreshToken scope" in str(_refused(salesforce_org))
+
+
+def test_wrong_key_fails_fast_when_the_certificate_did_not_change(salesforce_org, deployed) -> None:
+    error = _refused(salesforce_org, key_index=3, certificate_changed=False)
+    assert "does not belong to the deployed certificate" in str(error)
+
+
+def test_eca_with_the_test_audience_is_retried_then_names_my_domain(salesforce_org, deployed) -> None:
+    with pytest.raises(VerificationFailed, match="My Domain") as caught:
+        verify_jwt_login(jwt_login(salesforce_org, audience="https://test.salesforce.com", budget_seconds=40),
+                         clock=EmulatorClock(salesforce_org))
+    assert caught.value.attempts > 1
+
+
+def test_unsupported_grant_is_permanent(salesforce_org) -> None:
+    http = verified_session(salesforce_org.ca_bundle)
+    with pytest.raises(TokenExchangeError) as caught:
+        post_token_request(http, f"{salesforce_org.instance_url}/services/oauth2/token", {"grant_type": "password"})
+    assert caught.value.error == "unsupported_grant_type" and not caught.value.retryable
+
+
+def test_token_for_another_org_is_rejected(salesforce_org, deployed) -> None:
+    with pytest.raises(VerificationFailed, match="expected 00D000000000000AAA"):
+        verify_jwt_login(jwt_login(salesforce_org, expected_org_id="00D000000000000AAA"),
+                         clock=EmulatorClock(salesforce_org))
+
+
+def test_tls_stays_verified(salesforce_org, deployed) -> None:
+    with pytest.raises(VerificationFailed, match="ca_bundle"):
+        verify_jwt_login(jwt_login(salesforce_org, ca_bundle=None), clock=EmulatorClock(salesforce_org))
+
+
+def test_token_without_api_access_is_reported(salesforce_org, deployed) -> None:
+    salesforce_org.fault("rest", 401, count=4)
+    with pytest.raises(VerificationFailed, match="refused by the API .*scopes must include Api"):
+        verify_jwt_login(jwt_login(salesforce_org), clock=EmulatorClock(salesforce_org))

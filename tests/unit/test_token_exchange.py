@@ -1,0 +1,154 @@
+"""JWT assertion claims, audience rules, error classification and secret hygiene (no network)."""
+
+from __future__ import annotations
+
+import jwt
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from hypothesis import given
+from hypothesis import strategies as st
+
+from components.salesforce.bundle import CONNECTED_APP, ECA
+from components.salesforce.token_exchange import (
+    AccessToken,
+    ErrorClass,
+    JwtLogin,
+    RetryPolicy,
+    TokenExchangeError,
+    assertion_claims,
+    audience_for,
+    build_assertion,
+    classify,
+    load_rsa_private_key,
+    token_url_for,
+)
+from tests.fixtures.aws import generated_key_pair
+
+KEY, CERT, _ = generated_key_pair(0)
+OTHER_KEY, OTHER_CERT, _ = generated_key_pair(1)
+
+
+@given(st.floats(min_value=1.0, max_value=180.0), st.integers(min_value=1_600_000_000, max_value=2_000_000_000))
+def test_exp_is_never_more_than_three_minutes_ahead(lifetime: float, now: int) -> None:
+    claims = assertion_claims(consumer_key="CK", username="u@example.com", audience="https://x", issued_at=now,
+                              lifetime=lifetime)
+    assert now < claims["exp"] <= now + 180
+    assert claims["iss"] == "CK" and claims["sub"] == "u@example.com" and claims["aud"] == "https://x"
+
+
+@pytest.mark.parametrize("lifetime", [0, -1, 180.5, 300])
+def test_lifetimes_beyond_three_minutes_are_refused(lifetime: float) -> None:
+    with pytest.raises(ValueError, match="lifetime"):
+        assertion_claims(consumer_key="CK", username="u@example.com", audience="a", issued_at=0, lifetime=lifetime)
+
+
+def test_assertion_is_rs256_and_verifies_with_the_certificate_only() -> None:
+    claims = assertion_claims(consumer_key="CK", username="u@example.com", audience="https://login.salesforce.com",
+                              issued_at=1_900_000_000)
+    token = build_assertion(KEY, claims)
+    assert jwt.get_unverified_header(token)["alg"] == "RS256"
+    public = x509.load_pem_x509_certificate(CERT.encode()).public_key()
+    decoded = jwt.decode(token, public, algorithms=["RS256"], audience="https://login.salesforce.com",
+                         options={"verify_exp": False})
+    assert decoded == claims
+    other = x509.load_pem_x509_certificate(OTHER_CERT.encode()).public_key()
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(token, other, algorithms=["RS256"], options={"verify_exp": False, "verify_aud": False})
+
+
+def test_non_rsa_and_unreadable_keys_are_refused_without_echoing_them() -> None:
+    ec_pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    with pytest.raises(ValueError, match="RS256") as caught:
+        load_rsa_private_key(ec_pem)
+    assert ec_pem.splitlines()[1] not in str(caught.value)
+    broken = KEY.replace("A", "B", 40)
+    with pytest.raises(ValueError, match="private_key_pem") as caught:
+        load_rsa_private_key(broken)
+    assert broken.splitlines()[1][:20] not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("kind", "login", "my_domain", "expected"),
+    [
+        (CONNECTED_APP, "https://login.salesforce.com/", None, "https://login.salesforce.com"),
+        (CONNECTED_APP, "https://test.salesforce.com", "https://acme.my.salesforce.com", "https://test.salesforce.com"),
+        (ECA, "https://acme.my.salesforce.com/", None, "https://acme.my.salesforce.com"),
+        (ECA, "https://login.salesforce.com", "https://acme.my.salesforce.com", "https://acme.my.salesforce.com"),
+    ],
+)
+def test_audience_follows_app_kind(kind: str, login: str, my_domain: str | None, expected: str) -> None:
+    assert audience_for(kind, login, my_domain) == expected  # type: ignore[arg-type]
+
+
+def test_eca_without_my_domain_on_a_generic_login_host_is_an_input_error() -> None:
+    with pytest.raises(ValueError, match="my_domain_url: .*My Domain"):
+        audience_for(ECA, "https://test.salesforce.com")
+
+
+def test_plain_http_is_refused() -> None:
+    with pytest.raises(ValueError, match="login_url: .*https"):
+        token_url_for("http://127.0.0.1:8443")
+    assert token_url_for("https://acme.my.salesforce.com/") == "https://acme.my.salesforce.com/services/oauth2/token"
+
+
+@pytest.mark.parametrize(
+    ("error", "description", "expected", "hint"),
+    [
+        ("invalid_client_id", "client identifier invalid", ErrorClass.PROPAGATING, "10 minutes"),
+        ("invalid_grant", "invalid assertion", ErrorClass.PROPAGATING, "certificate"),
+        ("invalid_client", "invalid client credentials", ErrorClass.PROPAGATING, "certificate"),
+        ("app_not_found", "External client app is not installed in this org", ErrorClass.PROPAGATING, "My Domain"),
+        ("invalid_grant", "user hasn't approved this consumer", ErrorClass.PERMANENT, "assign the permission set"),
+        ("invalid_app_access", "user is not admin approved to access this app", ErrorClass.PERMANENT, "assign"),
+        ("invalid_grant", "audience is invalid", ErrorClass.PERMANENT, "My Domain"),
+        ("invalid_grant", "inactive user", ErrorClass.PERMANENT, "activate"),
+        ("inactive_user", "", ErrorClass.PERMANENT, "activate"),
+        ("unsupported_grant_type", "grant type not supported", ErrorClass.PERMANENT, "token URL"),
+        ("invalid_request", "refresh_token scope is required and the connected app should be installed and "
+         "preauthorized.", ErrorClass.PERMANENT, "RefreshToken"),
+        ("invalid_grant", "expired authorization code", ErrorClass.PERMANENT, "clock"),
+    ],
+)
+def test_errors_are_classified_with_an_actionable_hint(error: str, description: str, expected: ErrorClass,
+                                                       hint: str) -> None:
+    error_class, text = classify(error, description)
+    assert error_class is expected
+    assert hint in text
+
+
+def test_invalid_assertion_is_permanent_when_the_certificate_did_not_change() -> None:
+    assert classify("invalid_grant", "invalid assertion", certificate_changed=False)[0] is ErrorClass.PERMANENT
+
+
+def test_token_error_message_carries_error_and_fix_and_retryability() -> None:
+    exc = TokenExchangeError("invalid_grant", "audience is invalid", status=400,
+                             error_class=ErrorClass.PERMANENT, hint=classify("invalid_grant", "audience is invalid")[1])
+    assert "HTTP 400" in str(exc) and "audience is invalid" in str(exc) and "My Domain" in str(exc)
+    assert not exc.retryable
+
+
+def test_secrets_stay_out_of_reprs_and_budgets_default_per_kind() -> None:
+    login = JwtLogin(consumer_key="CK", username="u@example.com", private_key_pem=KEY,
+                     token_url="https://acme.my.salesforce.com/services/oauth2/token",
+                     audience="https://acme.my.salesforce.com", app_kind=ECA)
+    assert "PRIVATE KEY" not in repr(login)
+    assert login.budget == 1800
+    assert JwtLogin(**{**login.__dict__, "app_kind": CONNECTED_APP}).budget == 600
+    token = AccessToken(access_token="00Dxx!SECRETVALUE", instance_url="https://x",
+                        identity_url="https://x/id/00D000000000001AAA/005000000000001AAA")
+    assert "SECRETVALUE" not in repr(token)
+    assert token.org_id == "00D000000000001AAA" and token.user_id == "005000000000001AAA"
+
+
+def test_bad_login_input_fails_before_any_request() -> None:
+    with pytest.raises(ValueError, match="token_url"):
+        JwtLogin(consumer_key="CK", username="u@example.com", private_key_pem=KEY,
+                 token_url="http://insecure/services/oauth2/token", audience="a")
+    with pytest.raises(ValueError, match="username"):
+        JwtLogin(consumer_key="CK", username="not-a-username", private_key_pem=KEY,
+                 token_url="https://x/services/oauth2/token", audience="a")
+    with pytest.raises(ValueError, match="retry"):
+        RetryPolicy(initial=10, max_interval=5)
