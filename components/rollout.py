@@ -156,6 +156,11 @@ def read_app(session: SalesforceSession, name: str, kind: str) -> AppSnapshot | 
     return MetadataClient(session).read_app(name, kind)
 
 
+def delete_app(session: SalesforceSession, name: str, kind: str) -> bool:
+    """Remove the app from the org (only with deleteAppOnDestroy); False when it was already gone."""
+    return MetadataClient(session).delete_app(name, kind)
+
+
 def app_outputs(snapshot: AppSnapshot) -> dict[str, Any]:
     """The live facts of an app, as provider outputs (compared with the inputs to show drift)."""
     return {

@@ -8,7 +8,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from components.providers.common import StackConfigProvider, changed
-from components.rollout import AppRequest, app_outputs, app_spec, deploy_app, read_app
+from components.rollout import AppRequest, app_outputs, app_spec, delete_app, deploy_app, read_app
 
 # Inputs whose change means a new app (the old one is retained unless deleteAppOnDestroy).
 REPLACE_KEYS = ("app_name", "app_kind", "login_url")
@@ -57,11 +57,10 @@ class AppDeploymentProvider(StackConfigProvider):
         return ReadResult(id_, {**props, **app_outputs(snapshot)})
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        """The app is retained (a production integration is never removed by accident)."""
+        """The app is retained (a production integration is never removed by accident) unless
+        deleteAppOnDestroy is set."""
         if props.get("delete_on_destroy"):
-            raise NotImplementedError(
-                "deleteAppOnDestroy: deleting the app is not supported yet; remove it in Setup, then set "
-                "deleteAppOnDestroy to false")
+            delete_app(self.session(props), props["app_name"], props["app_kind"])
 
 
 class AppDeployment(Resource, module="salesforce-jwt", name="AppDeployment"):

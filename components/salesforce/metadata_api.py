@@ -122,6 +122,10 @@ class DeployUncertain(Exception):
     """The deploy request may have reached Salesforce but no answer came back; it is not resent."""
 
 
+class DeleteFailed(Exception):
+    """deleteMetadata refused a component; the message names it and why."""
+
+
 class PermissionSetAssignmentError(Exception):
     """The permission set could not be assigned; the message names what is missing."""
 
@@ -485,6 +489,23 @@ class MetadataClient:
         if snapshot is None:
             raise DeployFailed(result, f"deploy {result.id} succeeded but {spec.kind} {spec.name} cannot be read back")
         return AppDeployment(result=result, snapshot=snapshot, created=creating, deployed_spec=planned)
+
+    def delete_app(self, name: str, kind: AppKind) -> bool:
+        """Delete the app's components, children before the header; False when there is no such app."""
+        records = self._app_records(name, kind)
+        if records is None:
+            return False
+        header = "ConnectedApp" if kind == CONNECTED_APP else "ExternalClientApplication"
+        order = [t for t in reversed(ECA_TYPES) if t in records and t != header] + [header]
+        for type_name in order:
+            full_name = soap.text(records[type_name], "fullName") or ""
+            response = self._call(soap.element(
+                "deleteMetadata", soap.element("type", text=type_name), soap.element("fullNames", text=full_name)))
+            for result in soap.children(response, "result"):
+                if not soap.flag(result, "success"):
+                    problems = [soap.text(e, "message") or "" for e in soap.children(result, "errors")]
+                    raise DeleteFailed(f"deleting {type_name} {full_name} failed: {'; '.join(problems)}")
+        return True
 
     # -- REST -------------------------------------------------------------------------------------
     def _single_id(self, soql: str, what: str) -> str | None:

@@ -1,0 +1,164 @@
+"""Whole-stack lifecycle of the real program (`__main__.py`) through the offline engine.
+
+Every dynamic resource goes through the SDK's provider host over gRPC; AWS is a moto server process
+and Salesforce the org emulator, both on loopback. Counters from both prove what each `up` did.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components.credentials import AWSCURRENT, AWSPENDING, AWSPREVIOUS, CredentialStore
+from components.salesforce.token_exchange import JwtLogin, verify_jwt_login
+from emulator.engine import Engine
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "salesforce/jwt/local/Local_JWT_Demo"
+APP = "Local_JWT_Demo"
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class LocalStack:
+    """Stack `local` of this project, pointed at the test's emulators."""
+
+    state_dir: Path
+    aws: Any
+    org: Any
+    config: dict[str, str]
+
+    def engine(self, env: dict[str, str] | None = None, **config: Any) -> Engine:
+        self.config.update({k: str(v) for k, v in config.items()})
+        environment = {"SF_ACCESS_TOKEN": self.org.admin_access_token, "SF_INSTANCE_URL": self.org.instance_url,
+                       **(env or {})}
+        return Engine(ROOT, "local", self.state_dir, config=self.config, env=environment)
+
+    def up(self, env: dict[str, str] | None = None, **config: Any):
+        return self.engine(env, **config).up()
+
+    @property
+    def store(self) -> CredentialStore:
+        return CredentialStore(SECRET, self.aws.region, self.aws.endpoint_url)
+
+    def document(self, stage: str = AWSCURRENT):
+        return self.store.get(stage).document
+
+    def deploy_count(self) -> int:
+        return sum(v for k, v in self.org.calls().items() if k.endswith("deploy"))
+
+    def login(self, stage: str = AWSCURRENT):
+        doc = self.document(stage)
+        return verify_jwt_login(JwtLogin(
+            consumer_key=doc.consumer_key, username=doc.username, private_key_pem=doc.private_key_pem,
+            token_url=doc.token_url, audience=doc.audience, app_kind=doc.app_kind,
+            ca_bundle=self.org.ca_bundle, budget_seconds=0))
+
+
+@pytest.fixture
+def stack(tmp_path: Path, aws, salesforce_org) -> LocalStack:
+    config = {"salesforceLoginUrl": salesforce_org.login_url, "salesforceCaBundle": salesforce_org.ca_bundle,
+              "awsEndpointUrl": aws.endpoint_url, "awsRegion": aws.region}
+    return LocalStack(tmp_path / "state", aws, salesforce_org, config)
+
+
+@pytest.fixture
+def deployed(stack: LocalStack) -> LocalStack:
+    stack.up().check()
+    return stack
+
+
+def test_first_up_deploys_verifies_and_promotes(deployed: LocalStack):
+    outputs = deployed.engine().outputs()
+    doc = deployed.document()
+    app = deployed.org.app(APP)
+    assert app["certificate_fingerprint_sha256"] == doc.fingerprint_sha256 == outputs["certificateFingerprint"]
+    assert app["consumer_key"] == doc.consumer_key == outputs["consumerKey"]
+    assert outputs["verifiedAt"] and outputs["privateKeyPem"] == "[secret]"
+    assert deployed.store.describe().version_for(AWSPENDING) is None
+    assert deployed.login().username == "integration@example.com"
+
+
+def test_no_op_up_changes_nothing(deployed: LocalStack):
+    deploys, versions = deployed.deploy_count(), deployed.store.versions()
+    result = deployed.up().check()
+    assert not result.changed
+    assert result.call_count("Create") == result.call_count("Update") == 0
+    assert deployed.deploy_count() == deploys
+    assert deployed.store.versions() == versions
+
+
+def test_rotation_promotes_new_key_and_keeps_previous(deployed: LocalStack):
+    old = deployed.document()
+    deployed.up(rotation=1).check()
+    new, previous = deployed.document(), deployed.document(AWSPREVIOUS)
+    assert new.private_key_pem != old.private_key_pem
+    assert previous.fingerprint_sha256 == old.fingerprint_sha256
+    assert deployed.org.app(APP)["certificate_fingerprint_sha256"] == new.fingerprint_sha256
+    assert new.consumer_key == old.consumer_key  # same app, updated in place
+    assert deployed.login().username == "integration@example.com"
+
+
+def test_renewal_window_replaces_certificate_with_same_key(deployed: LocalStack):
+    old = deployed.document()
+    inside_window = (old.not_after - timedelta(days=2)).isoformat()
+    deployed.up(env={"OFFLINE_ENGINE_NOW": inside_window}).check()
+    new = deployed.document()
+    assert new.fingerprint_sha256 != old.fingerprint_sha256
+    assert new.private_key_pem == old.private_key_pem
+    assert deployed.org.app(APP)["certificate_fingerprint_sha256"] == new.fingerprint_sha256
+
+
+def test_failed_verification_during_rotation_restores_previous_certificate(deployed: LocalStack):
+    old = deployed.document()
+    deployed.org.update_user("integration@example.com", active=False)
+    result = deployed.up(rotation=1)
+    assert not result.ok
+    assert "verification of the new credential failed" in " ".join(result.errors)
+    assert deployed.document().fingerprint_sha256 == old.fingerprint_sha256  # AWSCURRENT unchanged
+    assert deployed.store.describe().version_for(AWSPENDING) is not None  # nothing lost
+    assert deployed.org.app(APP)["certificate_fingerprint_sha256"] == old.fingerprint_sha256
+    deployed.org.update_user("integration@example.com", active=True)
+    assert deployed.login().username == "integration@example.com"  # the current key still works
+
+
+def test_drift_found_by_refresh_and_repaired_by_up(deployed: LocalStack):
+    wanted = deployed.document().fingerprint_sha256
+    deployed.org.patch_app(APP, scopes=["Api"])
+    refresh = deployed.engine().refresh(expect_no_changes=True)
+    assert refresh.exit_code == 2
+    deployed.up().check()
+    assert sorted(deployed.org.app(APP)["scopes"]) == ["Api", "RefreshToken"]
+    assert deployed.org.app(APP)["certificate_fingerprint_sha256"] == wanted
+    assert deployed.engine().refresh(expect_no_changes=True).exit_code == 0
+
+
+def test_destroy_retains_app_and_schedules_secret_deletion(deployed: LocalStack):
+    deployed.engine().destroy().check()
+    assert deployed.org.app(APP)["name"] == APP
+    assert deployed.store.describe().scheduled_for_deletion
+
+
+def test_blue_green_rotation_keeps_old_slot_working(stack: LocalStack):
+    stack.up(rotationStrategy="blue-green").check()
+    first = stack.document()
+    assert first.app_name == f"{APP}_A"
+    stack.up(rotationStrategy="blue-green", rotation=1).check()
+    current, previous = stack.document(), stack.document(AWSPREVIOUS)
+    assert current.app_name == f"{APP}_B" and previous.app_name == f"{APP}_A"
+    assert current.consumer_key != previous.consumer_key
+    # both the new slot and the old one (still held by clients that read AWSPREVIOUS) log in
+    assert stack.login(AWSCURRENT).username == stack.login(AWSPREVIOUS).username == "integration@example.com"
+    assert stack.org.app(f"{APP}_A")["certificate_fingerprint_sha256"] == first.fingerprint_sha256
+
+
+def test_destroy_with_delete_app_on_destroy_removes_the_app(stack: LocalStack):
+    stack.up(deleteAppOnDestroy="true").check()
+    assert stack.org.app(APP)["name"] == APP
+    stack.engine().destroy().check()
+    assert APP not in [app["name"] for app in stack.org.apps()]
