@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field, replace
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 
 from . import tls
 from .dynamic_host import DiffOutcome, ProviderError
@@ -51,6 +51,7 @@ class Goal:
     ignore_changes: list[str] = field(default_factory=list)
     replace_on_changes: list[str] = field(default_factory=list)
     additional_secret_outputs: list[str] = field(default_factory=list)
+    replacement_trigger: Any = None
 
 
 def delete_order(resources: list[ResourceState]) -> list[ResourceState]:
@@ -142,7 +143,8 @@ class Deployment:
             dependencies=list(goal.dependencies), protect=goal.protect, retain_on_delete=goal.retain_on_delete,
             delete_before_replace=goal.delete_before_replace,
             additional_secret_outputs=list(goal.additional_secret_outputs),
-            provider=self.provider_ref(goal.type) if goal.custom else "")
+            provider=self.provider_ref(goal.type) if goal.custom else "",
+            replacement_trigger=goal.replacement_trigger)
 
     def _register_component(self, goal: Goal) -> ResourceState:
         urn = self.make_urn(goal.parent, goal.type, goal.name)
@@ -196,6 +198,8 @@ class Deployment:
         if outcome.changes == "unknown":
             outcome.changes = "some" if input_changes else "none"
         replaces = list(outcome.replaces)
+        if None not in (old.replacement_trigger, goal.replacement_trigger) and old.replacement_trigger != goal.replacement_trigger:
+            replaces.append("replacementTrigger")  # the `replacement_trigger` option changed
         if outcome.changes == "some" or replaces:
             triggers = set(goal.replace_on_changes)
             replaces += [k for k in input_changes if ("*" in triggers or k in triggers) and k not in replaces]

@@ -7,6 +7,7 @@ from typing import Callable
 
 import grpc
 from google.protobuf import empty_pb2
+from google.protobuf import json_format
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, resource_pb2, resource_pb2_grpc
 
 from .deployment import Deployment, DeploymentError, Goal
@@ -31,6 +32,8 @@ def goal_from_request(request: resource_pb2.RegisterResourceRequest) -> Goal:
         delete_before_replace=request.deleteBeforeReplace, ignore_changes=list(request.ignoreChanges),
         replace_on_changes=list(request.replaceOnChanges),
         additional_secret_outputs=list(request.additionalSecretOutputs),
+        replacement_trigger=(json_format.MessageToDict(request.replacement_trigger)
+                             if request.HasField("replacement_trigger") else None),
     )
 
 

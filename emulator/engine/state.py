@@ -8,6 +8,7 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from .values import Props
 
@@ -33,6 +34,7 @@ class ResourceState:
     delete_before_replace: bool = False
     additional_secret_outputs: list[str] = field(default_factory=list)
     pending_delete: bool = False
+    replacement_trigger: Any = None
 
     @property
     def name(self) -> str:

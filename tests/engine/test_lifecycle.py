@@ -83,6 +83,16 @@ def test_key_change_replaces_key_and_cert_then_updates_dependent(deployed):
     assert result.step("web-record").diff_reasons == ["cert_pem"]
 
 
+def test_replacement_trigger_replaces_only_when_its_value_changes(sample):
+    sample.engine(keyGeneration=0).up().check()
+    same = sample.engine(keyGeneration=0).up().check()
+    assert same.ops()["web-key"] == "same"
+    bumped = sample.engine(keyGeneration=1).up().check()
+    assert bumped.ops()["web-key"] == "replace"
+    assert bumped.step("web-key", "replace").replace_reasons == ["replacementTrigger"]
+    assert bumped.ops()["web-cert"] == "replace"
+
+
 def test_delete_before_replace_order_for_removed_and_added(deployed):
     deployed.engine(extraRecord="true").up().check()
     result = deployed.engine().up()

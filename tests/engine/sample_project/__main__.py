@@ -15,7 +15,8 @@ class Bundle(pulumi.ComponentResource):
         super().__init__("sample:index:Bundle", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.key = tls.PrivateKey(f"{name}-key", algorithm="RSA", rsa_bits=config.get_int("rsaBits") or 2048,
-                                  opts=child)
+                                  opts=pulumi.ResourceOptions(parent=self,
+                                                              replacement_trigger=config.get_int("keyGeneration")))
         self.cert = tls.SelfSignedCert(
             f"{name}-cert", private_key_pem=self.key.private_key_pem,
             subject=tls.SelfSignedCertSubjectArgs(common_name=config.require("commonName")),
