@@ -1,0 +1,135 @@
+"""REST endpoints on the wire: versions, limits, SOQL, PermissionSetAssignment, userinfo, identity, 401s."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.emulator import builders as B
+
+
+@pytest.fixture
+def api(salesforce_org):
+    org = salesforce_org
+    key, ck = B.jwt_app(org, B.Soap(org))
+    token = B.token_request(org, B.assertion(key, ck, org.integration_username, org.instance_url)).json()
+    http = org.session()
+    http.headers["Authorization"] = f"Bearer {token['access_token']}"
+    return org, http, token
+
+
+def admin(org):
+    http = org.session()
+    http.headers["Authorization"] = f"Bearer {org.admin_access_token}"
+    return http
+
+
+def query(org, http, soql):
+    return http.get(f"{org.instance_url}/services/data/v63.0/query", params={"q": soql}, timeout=30)
+
+
+def test_versions_need_no_authentication(salesforce_org):
+    response = salesforce_org.session().get(f"{salesforce_org.instance_url}/services/data/", timeout=30)
+    versions = response.json()
+    assert response.status_code == 200
+    assert versions[-1] == {"label": "Spring '26", "url": "/services/data/v66.0", "version": "66.0"}
+    assert {"label": "Spring '25", "url": "/services/data/v63.0", "version": "63.0"} in versions
+    assert {"label": "Winter '26", "url": "/services/data/v65.0", "version": "65.0"} in versions
+
+
+def test_limits_prove_the_api_scope(api):
+    org, http, _ = api
+    limits = http.get(f"{org.instance_url}/services/data/v63.0/limits", timeout=30).json()
+    assert limits["DailyApiRequests"]["Max"] >= limits["DailyApiRequests"]["Remaining"] > 0
+
+
+def test_userinfo_and_identity_name_the_user_and_org(api):
+    org, http, token = api
+    info = http.get(f"{org.instance_url}/services/oauth2/userinfo", timeout=30).json()
+    assert info["preferred_username"] == org.integration_username
+    assert info["organization_id"] == org.org_id
+    identity = http.get(token["id"], timeout=30).json()
+    assert identity["username"] == org.integration_username
+    assert identity["organization_id"] == org.org_id
+    assert token["id"].endswith(identity["user_id"])
+
+
+@pytest.mark.parametrize("header", [None, "Bearer 00Dnope!nope", "Basic abc"])
+def test_missing_or_invalid_session_is_401_invalid_session_id(salesforce_org, header):
+    http = salesforce_org.session()
+    if header:
+        http.headers["Authorization"] = header
+    response = http.get(f"{salesforce_org.instance_url}/services/data/v63.0/limits", timeout=30)
+    assert response.status_code == 401
+    assert response.json() == [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
+
+
+def test_expired_sessions_answer_401(api):
+    org, http, _ = api
+    org.advance_clock(2 * 3600 + 1)
+    assert http.get(f"{org.instance_url}/services/data/v63.0/limits", timeout=30).status_code == 401
+    assert admin(org).get(f"{org.instance_url}/services/data/v63.0/limits", timeout=30).status_code == 200
+
+
+def test_token_without_api_scope_is_not_valid_for_rest(salesforce_org):
+    org = salesforce_org
+    key, ck = B.jwt_app(org, B.Soap(org), scopes=("Web", "RefreshToken"))
+    token = B.token_request(org, B.assertion(key, ck, org.integration_username, org.instance_url)).json()["access_token"]
+    response = org.session().get(f"{org.instance_url}/services/data/v63.0/limits",
+                                 headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert response.status_code == 401
+    assert response.json()[0]["message"] == "This session is not valid for use with the REST API"
+
+
+def test_queries_the_product_needs(api):
+    org, http, _ = api
+    users = query(org, http, f"SELECT Id, Username, IsActive, Profile.Name FROM User WHERE Username = '{org.integration_username}'").json()
+    assert users["totalSize"] == 1
+    user = users["records"][0]
+    assert user["attributes"]["type"] == "User" and user["Profile"]["Name"] == "Standard User" and user["IsActive"]
+    sets = query(org, http, "SELECT Id, Name FROM PermissionSet WHERE Name = 'JwtAccess' AND IsOwnedByProfile = false").json()
+    assert sets["totalSize"] == 1 and sets["records"][0]["Id"].startswith("0PS")
+    psa = query(org, http, f"SELECT Id, PermissionSet.Name FROM PermissionSetAssignment WHERE AssigneeId = '{user['Id'][:15]}' "
+                f"AND PermissionSetId = '{sets['records'][0]['Id']}'").json()
+    assert psa["totalSize"] == 1 and psa["records"][0]["PermissionSet"]["Name"] == "JwtAccess"
+    organization = query(org, http, "SELECT Id, Name, IsSandbox, OrganizationType FROM Organization").json()
+    assert organization["records"][0]["Id"] == org.org_id
+
+
+@pytest.mark.parametrize("soql, status, code", [
+    ("SELECT Id FROM ScratchOrgInfo limit 1", 400, "INVALID_TYPE"),
+    ("SELECT Nope FROM User", 400, "INVALID_FIELD"),
+    ("SELEKT Id FROM User", 400, "MALFORMED_QUERY"),
+])
+def test_query_errors(api, soql, status, code):
+    org, http, _ = api
+    response = query(org, http, soql)
+    assert response.status_code == status and response.json()[0]["errorCode"] == code
+
+
+def test_permission_set_assignment_create_duplicate_and_delete(salesforce_org):
+    org = salesforce_org
+    B.deploy_ok(B.Soap(org), {"PermissionSet": {"Extra": B.permission_set()}})
+    http = admin(org)
+    user_id = query(org, http, f"SELECT Id FROM User WHERE Username = '{org.integration_username}'").json()["records"][0]["Id"]
+    ps_id = query(org, http, "SELECT Id FROM PermissionSet WHERE Name = 'Extra'").json()["records"][0]["Id"]
+    url = f"{org.instance_url}/services/data/v63.0/sobjects/PermissionSetAssignment"
+    created = http.post(url, json={"AssigneeId": user_id, "PermissionSetId": ps_id}, timeout=30)
+    assert created.status_code == 201 and created.json()["success"] is True
+    assert created.json()["id"].startswith("0Pa")
+    again = http.post(url, json={"AssigneeId": user_id, "PermissionSetId": ps_id}, timeout=30)
+    assert again.status_code == 400 and again.json()[0]["errorCode"] == "DUPLICATE_VALUE"
+    assert created.json()["id"] in again.json()[0]["message"]
+    bad = http.post(url, json={"AssigneeId": user_id, "PermissionSetId": "0PS000000000000AAA"}, timeout=30)
+    assert bad.json()[0]["errorCode"] == "INVALID_CROSS_REFERENCE_KEY"
+    assert http.delete(f"{url}/{created.json()['id']}", timeout=30).status_code == 204
+    assert "Extra" not in next(u for u in org.users() if u["username"] == org.integration_username)["permission_sets"]
+
+
+def test_rest_fault_injection_and_unknown_paths(api):
+    org, http, _ = api
+    org.fault("rest", 503, count=1)
+    response = http.get(f"{org.instance_url}/services/data/v63.0/limits", timeout=30)
+    assert response.status_code == 503 and response.json()[0]["errorCode"] == "SERVER_UNAVAILABLE"
+    assert http.get(f"{org.instance_url}/services/data/v63.0/limits", timeout=30).status_code == 200
+    missing = http.get(f"{org.instance_url}/services/data/v63.0/nothing-here", timeout=30)
+    assert missing.status_code == 404 and missing.json()[0]["errorCode"] == "NOT_FOUND"
