@@ -1,0 +1,229 @@
+"""`python -m components check` against a real moto server: every exit code and format."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from components.cli import main
+from components.credentials import CredentialDocument, CredentialStore
+from tests.unit.test_health import make_document
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def document(*, age_days: float = 10, days: int = 90, created_at: datetime | None = None,
+             **changes) -> CredentialDocument:
+    """A credential document whose certificate was issued `age_days` ago and lasts `days` days."""
+    issued = now() - timedelta(days=age_days)
+    data = make_document(issued=issued, days=days, **changes)
+    if created_at is not None:
+        data["created_at"] = created_at.isoformat()
+    return CredentialDocument.from_dict(data)
+
+
+def store_for(aws, name: str) -> CredentialStore:
+    return CredentialStore(name, aws.region, aws.endpoint_url)
+
+
+def provision(aws, name: str, doc: CredentialDocument, *, tags: dict | None = None) -> CredentialStore:
+    """What `pulumi up` leaves behind: the document promoted to AWSCURRENT."""
+    store = store_for(aws, name)
+    store.ensure_secret(tags=tags)
+    store.promote(store.put_pending(doc))
+    return store
+
+
+def run(aws, capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["check", "--region", aws.region, "--endpoint-url", aws.endpoint_url, *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def check_json(aws, capsys, *args: str) -> tuple[int, dict]:
+    code, out, _ = run(aws, capsys, "--format", "json", *args)
+    return code, json.loads(out)
+
+
+def test_healthy_integration_exits_0_with_certificate_facts(aws, capsys):
+    doc = document()
+    provision(aws, "prod/orders", doc)
+    code, data = check_json(aws, capsys, "--secret-id", "prod/orders")
+    assert code == 0 and data["exit_code"] == 0
+    (result,) = data["integrations"]
+    assert result["certificate"]["fingerprint_sha256"] == doc.fingerprint_sha256
+    assert result["certificate"]["days_left"] in (79, 80)
+    assert result["certificate"]["renewal_due"] is False and result["pending_rotation"] is False
+    assert result["app_name"] == "Orders_Sync" and result["findings"] == []
+
+
+def test_inside_renewal_window_exits_1(aws, capsys):
+    provision(aws, "prod/orders", document(age_days=70))
+    code, data = check_json(aws, capsys, "--secret-id", "prod/orders")
+    assert code == 1
+    assert [f["code"] for f in data["integrations"][0]["findings"]] == ["renewal-due"]
+
+
+def test_renew_before_days_option_moves_the_window(aws, capsys):
+    provision(aws, "prod/orders", document(age_days=10))  # 80 days left
+    code, _ = check_json(aws, capsys, "--secret-id", "prod/orders", "--renew-before-days", "85")
+    assert code == 1
+
+
+def test_expired_certificate_exits_2(aws, capsys):
+    provision(aws, "prod/orders", document(age_days=95))
+    code, data = check_json(aws, capsys, "--secret-id", "prod/orders")
+    assert code == 2 and data["integrations"][0]["ready"] is False
+    assert "expired" in [f["code"] for f in data["integrations"][0]["findings"]]
+
+
+def test_secret_scheduled_for_deletion_exits_2(aws, capsys):
+    store = provision(aws, "prod/orders", document())
+    store.delete(recovery_window_days=7)
+    code, data = check_json(aws, capsys, "--secret-id", "prod/orders")
+    assert code == 2
+    (result,) = data["integrations"]
+    assert [f["code"] for f in result["findings"]] == ["scheduled-for-deletion"]
+    assert result["deletion_date"] is not None
+
+
+def test_stuck_awspending_exits_2_and_fresh_pending_exits_1(aws, capsys):
+    store = provision(aws, "prod/orders", document())
+    store.put_pending(document(key_index=1, created_at=now() - timedelta(hours=3)))
+    code, data = check_json(aws, capsys, "--secret-id", "prod/orders")
+    assert code == 2 and data["integrations"][0]["pending_rotation"] is True
+    assert [f["code"] for f in data["integrations"][0]["findings"]] == ["rotation-stuck"]
+    code, _ = check_json(aws, capsys, "--secret-id", "prod/orders", "--stuck-after-minutes", "600")
+    assert code == 1
+
+
+def test_missing_secret_is_exit_3(aws, capsys):
+    code, data = check_json(aws, capsys, "--secret-id", "prod/missing")
+    assert code == 3
+    assert data["integrations"][0]["findings"][0]["code"] == "unreadable"
+
+
+def test_non_document_secret_is_critical(aws, capsys):
+    client = aws.client("secretsmanager")
+    client.create_secret(Name="prod/garbage", SecretString='{"hello": "world"}')
+    code, data = check_json(aws, capsys, "--secret-id", "prod/garbage")
+    assert code == 2 and data["integrations"][0]["findings"][0]["code"] == "invalid-document"
+
+
+def test_all_finds_managed_secrets_by_prefix_and_reports_the_worst(aws, capsys):
+    provision(aws, "prod/a", document())
+    provision(aws, "prod/b", document(age_days=70))
+    provision(aws, "dev/c", document(age_days=95))
+    aws.client("secretsmanager").create_secret(Name="prod/unmanaged", SecretString="{}")
+    code, data = check_json(aws, capsys, "--all", "--prefix", "prod/")
+    assert code == 1
+    assert [r["secret_id"] for r in data["integrations"]] == ["prod/a", "prod/b"]
+    code, data = check_json(aws, capsys, "--all", "--concurrency", "2")
+    assert code == 2 and [r["secret_id"] for r in data["integrations"]] == ["dev/c", "prod/a", "prod/b"]
+
+
+def test_all_with_nothing_managed_is_a_configuration_error(aws, capsys):
+    code, out, err = run(aws, capsys, "--all", "--prefix", "nothing/")
+    assert code == 3 and out == ""
+    assert "no secrets tagged managed-by=salesforce-jwt-pulumi" in err
+
+
+def test_markdown_and_table_and_prometheus_formats(aws, capsys, tmp_path):
+    doc = document(age_days=70)
+    provision(aws, "prod/orders", doc)
+    code, out, _ = run(aws, capsys, "--secret-id", "prod/orders", "--format", "markdown")
+    assert code == 1 and out.startswith("## Salesforce JWT integrations — warning (exit 1)")
+    assert "(renewal-due)" in out
+    code, out, _ = run(aws, capsys, "--secret-id", "prod/orders")
+    assert code == 1 and "prod/orders" in out and "warning" in out and "renewal window" in out
+    target = tmp_path / "salesforce_jwt.prom"
+    code, out, _ = run(aws, capsys, "--secret-id", "prod/orders", "--format", "prometheus", "--output", str(target))
+    assert code == 1 and out == ""
+    families = {f.name: f for f in text_string_to_metric_families(target.read_text())}
+    (sample,) = families["salesforce_jwt_certificate_expiration_timestamp_seconds"].samples
+    assert sample.value == doc.not_after.timestamp()
+    assert sample.labels == {"secret": "prod/orders", "app": "Orders_Sync", "org": "acme.my.salesforce.com"}
+    assert list(tmp_path.iterdir()) == [target]  # the temporary file was renamed into place
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        ([], "either --secret-id"),
+        (["--secret-id", "a", "--all"], "either --secret-id"),
+        (["--secret-id", "a", "--prefix", "p"], "--prefix only applies with --all"),
+        (["--secret-id", "bad name!"], "secret_name"),
+        (["--secret-id", "a", "--renew-before-days", "0"], "--renew-before-days"),
+        (["--secret-id", "a", "--format", "xml"], "--format"),
+        (["--secret-id", "a", "--concurrency", "0"], "--concurrency"),
+        (["--secret-id", "a", "--ca-bundle", "/nonexistent.pem"], "--ca-bundle"),
+    ],
+)
+def test_usage_errors_exit_3_before_any_call(aws, capsys, args, fragment):
+    code, out, err = run(aws, capsys, *args)
+    assert code == 3 and out == "" and fragment in err
+
+
+def test_drift_without_deployer_credentials_is_a_usage_error(aws, capsys, monkeypatch):
+    for name in list(os.environ):
+        if name.startswith(("SF_", "SFDX_")):
+            monkeypatch.delenv(name)
+    code, out, err = run(aws, capsys, "--secret-id", "a", "--drift")
+    assert code == 3 and "--drift needs deployer credentials" in err
+
+
+def test_missing_region_is_a_usage_error(capsys, monkeypatch):
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    assert main(["check", "--secret-id", "a"]) == 3
+    assert "--region" in capsys.readouterr().err
+
+
+def test_python_dash_m_components_runs_check_and_never_prints_the_key(aws):
+    doc = document(age_days=95)
+    provision(aws, "prod/orders", doc)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "components", "check", "--secret-id", "prod/orders", "--region", aws.region,
+         "--endpoint-url", aws.endpoint_url, "--format", "json"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert json.loads(proc.stdout)["integrations"][0]["secret_id"] == "prod/orders"
+    assert "PRIVATE KEY" not in proc.stdout + proc.stderr
+
+
+def test_all_reads_the_promoted_version_after_a_rotation(aws, capsys):
+    """Batch reads are checked against the listed AWSCURRENT version (moto may answer a stale one)."""
+    old, new = document(), document(key_index=1)
+    for name in ("prod/a", "prod/b", "prod/c"):
+        store = provision(aws, name, old)
+        store.promote(store.put_pending(new))
+    code, data = check_json(aws, capsys, "--all")
+    assert code == 0
+    assert {r["certificate"]["fingerprint_sha256"] for r in data["integrations"]} == {new.fingerprint_sha256}
+
+
+def test_secret_id_may_be_the_arn_pulumi_exports(aws, capsys):
+    store = provision(aws, "prod/orders", document())
+    arn = store.describe().arn
+    code, data = check_json(aws, capsys, "--secret-id", arn)
+    assert code == 0 and data["integrations"][0]["secret_id"] == arn
+
+
+def test_verify_of_a_secret_scheduled_for_deletion_is_critical(aws, capsys):
+    provision(aws, "prod/orders", document()).delete(recovery_window_days=7)
+    code = main(["verify", "--secret-id", "prod/orders", "--region", aws.region, "--endpoint-url", aws.endpoint_url])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.err.startswith("critical:") and "deletion" in captured.err

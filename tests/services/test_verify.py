@@ -1,0 +1,170 @@
+"""`verify` and `check --verify/--drift` against moto server and the Salesforce org emulator."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pytest
+
+from components.cli import main
+from components.credentials import CredentialDocument, CredentialStore
+from components.salesforce.bundle import ECA, AppSpec, PermissionSetSpec
+from components.salesforce.metadata_api import MetadataClient
+from components.salesforce.session import AccessTokenAuth, open_session
+from tests.services.test_check import document, provision
+from tests.unit.test_health import make_document
+
+APP = "Orders_Sync"
+PERMISSION_SET = "Orders_Sync_Access"
+
+
+@dataclass
+class Integration:
+    """A deployed app in the emulator and its credential document in moto."""
+
+    org: object
+    aws: object
+    secret: str
+    doc: CredentialDocument
+    store: CredentialStore
+
+    def args(self, *extra: str) -> list[str]:
+        return ["--secret-id", self.secret, "--region", self.aws.region, "--endpoint-url", self.aws.endpoint_url,
+                "--ca-bundle", self.org.ca_bundle, *extra]
+
+
+def deploy(org, doc: CredentialDocument) -> None:
+    """What the component's AppDeployment does: the ECA with the certificate, pre-authorized by a permission set."""
+    session = open_session(AccessTokenAuth(instance_url=org.instance_url, access_token=org.admin_access_token),
+                           ca_bundle=org.ca_bundle)
+    client = MetadataClient(session)
+    client.deploy_app(AppSpec(
+        kind=ECA, name=APP, label="Orders Sync", contact_email="ops@example.com",
+        certificate_pem=doc.certificate_pem, consumer_key=doc.consumer_key,
+        permission_sets=(PERMISSION_SET,), access_permission_set=PermissionSetSpec(PERMISSION_SET, "Orders Sync"),
+    ))
+    client.assign_permission_set(org.integration_username, PERMISSION_SET)
+
+
+def org_document(org, **changes) -> CredentialDocument:
+    return document(consumer_key="3MVG9ordersSyncConsumerKey0001", username=org.integration_username,
+                    login_url=org.instance_url, audience=org.instance_url,
+                    token_url=f"{org.instance_url}/services/oauth2/token", app_name=APP, **changes)
+
+
+@pytest.fixture
+def integration(aws, salesforce_org, monkeypatch) -> Integration:
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", salesforce_org.ca_bundle)  # zeep builds its own session
+    doc = org_document(salesforce_org)
+    deploy(salesforce_org, doc)
+    store = provision(aws, "prod/orders", doc)
+    return Integration(salesforce_org, aws, "prod/orders", doc, store)
+
+
+def deployer_env(monkeypatch, org) -> None:
+    for name in ("SF_AUTH_URL", "SF_REFRESH_TOKEN", "SF_JWT_KEY", "SF_JWT_KEY_FILE", "SF_JWT_KEY_SECRET_ID",
+                 "SF_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SF_ACCESS_TOKEN", org.admin_access_token)
+    monkeypatch.setenv("SF_INSTANCE_URL", org.instance_url)
+
+
+def test_verify_reports_who_logged_in_where_and_how_fast(integration, capsys):
+    code = main(["verify", *integration.args("--format", "json")])
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
+    data = json.loads(out)
+    assert data["ok"] is True and data["stage"] == "AWSCURRENT"
+    assert data["username"] == integration.org.integration_username
+    assert data["org_id"][:15] == integration.org.org_id[:15]
+    assert data["instance_url"] == integration.org.instance_url
+    assert data["attempts"] == 1 and data["elapsed_seconds"] >= 0
+    assert integration.org.calls().get("token", 0) >= 1
+    code = main(["verify", *integration.args()])
+    out, _ = capsys.readouterr()
+    assert code == 0 and out.startswith(f"OK: {integration.org.integration_username} logged in to org")
+
+
+def test_verify_never_prints_the_token_or_the_key(integration, capsys):
+    assert main(["verify", *integration.args("--format", "json")]) == 0
+    out, err = capsys.readouterr()
+    assert "PRIVATE KEY" not in out + err and "!AQ" not in out + err  # emulator tokens look like 00D...!AQ...
+
+
+def test_verify_pending_stage(integration, capsys):
+    code = main(["verify", *integration.args("--stage", "AWSPENDING")])
+    assert code == 3 and "has no AWSPENDING version" in capsys.readouterr().err
+    # A pending key whose certificate is not on the app: the login fails (critical).
+    integration.store.put_pending(org_document(integration.org, key_index=1))
+    code = main(["verify", *integration.args("--stage", "AWSPENDING", "--budget", "0")])
+    out, _ = capsys.readouterr()
+    assert code == 2 and out.startswith("FAILED: JWT login with the AWSPENDING key")
+
+
+def test_verify_fails_when_pre_authorization_is_removed(integration, capsys):
+    integration.org.patch_app(APP, permitted_users_policy="AllSelfAuthorized")
+    code = main(["verify", *integration.args("--format", "json")])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 2 and data["ok"] is False and data["attempts"] == 1
+    assert "approved" in data["error"]
+
+
+def test_check_verify_healthy_then_critical_after_pre_authorization_removed(integration, capsys):
+    code = main(["check", *integration.args("--verify", "--format", "json")])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0 and data["integrations"][0]["verification"]["ok"] is True
+    integration.org.patch_app(APP, permitted_users_policy="AllSelfAuthorized")
+    code = main(["check", *integration.args("--verify", "--format", "json")])
+    result = json.loads(capsys.readouterr().out)["integrations"][0]
+    assert code == 2 and result["verification"]["ok"] is False
+    assert [f["code"] for f in result["findings"]] == ["verification-failed"]
+
+
+def test_check_drift_in_sync_then_certificate_changed_out_of_band(integration, capsys, monkeypatch):
+    deployer_env(monkeypatch, integration.org)
+    code = main(["check", *integration.args("--drift", "--format", "json")])
+    result = json.loads(capsys.readouterr().out)["integrations"][0]
+    assert code == 0, result
+    assert result["drift"]["drifted"] is False
+    assert result["drift"]["live_fingerprint"] == integration.doc.fingerprint_sha256
+    other = make_document(key_index=1)
+    integration.org.patch_app(APP, certificate_pem=other["certificate_pem"])
+    code = main(["check", *integration.args("--drift", "--verify", "--format", "json")])
+    result = json.loads(capsys.readouterr().out)["integrations"][0]
+    assert code == 2
+    codes = [f["code"] for f in result["findings"]]
+    assert "drift-certificate" in codes and "verification-failed" in codes
+    assert result["drift"]["live_fingerprint"] == other["fingerprint_sha256"]
+
+
+def test_check_drift_detects_removed_pre_authorization_and_scope(integration, capsys, monkeypatch):
+    deployer_env(monkeypatch, integration.org)
+    integration.org.patch_app(APP, permitted_users_policy="AllSelfAuthorized", scopes=["Api"])
+    code = main(["check", *integration.args("--drift", "--format", "markdown")])
+    out = capsys.readouterr().out
+    assert code == 2
+    assert "(drift-pre-authorization)" in out and "(drift-scopes)" in out
+
+
+def test_check_drift_with_refused_deployer_token_is_exit_3(integration, capsys, monkeypatch):
+    deployer_env(monkeypatch, integration.org)
+    monkeypatch.setenv("SF_ACCESS_TOKEN", "00Dbogus!AQnotavalidtoken")
+    code = main(["check", *integration.args("--drift", "--format", "json")])
+    result = json.loads(capsys.readouterr().out)["integrations"][0]
+    assert code == 3 and result["findings"][0]["code"] == "drift-unreadable"
+    assert "notavalidtoken" not in json.dumps(result)
+
+
+def test_check_all_verify_over_several_integrations(aws, salesforce_org, capsys, monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", salesforce_org.ca_bundle)
+    doc = org_document(salesforce_org)
+    deploy(salesforce_org, doc)
+    for index in range(4):
+        provision(aws, f"prod/orders-{index}", doc)
+    code = main(["check", "--all", "--verify", "--region", aws.region, "--endpoint-url", aws.endpoint_url,
+                 "--ca-bundle", salesforce_org.ca_bundle, "--format", "json", "--concurrency", "3"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0 and len(data["integrations"]) == 4
+    assert all(r["verification"]["ok"] for r in data["integrations"])
+    assert salesforce_org.calls().get("token", 0) >= 4
