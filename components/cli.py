@@ -304,12 +304,15 @@ def _require_region(region: str | None) -> str:
     return region
 
 
-def _deployer_credentials() -> Any:
-    from components.salesforce import session as sf_session
+def _deployer_credentials(login_url: str) -> Any:
+    """The deployer from the environment, read by the same rules (and variable names) as the stack."""
+    from components.rollout import session_credentials
+    from components.salesforce.session import SessionError
+    from components.settings import SettingsError, load_deployer
 
     try:
-        return sf_session.credentials_from_env()
-    except sf_session.SessionError as exc:
+        return session_credentials(load_deployer({}, login_url=login_url), login_url)
+    except (SettingsError, SessionError, ValueError) as exc:
         raise UsageProblem(f"--drift needs deployer credentials to read the live app: {exc}") from None
 
 
@@ -415,6 +418,10 @@ def check(
         "--require-scope",
         help="With --drift: OAuth scopes the live app must have (repeatable; default RefreshToken).",
     )] = None,
+    login_url: Annotated[str, typer.Option(
+        "--login-url", envvar="SF_LOGIN_URL",
+        help="With --drift: the org's login or My Domain URL, for the deployer credentials.",
+    )] = "https://login.salesforce.com",
 ) -> None:
     """Certificate expiry, stuck rotations, deletion marks; optionally a live login and drift."""
     secret_ids = list(secret_id or [])
@@ -426,7 +433,7 @@ def check(
         _require_region(region), endpoint_url or None,
         policy=_policy(renew_before_days, stuck_after_minutes, require_scope), verify=verify, drift=drift,
         ca_bundle=str(ca_bundle) if ca_bundle else None, verify_budget=verify_budget,
-        deployer=_deployer_credentials() if drift else None,
+        deployer=_deployer_credentials(login_url) if drift else None,
     )
     try:
         targets = _targets(inspector, secret_ids, all_, prefix)

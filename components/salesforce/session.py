@@ -12,8 +12,6 @@ checked with one userinfo call. TLS verification stays on (``ca_bundle`` adds a 
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
@@ -180,42 +178,6 @@ class SoapLoginAuth:
 
 
 DeployerCredentials = Union[AccessTokenAuth, JwtAuth, RefreshTokenAuth, SoapLoginAuth]
-
-
-def credentials_from_env(env: Mapping[str, str] | None = None) -> DeployerCredentials:
-    """Pick the deployer credentials from ``env`` (default ``os.environ``; a config mapping works too).
-
-    First complete set wins: SF_ACCESS_TOKEN + SF_INSTANCE_URL; SF_AUTH_URL (force://...);
-    SF_REFRESH_TOKEN + SF_CLIENT_ID [+ SF_CLIENT_SECRET] + SF_LOGIN_URL; SF_CLIENT_ID + SF_USERNAME +
-    (SF_JWT_KEY or SF_JWT_KEY_FILE or SF_JWT_KEY_SECRET_ID [+ AWS_REGION, AWS_ENDPOINT_URL]) + SF_LOGIN_URL;
-    SF_USERNAME + SF_PASSWORD [+ SF_SECURITY_TOKEN] + SF_LOGIN_URL (legacy SOAP).
-    """
-    env = os.environ if env is None else env
-    get = lambda name: (env.get(name) or "").strip()  # noqa: E731
-    login_url = get("SF_LOGIN_URL") or "https://login.salesforce.com"
-    if get("SF_ACCESS_TOKEN") or get("SF_INSTANCE_URL"):
-        if not (get("SF_ACCESS_TOKEN") and get("SF_INSTANCE_URL")):
-            raise SessionError("access token login: set both SF_ACCESS_TOKEN and SF_INSTANCE_URL")
-        return AccessTokenAuth(instance_url=get("SF_INSTANCE_URL"), access_token=get("SF_ACCESS_TOKEN"))
-    if get("SF_AUTH_URL"):
-        return RefreshTokenAuth.from_sfdx_auth_url(get("SF_AUTH_URL"))
-    if get("SF_REFRESH_TOKEN"):
-        return RefreshTokenAuth(login_url, get("SF_CLIENT_ID"), get("SF_REFRESH_TOKEN"), get("SF_CLIENT_SECRET"))
-    key: KeySource | None = None
-    if get("SF_JWT_KEY"):
-        key = PemKey(get("SF_JWT_KEY"))
-    elif get("SF_JWT_KEY_FILE"):
-        key = KeyFile(Path(get("SF_JWT_KEY_FILE")))
-    elif get("SF_JWT_KEY_SECRET_ID"):
-        key = SecretsManagerKey(get("SF_JWT_KEY_SECRET_ID"), get("AWS_REGION") or None, get("AWS_ENDPOINT_URL") or None)
-    if key is not None:
-        return JwtAuth(login_url=login_url, consumer_key=get("SF_CLIENT_ID"), username=get("SF_USERNAME"), key=key)
-    if get("SF_PASSWORD"):
-        return SoapLoginAuth(login_url, get("SF_USERNAME"), get("SF_PASSWORD"), get("SF_SECURITY_TOKEN"))
-    raise SessionError(
-        "no deployer credentials: set SF_ACCESS_TOKEN + SF_INSTANCE_URL, or SF_AUTH_URL, or SF_REFRESH_TOKEN + "
-        "SF_CLIENT_ID, or SF_CLIENT_ID + SF_USERNAME + SF_JWT_KEY_FILE / SF_JWT_KEY_SECRET_ID"
-    )
 
 
 # -- the session -----------------------------------------------------------------------------------

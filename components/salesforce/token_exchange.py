@@ -107,9 +107,10 @@ def load_rsa_private_key(private_key_pem: str, *, setting: str = "private_key_pe
     return key
 
 
-def build_assertion(private_key_pem: str, claims: dict[str, Any]) -> str:
-    """Sign ``claims`` with RS256."""
-    return jwt.encode(claims, load_rsa_private_key(private_key_pem), algorithm="RS256")
+def build_assertion(private_key: str | rsa.RSAPrivateKey, claims: dict[str, Any]) -> str:
+    """Sign ``claims`` with RS256 (a PEM string, or a key already loaded: loading validates, which is slow)."""
+    key = load_rsa_private_key(private_key) if isinstance(private_key, str) else private_key
+    return jwt.encode(claims, key, algorithm="RS256")
 
 
 # -- the token call ---------------------------------------------------------------------------------
@@ -316,10 +317,15 @@ class JwtLogin:
 
     def __post_init__(self) -> None:
         require_https(self.token_url, "token_url")
-        load_rsa_private_key(self.private_key_pem)
+        object.__setattr__(self, "_key", load_rsa_private_key(self.private_key_pem))
         assertion_claims(consumer_key=self.consumer_key, username=self.username, audience=self.audience, issued_at=0)
         if self.budget_seconds is not None and self.budget_seconds < 0:
             raise ValueError("budget_seconds: must be zero or more")
+
+    @property
+    def signing_key(self) -> rsa.RSAPrivateKey:
+        """The private key, parsed and validated once."""
+        return self._key  # type: ignore[attr-defined]
 
     @property
     def budget(self) -> float:
@@ -443,7 +449,7 @@ def exchange_with_retry(
                 )
                 try:
                     token = request_token(
-                        http, login.token_url, build_assertion(login.private_key_pem, claims),
+                        http, login.token_url, build_assertion(login.signing_key, claims),
                         certificate_changed=login.certificate_changed,
                     )
                 except TokenExchangeError as exc:

@@ -63,7 +63,7 @@ def integration(aws, salesforce_org, monkeypatch) -> Integration:
 
 
 def deployer_env(monkeypatch, org) -> None:
-    for name in ("SF_AUTH_URL", "SF_REFRESH_TOKEN", "SF_JWT_KEY", "SF_JWT_KEY_FILE", "SF_JWT_KEY_SECRET_ID",
+    for name in ("SFDX_AUTH_URL", "SF_JWT_CONSUMER_KEY", "SF_REFRESH_TOKEN", "SF_JWT_KEY", "SF_JWT_KEY_FILE", "SF_JWT_KEY_SECRET_ID",
                  "SF_PASSWORD"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SF_ACCESS_TOKEN", org.admin_access_token)

@@ -8,14 +8,11 @@ import pytest
 
 from components.salesforce.session import (
     AccessTokenAuth,
-    JwtAuth,
     KeyFile,
     PemKey,
     RefreshTokenAuth,
-    SecretsManagerKey,
     SessionError,
     SoapLoginAuth,
-    credentials_from_env,
     parse_soap_login,
     soap_login_envelope,
 )
@@ -32,35 +29,6 @@ def test_sfdx_auth_url_is_parsed_including_an_empty_secret() -> None:
 def test_malformed_auth_urls_say_what_format_is_expected(url: str) -> None:
     with pytest.raises(SessionError, match=r"force://<clientId>:<clientSecret>:<refreshToken>@<host>"):
         RefreshTokenAuth.from_sfdx_auth_url(url)
-
-
-def test_environment_precedence_and_types(tmp_path: Path) -> None:
-    assert isinstance(credentials_from_env({"SF_ACCESS_TOKEN": "t", "SF_INSTANCE_URL": "https://a.my.salesforce.com",
-                                            "SF_AUTH_URL": "force://a::r@h"}), AccessTokenAuth)
-    assert isinstance(credentials_from_env({"SF_AUTH_URL": "force://a::r@h", "SF_REFRESH_TOKEN": "x"}), RefreshTokenAuth)
-    jwt_auth = credentials_from_env({"SF_CLIENT_ID": "CK", "SF_USERNAME": "admin@example.com",
-                                     "SF_JWT_KEY_FILE": str(tmp_path / "k.pem"), "SF_LOGIN_URL": "https://a.my.salesforce.com"})
-    assert isinstance(jwt_auth, JwtAuth) and isinstance(jwt_auth.key, KeyFile)
-    secret = credentials_from_env({"SF_CLIENT_ID": "CK", "SF_USERNAME": "admin@example.com",
-                                   "SF_JWT_KEY_SECRET_ID": "deployer-key", "AWS_REGION": "eu-west-1"})
-    assert isinstance(secret, JwtAuth) and secret.key == SecretsManagerKey("deployer-key", "eu-west-1", None)
-    legacy = credentials_from_env({"SF_USERNAME": "admin@example.com", "SF_PASSWORD": "pw"})
-    assert isinstance(legacy, SoapLoginAuth)
-
-
-@pytest.mark.parametrize(
-    ("env", "names"),
-    [
-        ({}, "SF_ACCESS_TOKEN + SF_INSTANCE_URL"),
-        ({"SF_ACCESS_TOKEN": "t"}, "SF_INSTANCE_URL"),
-        ({"SF_JWT_KEY_FILE": "/k.pem"}, "SF_CLIENT_ID"),
-        ({"SF_ACCESS_TOKEN": "t", "SF_INSTANCE_URL": "http://a"}, "instance_url"),
-        ({"SF_REFRESH_TOKEN": "r"}, "client id"),
-    ],
-)
-def test_incomplete_environment_names_the_missing_settings(env: dict, names: str) -> None:
-    with pytest.raises((SessionError, ValueError), match=names.replace("+", r"\+")):
-        credentials_from_env(env)
 
 
 def test_soap_login_is_refused_from_api_65() -> None:

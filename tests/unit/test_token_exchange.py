@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import jwt
 import pytest
 from cryptography import x509
@@ -136,7 +137,7 @@ def test_secrets_stay_out_of_reprs_and_budgets_default_per_kind() -> None:
                      audience="https://acme.my.salesforce.com", app_kind=ECA)
     assert "PRIVATE KEY" not in repr(login)
     assert login.budget == 1800
-    assert JwtLogin(**{**login.__dict__, "app_kind": CONNECTED_APP}).budget == 600
+    assert dataclasses.replace(login, app_kind=CONNECTED_APP).budget == 600
     token = AccessToken(access_token="00Dxx!SECRETVALUE", instance_url="https://x",
                         identity_url="https://x/id/00D000000000001AAA/005000000000001AAA")
     assert "SECRETVALUE" not in repr(token)
