@@ -10,7 +10,7 @@ import sys
 import pytest
 import requests
 
-from tests.fixtures.salesforce import READY_FIELDS, REPO_ROOT, start_server
+from emulator.salesforce.launcher import READY_FIELDS, REPO_ROOT, start_server
 
 
 def test_ready_line_fields(salesforce_server):
