@@ -191,7 +191,13 @@ def credential_document(*, private_key_pem: str, certificate_pem: str, consumer_
 
 def stage_credential(store: CredentialStore, document: CredentialDocument, *, kms_key_id: str | None,
                      tags: dict[str, str], reader_arns: tuple[str, ...] | None, description: str) -> tuple[str, str]:
-    """Create or align the secret, then put the document as AWSPENDING; returns (ARN, version id)."""
+    """Create or align the secret, then put the document as AWSPENDING; returns (ARN, version id).
+
+    With named readers, the role running the deployment is named too: it reads the pending version
+    back to verify it, and the resource policy denies every principal it does not name."""
+    if reader_arns:
+        deployer = store.caller_principal()
+        reader_arns = tuple(dict.fromkeys((*reader_arns, *([deployer] if deployer else []))))
     described = store.ensure_secret(kms_key_id=kms_key_id, tags=tags, description=description,
                                     reader_principals=reader_arns)
     version_id = store.put_pending(document)

@@ -138,7 +138,9 @@ def _specs() -> tuple[SettingSpec, ...]:
          f"`_.:/=+-@`; keys not starting with `aws:`; at most {50 - len(RESERVED_TAG_KEYS)} (the component adds "
          + ", ".join(f"`{k}`" for k in RESERVED_TAG_KEYS) + ")."),
         (aws, "secretReaderArns", "`[]`",
-         "List of IAM role/user/root ARNs allowed to read the secret (resource policy); no duplicates."),
+         "List of IAM role/user/root ARNs allowed to read the secret (resource policy: every other principal "
+         "is denied); no duplicates. The role running `pulumi up` is added automatically (it verifies the "
+         "pending version)."),
         (aws, "recoveryWindowDays", "`30`", "Whole number 7-30: deleting the secret always keeps it recoverable."),
         (aws, "awsRegion", "`AWS_REGION`, else `AWS_DEFAULT_REGION`", "Region name such as `eu-west-1`; required."),
         (aws, "awsEndpointUrl", "none (AWS)",

@@ -25,6 +25,7 @@ from components.credentials.errors import (
 from components.credentials.policies import (
     check_kms_key_id,
     check_principals,
+    principal_of_caller,
     resource_policy_document,
     runtime_policy_document,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "list_managed_secrets",
     "make_client",
     "new_session",
+    "principal_of_caller",
     "resource_policy_document",
     "runtime_policy_document",
 ]

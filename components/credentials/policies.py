@@ -113,3 +113,18 @@ def resource_policy_document(reader_principals: Sequence[str]) -> dict[str, Any]
              "Condition": {"StringNotEquals": {"aws:PrincipalArn": principals}}},
         ],
     }
+
+
+_ASSUMED_ROLE = re.compile(r"^arn:(?P<partition>aws[a-z-]*):sts::(?P<account>\d{12}):assumed-role/(?P<role>[^/]+)/.+$")
+
+
+def principal_of_caller(caller_arn: str) -> str:
+    """The IAM principal ARN a resource policy can name for an STS caller identity.
+
+    An assumed-role session (``arn:aws:sts::1:assumed-role/Deployer/ci``) maps to its role
+    (``arn:aws:iam::1:role/Deployer``); IAM users and roles are returned as they are.
+    """
+    match = _ASSUMED_ROLE.match(caller_arn)
+    if match:
+        return f"arn:{match['partition']}:iam::{match['account']}:role/{match['role']}"
+    return caller_arn

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any, Mapping, Sequence
 from urllib.parse import urlsplit
 
-from components.credentials.aws_calls import AwsCaller, RetryPolicy, make_client
+from components.credentials.aws_calls import AwsCaller, RetryPolicy, make_client, new_session
 from components.credentials.document import CredentialDocument
 from components.credentials.errors import (
     CredentialDocumentError,
@@ -33,6 +33,7 @@ from components.credentials.errors import (
 from components.credentials.policies import (
     check_kms_key_id,
     check_principals,
+    principal_of_caller,
     resource_policy_document,
     runtime_policy_document,
 )
@@ -168,6 +169,12 @@ class CredentialStore:
 
     def __repr__(self) -> str:
         return f"CredentialStore(secret_name={self.name!r}, region={self.region!r}, endpoint_url={self.endpoint_url!r})"
+
+    def caller_principal(self) -> str | None:
+        """The IAM role or user these AWS credentials act as, or None when STS names no IAM principal."""
+        sts = new_session().create_client("sts", region_name=self.region, endpoint_url=self.endpoint_url)
+        principal = principal_of_caller(sts.get_caller_identity()["Arn"])
+        return principal if ":iam::" in principal else None
 
     # -- the secret itself -------------------------------------------------------------------
 

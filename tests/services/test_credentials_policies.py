@@ -42,3 +42,24 @@ def test_changing_the_readers_replaces_the_policy(aws):
     other = ["arn:aws:iam::123456789012:role/other"]
     store.ensure_secret(reader_principals=other)
     assert store.resource_policy() == resource_policy_document(other)
+
+
+def test_staging_with_named_readers_keeps_the_deployer_able_to_read(aws, monkeypatch):
+    """The deny-everyone-else policy must name the role that runs `pulumi up` (it verifies the
+    pending version by reading it back)."""
+    from components.credentials import CredentialStore
+    from components.rollout import stage_credential
+    from tests.fixtures.aws import credential_document
+
+    role = aws.client("iam").create_role(RoleName="Deployer", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    session = aws.client("sts").assume_role(RoleArn=role, RoleSessionName="ci-run")["Credentials"]
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", session["AccessKeyId"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", session["SecretAccessKey"])
+    monkeypatch.setenv("AWS_SESSION_TOKEN", session["SessionToken"])
+    store = CredentialStore("prod/readers", aws.region, aws.endpoint_url)
+    assert store.caller_principal() == role
+    stage_credential(store, credential_document(0), kms_key_id=None, tags={}, description="d",
+                     reader_arns=("arn:aws:iam::123456789012:role/orders",))
+    named = store.resource_policy()["Statement"][0]["Principal"]["AWS"]
+    assert sorted([named] if isinstance(named, str) else named) == sorted(
+        ["arn:aws:iam::123456789012:role/orders", role])

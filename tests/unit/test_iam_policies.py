@@ -87,3 +87,11 @@ def test_resource_policy_allows_named_readers_and_denies_everyone_else():
 def test_resource_policy_rejects_bad_principals(readers):
     with pytest.raises(StoreConfigError, match="reader_principals"):
         resource_policy_document(readers)
+
+
+def test_caller_principal_of_an_assumed_role_session_is_its_role():
+    from components.credentials import principal_of_caller
+
+    assert principal_of_caller("arn:aws:sts::123456789012:assumed-role/Deployer/ci-run-42") == \
+        "arn:aws:iam::123456789012:role/Deployer"
+    assert principal_of_caller("arn:aws:iam::123456789012:user/alice") == "arn:aws:iam::123456789012:user/alice"
