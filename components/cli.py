@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
+from botocore.exceptions import BotoCoreError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -137,7 +138,11 @@ class Inspector:
 
     def __post_init__(self) -> None:
         if self.client is None:
-            self.client = creds.make_client(self.region, self.endpoint_url)
+            try:
+                self.client = creds.make_client(self.region, self.endpoint_url)
+            except (ValueError, BotoCoreError) as exc:  # e.g. a malformed --endpoint-url or --region
+                raise UsageProblem(f"cannot reach Secrets Manager with --region {self.region!r} and "
+                                   f"--endpoint-url {self.endpoint_url!r}: {exc}") from None
 
     def store(self, secret_id: str) -> creds.CredentialStore:
         """The store of one secret (validates the name, region and endpoint; no I/O)."""
@@ -182,11 +187,11 @@ class Inspector:
             return SecretState(secret_id, None, current_version=current_version, document_error=str(exc))
         pending, pending_created = None, None
         if pending_version and pending_version != current_version:
+            pending_created = store.version_created(pending_version)  # when AWSPENDING was written
             try:
-                document = store.get(creds.AWSPENDING).document
-                pending, pending_created = document.to_dict(), document.created_at
+                pending = store.get(creds.AWSPENDING).document.to_dict()
             except creds.CredentialDocumentError:
-                pending = {}  # still a pending version; its age is unknown
+                pending = {}  # still a pending version
         return SecretState(secret_id, current, pending=pending, pending_created=pending_created,
                            current_version=current_version)
 

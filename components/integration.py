@@ -35,9 +35,13 @@ def stack_config() -> Settings:
     """The current stack's config, validated; a config problem stops the program before any resource."""
     raw = {k: v for k, v in runtime_config.CONFIG.get().items() if k.startswith(f"{PROJECT}:")}
     try:
-        return load_settings(raw, stack=pulumi.get_stack(), secret_keys=runtime_config.get_config_secret_keys_env())
+        settings = load_settings(raw, stack=pulumi.get_stack(),
+                                 secret_keys=runtime_config.get_config_secret_keys_env())
     except SettingsError as problem:
         raise pulumi.RunError(str(problem)) from None
+    for warning in settings.warnings:
+        pulumi.log.warn(warning)
+    return settings
 
 
 def certificate_facts(certificate_pem: str, renew_before_days: int | None) -> dict[str, Any]:
@@ -87,9 +91,9 @@ class SalesforceJwtIntegration(pulumi.ComponentResource):
         self.certificate_pem = slot.certificate_pem
         self.private_key_pem = pulumi.Output.secret(slot.key.private_key_pem)
         self.csr_pem = slot.csr_pem
-        self.certificate_fingerprint = slot.facts.apply(lambda f: f["fingerprint"])
-        self.certificate_not_after = slot.facts.apply(lambda f: f["not_after"])
-        self.renew_after = slot.facts.apply(lambda f: f["renew_after"])
+        self.certificate_fingerprint = slot.facts.apply(lambda f: f.get("fingerprint"))
+        self.certificate_not_after = slot.facts.apply(lambda f: f.get("not_after"))
+        self.renew_after = slot.facts.apply(lambda f: f.get("renew_after"))
         if slot.app is None:  # ca-signed, waiting for the CA: only the CSR exists
             self._register()
             return
@@ -131,8 +135,13 @@ class SalesforceJwtIntegration(pulumi.ComponentResource):
             "certificate_subject": facts.apply(lambda f: f["subject"]),
             "key_algorithm": cert.key_algorithm, "key_size": cert.key_size,
             "rotation": s.operations.rotation, "rotation_strategy": s.operations.rotation_strategy,
-        }, opts=self._child())
+        }, opts=self._child(retain_on_delete=self._retain()))
         return _Slot(key, certificate_pem, facts, app, props, csr_pem)
+
+    def _retain(self) -> bool:
+        """ca-signed: a rotation goes through a CSR-only run that declares no app or credential; they
+        must survive it untouched, so these stacks never delete them (destroy included)."""
+        return self._settings.certificate.mode == "ca-signed"
 
     def _app_props(self, plan: SlotPlan) -> dict[str, Any]:
         """Plain (known at preview) inputs of one slot's app."""
@@ -161,7 +170,7 @@ class SalesforceJwtIntegration(pulumi.ComponentResource):
         store = {"secret_name": s.secret.name, "aws_region": s.aws.region, "aws_endpoint_url": s.aws.endpoint_url}
         credential = CredentialVersion(f"{self._name}-credential", {
             **store, "kms_key_id": s.secret.kms_key_id, "tags": s.secret.tags,
-            "reader_arns": list(s.secret.reader_arns) or None,
+            "reader_arns": list(s.secret.reader_arns),
             "recovery_window_days": s.secret.recovery_window_days, "description": SECRET_DESCRIPTION,
             "private_key_pem": pulumi.Output.secret(slot.key.private_key_pem),
             "certificate_pem": slot.certificate_pem, "consumer_key": slot.app.consumer_key,
@@ -171,7 +180,7 @@ class SalesforceJwtIntegration(pulumi.ComponentResource):
             "slot": None if s_single(s) else plan.slot,
             "certificate_fingerprint": slot.facts.apply(lambda f: f["fingerprint"]),
             "certificate_not_after": slot.facts.apply(lambda f: f["not_after"]),
-        }, opts=self._child(depends_on=[slot.app]))
+        }, opts=self._child(depends_on=[slot.app], retain_on_delete=self._retain()))
         verification = Verification(f"{self._name}-verification", {
             **store, "version_id": credential.version_id,
             "certificate_fingerprint": slot.facts.apply(lambda f: f["fingerprint"]),

@@ -151,6 +151,16 @@ def deploy_app(session: SalesforceSession, request: AppRequest) -> AppSnapshot:
     return outcome.snapshot
 
 
+def ensure_app_certificate(session: SalesforceSession, request: AppRequest, fingerprint: str) -> bool:
+    """Redeploy when the live app does not hold this certificate (a failed rotation put the previous one
+    back, or someone changed it); True when it had to. Makes a retried verification self-healing."""
+    live = read_app(session, request.spec.name, request.spec.kind)
+    if live is not None and live.certificate_fingerprint == fingerprint:
+        return False
+    deploy_app(session, request)
+    return True
+
+
 def read_app(session: SalesforceSession, name: str, kind: str) -> AppSnapshot | None:
     """The app as Salesforce stores it now, or None when it is gone."""
     return MetadataClient(session).read_app(name, kind)
@@ -253,9 +263,14 @@ def _failure_message(store: CredentialStore, stages: tuple[str, ...], doc: Crede
     restored = ""
     if (restore_certificate is not None and current.app_name == doc.app_name
             and current.fingerprint_sha256 != doc.fingerprint_sha256):
-        if restore_certificate(current):
+        try:
+            restore_certificate(current)
             restored = (f" The previous certificate ({current.fingerprint_sha256[:23]}...) was deployed back to "
                         f"{doc.app_name}, so the key in AWSCURRENT keeps working.")
+        except Exception as error:  # noqa: BLE001 - the verification failure must still be reported
+            restored = (f" The previous certificate could NOT be deployed back to {doc.app_name} "
+                        f"({type(error).__name__}: {error}): integrations using AWSCURRENT fail until the app "
+                        "holds it again.")
     return (message + f". AWSCURRENT is unchanged; the new version stays AWSPENDING in {store.name}.{restored} "
             "Fix the cause, then run `pulumi up --refresh` to deploy and verify again.")
 

@@ -888,7 +888,7 @@ def _certificate(r: _Reader, app_name: Any, warnings: list[str]) -> Any:
             ca_pem = r.check("caCertificatePem", ca_pem, _ca_certificate)
     elif mode == "ca-signed":
         warnings.append("certificateMode is ca-signed and caCertificatePem is empty: the component only outputs "
-                        "the CSR (certificateSigningRequest); have your CA sign it, then set caCertificatePem")
+                        "the CSR (csrPem); have your CA sign it, then set caCertificatePem")
     values = (algorithm, size, validity, renew, common_name, organization, mode, ca_pem)
     if INVALID in values or not isinstance(app_name, str):
         return INVALID

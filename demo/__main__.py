@@ -87,6 +87,8 @@ def main() -> int:
         rotated = runner.up()
         _show("pulumi up with rotation = 1 (new key deployed and verified before promotion)", rotated)
         console.print(f"  certificate {first[:23]}... -> {rotated['certificateFingerprint'][:23]}...")
+        if rotated["certificateFingerprint"] == first:
+            raise RuntimeError("the rotation did not change the certificate")
         _login_with_stored_key(services)
         console.print("[bold green]demo passed[/]")
         return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any, Protocol
@@ -41,11 +42,22 @@ class OfflineRunner:
         self.config[key] = value
 
 
+def _scratch_copy(project: Path, target: Path) -> Path:
+    """The project under the demo's work folder, so `pulumi config set` never edits tracked files."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("Pulumi.yaml", "Pulumi.local.yaml", "__main__.py"):
+        shutil.copy(project / name, target / name)
+    shutil.copytree(project / "components", target / "components", dirs_exist_ok=True)
+    if not (target / ".venv").exists():
+        (target / ".venv").symlink_to(project / ".venv")
+    return target
+
+
 class CliRunner:
     """The real CLI with a file backend under the demo's work folder."""
 
     def __init__(self, project: Path, stack: str, state_dir: Path, config: dict[str, str], env: dict[str, str]):
-        self.project, self.stack = project, stack
+        self.project, self.stack = _scratch_copy(project, state_dir.parent / "project"), stack
         state_dir.mkdir(parents=True, exist_ok=True)
         self.env = {**os.environ, **env, "PULUMI_BACKEND_URL": state_dir.as_uri()}
         self._run("stack", "select", "--create", stack)

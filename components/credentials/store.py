@@ -196,11 +196,12 @@ class CredentialStore:
         """Create the secret if missing; otherwise bring description, KMS key, tags and policy in line.
 
         Refuses a secret that is not tagged as ours, or one scheduled for deletion. Tags are only added
-        or updated, never removed. `reader_principals=None` leaves the resource policy untouched.
+        or updated, never removed. `reader_principals=None` leaves the resource policy untouched; an
+        empty list removes it (no named readers any more).
         """
         wanted_tags = _check_tags(tags)
         kms = check_kms_key_id(kms_key_id) if kms_key_id is not None else None
-        readers = check_principals(reader_principals) if reader_principals is not None else None
+        readers = check_principals(reader_principals) if reader_principals else None
         if not isinstance(description, str) or len(description) > 2048:
             raise StoreConfigError("description must be a string of at most 2048 characters.")
         current: SecretDescription | None
@@ -213,6 +214,8 @@ class CredentialStore:
         if readers and self.resource_policy() != resource_policy_document(readers):
             self._call("PutResourcePolicy", SecretId=self.name, BlockPublicPolicy=True,
                        ResourcePolicy=json.dumps(resource_policy_document(readers)))
+        elif reader_principals is not None and not readers and self.resource_policy() is not None:
+            self.remove_resource_policy()
         return self.describe()
 
     def _create(self, description: str, kms: str | None, tags: Mapping[str, str]) -> SecretDescription | None:
@@ -279,14 +282,21 @@ class CredentialStore:
 
     def versions(self) -> dict[str, tuple[str, ...]]:
         """Every version id (labelled or not) -> its staging labels."""
-        out: dict[str, tuple[str, ...]] = {}
+        return {v["VersionId"]: tuple(v.get("VersionStages", ())) for v in self._version_list()}
+
+    def version_created(self, version_id: str) -> datetime | None:
+        """When AWS stored a version (its CreatedDate), or None when there is no such version."""
+        return next((v.get("CreatedDate") for v in self._version_list() if v["VersionId"] == version_id), None)
+
+    def _version_list(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
         token: str | None = None
         while True:
             params: dict[str, Any] = {"SecretId": self.name, "IncludeDeprecated": True}
             if token:
                 params["NextToken"] = token
             page = self._call("ListSecretVersionIds", **params)
-            out.update({v["VersionId"]: tuple(v.get("VersionStages", ())) for v in page.get("Versions", [])})
+            out.extend(page.get("Versions", []))
             token = page.get("NextToken")
             if not token:
                 return out

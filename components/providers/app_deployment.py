@@ -11,10 +11,12 @@ from components.providers.common import StackConfigProvider, changed
 from components.rollout import AppRequest, app_outputs, app_spec, delete_app, deploy_app, read_app
 
 # Inputs whose change means a new app (the old one is retained unless deleteAppOnDestroy).
-REPLACE_KEYS = ("app_name", "app_kind", "login_url")
+REPLACE_KEYS = ("app_name", "app_kind")
 # Inputs compared with what Salesforce holds (outputs carry the live values under the same names).
 UPDATE_KEYS = ("certificate_fingerprint", "scopes", "permission_sets", "profiles", "pre_authorized",
-               "app_label", "contact_email", "description", "integration_username", "api_version")
+               "app_label", "contact_email", "description", "integration_username", "api_version", "login_url")
+# Recorded only (what destroy does), nothing to deploy.
+STATE_KEYS = ("delete_on_destroy",)
 
 
 def _request(props: dict[str, Any], consumer_key: str) -> AppRequest:
@@ -42,12 +44,14 @@ class AppDeploymentProvider(StackConfigProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = changed(olds, news, REPLACE_KEYS)
-        updates = changed(olds, news, UPDATE_KEYS)
+        updates = changed(olds, news, UPDATE_KEYS + STATE_KEYS)
         if olds.get("certificate_pem") != news.get("certificate_pem"):
             updates.append("certificate_pem")
         return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=False)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        if not changed(olds, news, UPDATE_KEYS) and olds.get("certificate_pem") == news.get("certificate_pem"):
+            return UpdateResult({**olds, **{key: news.get(key) for key in STATE_KEYS}})
         return UpdateResult(self._deploy(news, olds.get("consumer_key") or news["desired_consumer_key"]))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

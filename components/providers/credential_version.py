@@ -11,10 +11,12 @@ from components.credentials import SecretNotFoundError
 from components.providers.common import changed, store_for
 from components.rollout import credential_document, stage_credential
 
-REPLACE_KEYS = ("secret_name", "aws_region", "aws_endpoint_url")
+# A new name or region is a new secret; the endpoint is only how AWS is reached (moto, VPC endpoints).
+REPLACE_KEYS = ("secret_name", "aws_region")
 DOCUMENT_KEYS = ("private_key_pem", "certificate_pem", "consumer_key", "username", "login_url", "audience",
                  "token_url", "app_name", "app_kind", "slot")
-UPDATE_KEYS = (*DOCUMENT_KEYS, "kms_key_id", "tags", "reader_arns", "description", "scheduled_for_deletion",
+UPDATE_KEYS = (*DOCUMENT_KEYS, "aws_endpoint_url", "kms_key_id", "tags", "reader_arns", "description",
+               "scheduled_for_deletion",
                "version_missing")
 SECRET_OUTPUTS = ["private_key_pem"]
 
@@ -24,12 +26,13 @@ class CredentialVersionProvider(ResourceProvider):
 
     def _stage(self, props: dict[str, Any]) -> dict[str, Any]:
         store = store_for(props)
-        if store.exists() and store.describe().scheduled_for_deletion:
-            store.restore()  # deleted out of band: `up` repairs it
+        described = store.describe() if store.exists() else None
+        if described is not None and described.managed and described.scheduled_for_deletion:
+            store.restore()  # deleted out of band: `up` repairs it (a foreign secret is refused below)
         document = credential_document(**{key: props.get(key) for key in DOCUMENT_KEYS})
         arn, version_id = stage_credential(
             store, document, kms_key_id=props.get("kms_key_id"), tags=dict(props.get("tags") or {}),
-            reader_arns=tuple(props["reader_arns"]) if props.get("reader_arns") else None,
+            reader_arns=tuple(props.get("reader_arns") or ()),
             description=props["description"])
         return {**props, "arn": arn, "version_id": version_id, "scheduled_for_deletion": False,
                 "version_missing": False}

@@ -11,7 +11,7 @@ from components.credentials import SecretNotFoundError
 from components.providers.common import changed, store_for
 from components.rollout import current_version, promote_version
 
-UPDATE_KEYS = ("version_id", "verified_at")
+UPDATE_KEYS = ("version_id", "verified_at", "secret_name", "aws_region", "aws_endpoint_url")
 
 
 class PromotionProvider(ResourceProvider):

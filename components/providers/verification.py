@@ -10,10 +10,11 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, Updat
 from components.credentials import CredentialDocument
 from components.providers.app_deployment import _request
 from components.providers.common import StackConfigProvider, changed, store_for
-from components.rollout import VerificationRequest, deploy_app, verify_version
+from components.rollout import VerificationRequest, deploy_app, ensure_app_certificate, verify_version
 
 # A new version, a new certificate or a redeployed app is proven again.
-UPDATE_KEYS = ("version_id", "certificate_fingerprint", "app_revision", "secret_name")
+UPDATE_KEYS = ("version_id", "certificate_fingerprint", "app_revision", "secret_name", "aws_region",
+               "aws_endpoint_url")
 
 
 class VerificationProvider(StackConfigProvider):
@@ -25,9 +26,13 @@ class VerificationProvider(StackConfigProvider):
             deploy_app(self.session(app), _request(app, current.consumer_key))
             return True
 
+        store = store_for(props)
+        document = store.get_version(props["version_id"]).document
+        app = {**props["app"], "certificate_pem": document.certificate_pem}
+        ensure_app_certificate(self.session(app), _request(app, document.consumer_key), document.fingerprint_sha256)
         request = VerificationRequest(props["version_id"], props.get("ca_bundle"), props["api_version"],
                                       float(props["budget_seconds"]))
-        result = verify_version(store_for(props), request, restore_certificate=restore)
+        result = verify_version(store, request, restore_certificate=restore)
         return {**props, "verified_at": result.verified_at, "attempts": result.attempts,
                 "elapsed_seconds": round(result.elapsed_seconds, 3), "org_id": result.org_id,
                 "verified_username": result.username}

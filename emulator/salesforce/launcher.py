@@ -56,7 +56,11 @@ def _read_ready_line(process: subprocess.Popen, timeout: float) -> dict[str, str
     if not line:
         process.kill()
         raise EmulatorError(f"the Salesforce emulator printed no ready line within {timeout:.0f} s")
-    ready = json.loads(line)
+    try:
+        ready = json.loads(line)
+    except ValueError:
+        process.kill()
+        raise EmulatorError(f"the Salesforce emulator's ready line is not JSON: {line[:200]!r}") from None
     missing = [name for name in READY_FIELDS if name not in ready]
     if missing:
         process.kill()

@@ -125,6 +125,10 @@ def test_failed_verification_during_rotation_restores_previous_certificate(deplo
     assert deployed.org.app(APP)["certificate_fingerprint_sha256"] == old.fingerprint_sha256
     deployed.org.update_user("integration@example.com", active=True)
     assert deployed.login().username == "integration@example.com"  # the current key still works
+    # once the cause is fixed, a plain `up` redeploys the new certificate, verifies and promotes
+    deployed.up(rotation=1).check()
+    assert deployed.document().fingerprint_sha256 != old.fingerprint_sha256
+    assert deployed.org.app(APP)["certificate_fingerprint_sha256"] == deployed.document().fingerprint_sha256
 
 
 def test_drift_found_by_refresh_and_repaired_by_up(deployed: LocalStack):
@@ -162,3 +166,25 @@ def test_destroy_with_delete_app_on_destroy_removes_the_app(stack: LocalStack):
     assert stack.org.app(APP)["name"] == APP
     stack.engine().destroy().check()
     assert APP not in [app["name"] for app in stack.org.apps()]
+
+
+def test_ca_signed_stack_outputs_a_csr_then_deploys_the_signed_certificate(stack: LocalStack):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    stack.up(certificateMode="ca-signed").check()
+    csr_pem = stack.engine().outputs()["csrPem"]
+    assert "CERTIFICATE REQUEST" in csr_pem and APP not in [a["name"] for a in stack.org.apps()]
+    csr = x509.load_pem_x509_csr(csr_pem.encode())
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test CA")])
+    now = datetime.now(timezone.utc)
+    signed = (x509.CertificateBuilder().subject_name(csr.subject).issuer_name(ca_name)
+              .public_key(csr.public_key()).serial_number(x509.random_serial_number())
+              .not_valid_before(now).not_valid_after(now + timedelta(days=90)).sign(ca_key, hashes.SHA256()))
+    pem = signed.public_bytes(serialization.Encoding.PEM).decode()
+    stack.up(certificateMode="ca-signed", caCertificatePem=pem).check()
+    assert stack.document().certificate_pem.strip() == pem.strip()
+    assert stack.login().username == "integration@example.com"

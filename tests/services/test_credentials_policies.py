@@ -63,3 +63,15 @@ def test_staging_with_named_readers_keeps_the_deployer_able_to_read(aws, monkeyp
     named = store.resource_policy()["Statement"][0]["Principal"]["AWS"]
     assert sorted([named] if isinstance(named, str) else named) == sorted(
         ["arn:aws:iam::123456789012:role/orders", role])
+
+
+def test_an_empty_reader_list_removes_the_resource_policy(aws):
+    from components.credentials import CredentialStore
+
+    store = CredentialStore("prod/no-readers", aws.region, aws.endpoint_url)
+    store.ensure_secret(reader_principals=["arn:aws:iam::123456789012:role/orders"])
+    assert store.resource_policy() is not None
+    store.ensure_secret(reader_principals=None)  # untouched
+    assert store.resource_policy() is not None
+    store.ensure_secret(reader_principals=[])
+    assert store.resource_policy() is None

@@ -149,3 +149,9 @@ def test_verify_text_never_contains_the_document_key():
 ])
 def test_secret_ids_may_be_arns(given, name):
     assert cli.secret_name(given) == name
+
+
+@pytest.mark.parametrize("args", [["--region", "us-east-1", "--endpoint-url", "notaurl"], ["--region", "bad region!"]])
+def test_bad_aws_location_is_a_usage_error_not_a_warning(args, capsys):
+    assert main(["check", "--secret-id", "x", *args]) == 3
+    assert "--endpoint-url" in capsys.readouterr().err
