@@ -190,6 +190,8 @@ class SalesforceJwtIntegration(pulumi.ComponentResource):
         }, opts=self._child(depends_on=[credential, slot.app]))
         promotion = Promotion(f"{self._name}-promotion", {
             **store, "version_id": credential.version_id, "verified_at": verification.verified_at,
+            "ca_bundle": self._where()["ca_bundle"], "api_version": s.salesforce.api_version,
+            "budget_seconds": s.operations.verification_budget_seconds,
         }, opts=self._child(depends_on=[verification]))
         self.secret_arn = credential.arn
         self.secret_version_id = promotion.current_version_id

@@ -9,7 +9,7 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, Resou
 
 from components.credentials import SecretNotFoundError
 from components.providers.common import changed, store_for
-from components.rollout import current_version, promote_version
+from components.rollout import VerificationRequest, current_version, promote_version, verify_version
 
 UPDATE_KEYS = ("version_id", "verified_at", "secret_name", "aws_region", "aws_endpoint_url")
 
@@ -27,7 +27,12 @@ class PromotionProvider(ResourceProvider):
         drifted = olds.get("current_version_id") != olds.get("version_id")
         return DiffResult(changes=drifted or bool(changed(olds, news, UPDATE_KEYS)), replaces=[])
 
-    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        if olds.get("version_id") == news["version_id"] and olds.get("current_version_id") != news["version_id"]:
+            # AWSCURRENT was moved out of band (refresh saw it): prove the version again before moving it back
+            request = VerificationRequest(news["version_id"], news.get("ca_bundle"), news["api_version"],
+                                          float(news["budget_seconds"]))
+            verify_version(store_for(news), request)
         return UpdateResult(self._promote(news))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

@@ -188,3 +188,17 @@ def test_ca_signed_stack_outputs_a_csr_then_deploys_the_signed_certificate(stack
     stack.up(certificateMode="ca-signed", caCertificatePem=pem).check()
     assert stack.document().certificate_pem.strip() == pem.strip()
     assert stack.login().username == "integration@example.com"
+
+
+def test_awscurrent_moved_by_hand_is_found_by_refresh_and_reverified_before_repair(deployed: LocalStack):
+    promoted = deployed.document()
+    deployed.up(rotation=1).check()
+    deployed.store.rollback()  # an operator moves AWSCURRENT back to the previous version
+    assert deployed.document().fingerprint_sha256 == promoted.fingerprint_sha256
+    assert deployed.engine().refresh(expect_no_changes=True).exit_code == 2
+    deployed.org.update_user("integration@example.com", active=False)
+    assert not deployed.up().ok  # the version to restore no longer logs in: AWSCURRENT stays as set by hand
+    assert deployed.document().fingerprint_sha256 == promoted.fingerprint_sha256
+    deployed.org.update_user("integration@example.com", active=True)
+    deployed.up().check()
+    assert deployed.document().fingerprint_sha256 != promoted.fingerprint_sha256
