@@ -117,7 +117,6 @@ def test_store_arguments_are_checked_before_any_call(kwargs, fragment):
     ({"tags": {"aws:owner": "me"}}, "must not start with 'aws:'"),
     ({"tags": {"managed-by": "terraform"}}, "reserved"),
     ({"tags": {"k": "v" * 257}}, "256"),
-    ({"reader_principals": []}, "non-empty list"),
     ({"reader_principals": ["arn:aws:iam::123:role/x"]}, "invalid IAM principal"),
     ({"reader_principals": "arn:aws:iam::123456789012:role/x"}, "non-empty list"),
     ({"description": "d" * 2049}, "description"),
