@@ -115,6 +115,10 @@ def test_single_strategy_children_and_order(mocks):
         assert app["permission_sets"] == ["Acme_JWT_Access"]
         cred = kinds["CredentialVersion"][0].inputs
         assert cred["consumer_key"] == app["desired_consumer_key"]
+        # ordering: verification takes the staged version; promotion waits for the verification's result
+        assert kinds["Verification"][0].inputs["version_id"] == "v1"
+        promotion = kinds["Promotion"][0].inputs
+        assert promotion["version_id"] == "v1" and promotion["verified_at"] == "2026-11-28T00:00:00Z"
         assert cred["tags"]["managed-by"] == "salesforce-jwt-pulumi"
 
     return component.secret_version_id.apply(check)

@@ -171,5 +171,7 @@ def test_a_deploy_that_may_have_arrived_is_never_resent(salesforce_org) -> None:
     with pytest.raises(DeployUncertain, match="not resent. Re-running is safe"):
         mdapi.deploy(build_bundle(app_spec(ECA)))
     assert mdapi.calls["deploy"] == 1
-    time.sleep(2.0)
+    deadline = time.monotonic() + 30  # the held-back deploy lands once the emulator replies
+    while not salesforce_org.deploys() and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert len(salesforce_org.deploys()) == 1

@@ -79,7 +79,7 @@ def test_verify_reports_who_logged_in_where_and_how_fast(integration, capsys):
     assert data["username"] == integration.org.integration_username
     assert data["org_id"][:15] == integration.org.org_id[:15]
     assert data["instance_url"] == integration.org.instance_url
-    assert data["attempts"] == 1 and data["elapsed_seconds"] >= 0
+    assert data["attempts"] == 1 and isinstance(data["elapsed_seconds"], float)
     assert integration.org.calls().get("token", 0) >= 1
     code = main(["verify", *integration.args()])
     out, _ = capsys.readouterr()
@@ -87,9 +87,18 @@ def test_verify_reports_who_logged_in_where_and_how_fast(integration, capsys):
 
 
 def test_verify_never_prints_the_token_or_the_key(integration, capsys):
-    assert main(["verify", *integration.args("--format", "json")]) == 0
-    out, err = capsys.readouterr()
-    assert "PRIVATE KEY" not in out + err and "!AQ" not in out + err  # emulator tokens look like 00D...!AQ...
+    key_line = integration.doc.private_key_pem.splitlines()[1]
+    for args in (("--format", "json"), ()):
+        assert main(["verify", *integration.args(*args)]) == 0
+        out, err = capsys.readouterr()
+        assert "PRIVATE KEY" not in out + err and key_line not in out + err
+        assert "!AQ" not in out + err  # emulator tokens look like 00D...!AQ...
+    integration.org.patch_app(integration.doc.app_name, permitted_users_policy="AllSelfAuthorized")
+    for args in (("--format", "json"), ()):  # the failure path quotes the token endpoint's answer
+        assert main(["verify", *integration.args(*args)]) == 2
+        out, err = capsys.readouterr()
+        assert "approved" in out + err
+        assert "PRIVATE KEY" not in out + err and key_line not in out + err and "!AQ" not in out + err
 
 
 def test_verify_pending_stage(integration, capsys):

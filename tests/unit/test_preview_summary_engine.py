@@ -2,13 +2,10 @@
 
 import json
 
-import pytest
 
 from components.preview_summary import preview_to_markdown
 
-steps = pytest.importorskip("emulator.engine.steps")
-state = pytest.importorskip("emulator.engine.state")
-values = pytest.importorskip("emulator.engine.values")
+from emulator.engine import state, steps, values
 
 APP_TYPE = "pulumi-python:dynamic/salesforce-jwt:AppDeployment"
 URN = f"urn:pulumi:prod::salesforce-jwt::salesforce-jwt:index:Integration${APP_TYPE}::orders-app"

@@ -1,0 +1,63 @@
+"""What a failed verification says and leaves behind (moto server + the org emulator).
+
+No app is deployed, so every login fails (`invalid_client_id`); the budget is 0, so one attempt.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from components.credentials import AWSCURRENT, AWSPENDING, CredentialStore
+from components.rollout import RolloutFailed, VerificationRequest, verify_version
+from tests.fixtures.aws import credential_document
+
+
+def doc(org, index: int, **changes):
+    return credential_document(index, login_url=org.login_url, audience=org.login_url,
+                               token_url=f"{org.login_url}/services/oauth2/token", **changes)
+
+
+def request(org, version_id: str) -> VerificationRequest:
+    return VerificationRequest(version_id, org.ca_bundle, "63.0", 0)
+
+
+@pytest.fixture
+def store(aws):
+    return CredentialStore("prod/rollout", aws.region, aws.endpoint_url)
+
+
+def test_first_credential_failure_says_nothing_worked_before(store, salesforce_org):
+    store.ensure_secret()
+    version = store.put_pending(doc(salesforce_org, 0))
+    with pytest.raises(RolloutFailed, match="first credential of this integration"):
+        verify_version(store, request(salesforce_org, version))
+
+
+def test_a_restore_that_fails_is_reported_and_nothing_is_promoted(store, salesforce_org):
+    store.ensure_secret()
+    store.promote(store.put_pending(doc(salesforce_org, 0)))
+    current = store.describe().version_for(AWSCURRENT)
+    pending = store.put_pending(doc(salesforce_org, 1))
+
+    def restore(_previous):
+        raise RuntimeError("deploy refused")
+
+    with pytest.raises(RolloutFailed) as failure:
+        verify_version(store, request(salesforce_org, pending), restore_certificate=restore)
+    assert "could NOT be deployed back" in str(failure.value) and "deploy refused" in str(failure.value)
+    assert store.describe().version_for(AWSCURRENT) == current
+    assert store.describe().version_for(AWSPENDING) == pending
+
+
+def test_restore_puts_the_previous_certificate_back_only_on_the_same_app(store, salesforce_org):
+    store.ensure_secret()
+    store.promote(store.put_pending(doc(salesforce_org, 0)))
+    restored = []
+    same_app = store.put_pending(doc(salesforce_org, 1))
+    with pytest.raises(RolloutFailed, match="was deployed back"):
+        verify_version(store, request(salesforce_org, same_app), restore_certificate=restored.append)
+    assert [d.fingerprint_sha256 for d in restored] == [doc(salesforce_org, 0).fingerprint_sha256]
+    other_slot = store.put_pending(doc(salesforce_org, 2, app_name="Billing_Sync_B", slot="b"))
+    with pytest.raises(RolloutFailed) as failure:  # blue-green: the other app keeps its certificate
+        verify_version(store, request(salesforce_org, other_slot), restore_certificate=restored.append)
+    assert "deployed back" not in str(failure.value) and len(restored) == 1
