@@ -216,3 +216,19 @@ def test_an_unchanged_secret_is_not_rewritten(store, proxy):
     for write in ("CreateSecret", "PutResourcePolicy"):
         assert state.count(write) == 1
     assert state.count("UpdateSecret") == state.count("TagResource") == 0
+
+
+def test_parameter_errors_never_quote_the_document(aws):
+    """botocore quotes the offending value in ParamValidationError; the store must not pass it on."""
+    from components.credentials import InvalidRequestError, RetryPolicy, make_client
+    from components.credentials.aws_calls import AwsCaller
+    from tests.fixtures.aws import credential_document
+
+    document = credential_document(0)
+    call = AwsCaller(make_client(aws.region, aws.endpoint_url), RetryPolicy(), "prod/params", aws.endpoint_url)
+    with pytest.raises(InvalidRequestError) as err:
+        call("PutSecretValue", SecretId="prod/params", SecretString=document.to_dict())  # a dict, not a string
+    text = str(err.value)
+    assert err.value.code == "ParamValidation" and err.value.__cause__ is None
+    assert "PRIVATE KEY" not in text and document.private_key_pem.splitlines()[1] not in text
+    assert document.consumer_key not in text

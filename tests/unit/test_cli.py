@@ -79,17 +79,23 @@ class FakeInspector:
 
     verify = True  # live checks: secrets are spread over the workers
 
-    def __init__(self, fail_on: str | None = None) -> None:
+    def __init__(self, fail_on: str | None = None, meet: int = 1) -> None:
         self.active = self.peak = 0
         self.lock = threading.Lock()
         self.fail_on = fail_on
+        self.first = threading.Barrier(meet, timeout=10)  # the first `meet` chunks must run together
 
     def inspect_many(self, targets):
         with self.lock:
             self.active += 1
             self.peak = max(self.peak, self.active)
         try:
-            time.sleep(0.02)
+            if not self.first.broken:
+                try:
+                    self.first.wait()
+                except threading.BrokenBarrierError:
+                    pass
+            time.sleep(0.005)
             if any(t.secret_id == self.fail_on for t in targets):
                 raise RuntimeError("boom")
             return [IntegrationHealth(t.secret_id, ()) for t in targets]
@@ -99,11 +105,11 @@ class FakeInspector:
 
 
 def test_run_checks_is_bounded_and_keeps_order():
-    inspector = FakeInspector()
+    inspector = FakeInspector(meet=3)  # would time out (and break) unless three chunks really overlap
     targets = [Target(f"s/{i:03d}") for i in range(60)]
     results = run_checks(inspector, targets, concurrency=3)
     assert [r.secret_id for r in results] == [t.secret_id for t in targets]
-    assert 1 < inspector.peak <= 3
+    assert inspector.peak == 3 and not inspector.first.broken
 
 
 def test_one_failing_chunk_does_not_hide_the_others():
