@@ -146,7 +146,9 @@ def test_blue_green_second_rotation_keeps_idle_slot(mocks):
         cred = _by_type(mocks)["CredentialVersion"][0].inputs
         assert cred["app_name"] == "Acme_JWT_B" and cred["slot"] == "b"
 
-    return component.secret_version_id.apply(check)
+    # wait for every slot's app too: the idle slot is not on the promotion's dependency chain
+    apps = [slot.app.id for slot in component._slots.values()]
+    return pulumi.Output.all(component.secret_version_id, *apps).apply(check)
 
 
 def test_config_errors_before_any_resource(mocks):
