@@ -21,7 +21,7 @@ from typing import Literal, Union
 
 from lxml import etree
 
-from components.salesforce.certificates import require_rsa_certificate
+from components import keys
 from components.salesforce.wsdl import enum_values
 
 METADATA_NS = "http://soap.sforce.com/2006/04/metadata"
@@ -127,7 +127,10 @@ class AppSpec:
             raise ValueError("label: give a non-empty label")
         if "@" not in self.contact_email or " " in self.contact_email.strip():
             raise ValueError(f"contact_email: {self.contact_email!r} is not an email address")
-        require_rsa_certificate(self.certificate_pem, setting="certificate_pem")
+        try:
+            keys.check_key_policy(keys.load_certificate(self.certificate_pem).public_key())
+        except keys.KeyPolicyError as problem:
+            raise ValueError(f"certificate_pem: {problem}") from None
         self._validate_scopes()
         self._validate_access()
         if self.consumer_key is not None and not _CONSUMER_KEY.match(self.consumer_key):

@@ -33,9 +33,9 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from components import keys
 from components.salesforce import soap
 from components.salesforce.bundle import CONNECTED_APP, ECA, ECA_TYPES, AppKind, AppSpec, Bundle, build_bundle
-from components.salesforce.certificates import fingerprint_sha256
 from components.salesforce.session import SalesforceSession
 from components.salesforce.token_exchange import Clock, SystemClock
 
@@ -558,7 +558,7 @@ def _fingerprint(pem: str | None) -> str | None:
     if not pem or "BEGIN CERTIFICATE" not in pem:
         return None
     try:
-        return fingerprint_sha256(pem.strip() + "\n")
+        return keys.fingerprint_sha256(keys.load_certificate(pem.strip() + "\n"))
     except ValueError:
         return None
 

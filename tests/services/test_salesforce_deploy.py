@@ -8,7 +8,6 @@ import time
 import pytest
 
 from components.salesforce.bundle import CONNECTED_APP, ECA, build_bundle
-from components.salesforce.certificates import same_fingerprint
 from components.salesforce.metadata_api import (
     ConnectedAppCreationBlocked,
     DeployFailed,
@@ -21,7 +20,7 @@ from components.salesforce.metadata_api import (
 from components.salesforce.session import AccessTokenAuth, open_session
 from components.salesforce.token_exchange import verified_session, verify_jwt_login
 from tests.fixtures.aws import generated_key_pair
-from tests.services.test_salesforce_helpers import EmulatorClock, admin_session, app_spec, client, jwt_login
+from tests.services.test_salesforce_helpers import EmulatorClock, admin_session, app_spec, client, jwt_login, same_fingerprint
 
 
 def test_eca_end_to_end_deploy_read_assign_verify(salesforce_org) -> None:

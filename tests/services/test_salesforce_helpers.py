@@ -59,3 +59,9 @@ def jwt_login(org, kind: AppKind = ECA, key_index: int = 0, **changes: object) -
     )
     fields.update(changes)
     return JwtLogin(**fields)  # type: ignore[arg-type]
+
+
+def same_fingerprint(left: str | None, right: str | None) -> bool:
+    """Compare two colon-hex fingerprints ignoring case and separators."""
+    norm = lambda value: (value or "").replace(":", "").lower()  # noqa: E731
+    return bool(left) and bool(right) and norm(left) == norm(right)
