@@ -231,13 +231,17 @@ class RolloutFailed(Exception):
 
 
 def verify_version(store: CredentialStore, request: VerificationRequest, *,
-                   restore_certificate: Callable[[CredentialDocument], bool] | None = None,
+                   prepare: Callable[[CredentialDocument], Any] | None = None,
+                   restore_certificate: Callable[[CredentialDocument], Any] | None = None,
                    clock: Clock | None = None) -> VerificationResult:
-    """Log in with the stored version's key. On failure, when that version is not AWSCURRENT and the
+    """Log in with the stored version's key (``prepare`` runs first with its document, e.g. to make
+    sure the app holds its certificate). On failure, when that version is not AWSCURRENT and the
     current document names the same app, ``restore_certificate`` redeploys the current certificate so
     the key in use keeps working; AWSCURRENT is never touched, the failed version stays AWSPENDING."""
     stored = store.get_version(request.version_id)
     doc = stored.document
+    if prepare is not None:
+        prepare(doc)
     login = JwtLogin(
         consumer_key=doc.consumer_key, username=doc.username, private_key_pem=doc.private_key_pem,
         token_url=doc.token_url, audience=doc.audience, app_kind=doc.app_kind, ca_bundle=request.ca_bundle,
@@ -251,7 +255,7 @@ def verify_version(store: CredentialStore, request: VerificationRequest, *,
 
 def _failure_message(store: CredentialStore, stages: tuple[str, ...], doc: CredentialDocument,
                      failure: VerificationFailed,
-                     restore_certificate: Callable[[CredentialDocument], bool] | None) -> str:
+                     restore_certificate: Callable[[CredentialDocument], Any] | None) -> str:
     message = f"verification of the new credential failed: {failure}"
     if AWSCURRENT in stages:
         if len(store.versions()) == 1:  # AWS labels a secret's first version AWSCURRENT as well

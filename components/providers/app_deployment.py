@@ -7,8 +7,8 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from components.providers.common import StackConfigProvider, changed
-from components.rollout import AppRequest, app_outputs, app_spec, delete_app, deploy_app, read_app
+from components.providers.common import StackConfigProvider, app_request, changed
+from components.rollout import app_outputs, delete_app, deploy_app, read_app
 
 # Inputs whose change means a new app (the old one is retained unless deleteAppOnDestroy).
 REPLACE_KEYS = ("app_name", "app_kind")
@@ -19,23 +19,11 @@ UPDATE_KEYS = ("certificate_fingerprint", "scopes", "permission_sets", "profiles
 STATE_KEYS = ("delete_on_destroy",)
 
 
-def _request(props: dict[str, Any], consumer_key: str) -> AppRequest:
-    spec = app_spec(
-        kind=props["app_kind"], name=props["app_name"], label=props["app_label"],
-        contact_email=props["contact_email"], description=props.get("description") or "",
-        certificate_pem=props["certificate_pem"], scopes=tuple(props["scopes"]),
-        permission_set_name=props["permission_set_name"],
-        extra_permission_sets=tuple(p for p in props["permission_sets"] if p != props["permission_set_name"]),
-        profiles=tuple(props["profiles"]), consumer_key=consumer_key, api_version=props["api_version"],
-    )
-    return AppRequest(spec, props["integration_username"], float(props["deploy_timeout_seconds"]))
-
-
 class AppDeploymentProvider(StackConfigProvider):
     """Deploys through the Metadata API; ``read`` returns the live app so refresh shows drift."""
 
     def _deploy(self, props: dict[str, Any], consumer_key: str) -> dict[str, Any]:
-        snapshot = deploy_app(self.session(props), _request(props, consumer_key))
+        snapshot = deploy_app(self.session(props), app_request(props, consumer_key))
         return {**props, **app_outputs(snapshot)}
 
     def create(self, props: dict[str, Any]) -> CreateResult:

@@ -11,7 +11,7 @@ from typing import Any
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 
 from components.credentials import CredentialStore
-from components.rollout import deployer_session, session_credentials
+from components.rollout import AppRequest, app_spec, deployer_session, session_credentials
 from components.salesforce.session import SalesforceSession
 from components.settings import KNOWN_KEYS, load_deployer
 
@@ -40,3 +40,16 @@ def store_for(props: dict[str, Any]) -> CredentialStore:
 def changed(olds: dict[str, Any], news: dict[str, Any], keys: tuple[str, ...]) -> list[str]:
     """The keys whose values differ (missing counts as None)."""
     return [key for key in keys if olds.get(key) != news.get(key)]
+
+
+def app_request(props: dict[str, Any], consumer_key: str) -> AppRequest:
+    """The app deployment described by a resource's properties."""
+    spec = app_spec(
+        kind=props["app_kind"], name=props["app_name"], label=props["app_label"],
+        contact_email=props["contact_email"], description=props.get("description") or "",
+        certificate_pem=props["certificate_pem"], scopes=tuple(props["scopes"]),
+        permission_set_name=props["permission_set_name"],
+        extra_permission_sets=tuple(p for p in props["permission_sets"] if p != props["permission_set_name"]),
+        profiles=tuple(props["profiles"]), consumer_key=consumer_key, api_version=props["api_version"],
+    )
+    return AppRequest(spec, props["integration_username"], float(props["deploy_timeout_seconds"]))

@@ -8,9 +8,8 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from components.credentials import CredentialDocument
-from components.providers.app_deployment import _request
-from components.providers.common import StackConfigProvider, changed, store_for
-from components.rollout import VerificationRequest, deploy_app, ensure_app_certificate, verify_version
+from components.providers.common import StackConfigProvider, app_request, changed, store_for
+from components.rollout import AppRequest, VerificationRequest, deploy_app, ensure_app_certificate, verify_version
 
 # A new version, a new certificate or a redeployed app is proven again.
 UPDATE_KEYS = ("version_id", "certificate_fingerprint", "app_revision", "secret_name", "aws_region",
@@ -21,18 +20,17 @@ class VerificationProvider(StackConfigProvider):
     """Logs in with the version's key; on failure puts the previous certificate back on the app."""
 
     def _verify(self, props: dict[str, Any]) -> dict[str, Any]:
-        def restore(current: CredentialDocument) -> bool:
-            app = {**props["app"], "certificate_pem": current.certificate_pem}
-            deploy_app(self.session(app), _request(app, current.consumer_key))
-            return True
+        session = self.session(props["app"])
 
-        store = store_for(props)
-        document = store.get_version(props["version_id"]).document
-        app = {**props["app"], "certificate_pem": document.certificate_pem}
-        ensure_app_certificate(self.session(app), _request(app, document.consumer_key), document.fingerprint_sha256)
+        def app_for(document: CredentialDocument) -> AppRequest:
+            return app_request({**props["app"], "certificate_pem": document.certificate_pem}, document.consumer_key)
+
         request = VerificationRequest(props["version_id"], props.get("ca_bundle"), props["api_version"],
                                       float(props["budget_seconds"]))
-        result = verify_version(store, request, restore_certificate=restore)
+        result = verify_version(
+            store_for(props), request,
+            prepare=lambda doc: ensure_app_certificate(session, app_for(doc), doc.fingerprint_sha256),
+            restore_certificate=lambda current: deploy_app(session, app_for(current)))
         return {**props, "verified_at": result.verified_at, "attempts": result.attempts,
                 "elapsed_seconds": round(result.elapsed_seconds, 3), "org_id": result.org_id,
                 "verified_username": result.username}
