@@ -21,11 +21,11 @@ from urllib.parse import urlsplit
 import jwt
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
+from components import keys
 from components.salesforce.bundle import CONNECTED_APP, ECA, AppKind
 
 JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -97,13 +97,14 @@ def assertion_claims(
 
 
 def load_rsa_private_key(private_key_pem: str, *, setting: str = "private_key_pem") -> rsa.RSAPrivateKey:
-    """Parse an unencrypted PEM RSA private key; the message never contains the key."""
+    """Parse an unencrypted PEM private key under the RS256 policy of :mod:`components.keys`; the
+    message names ``setting`` and never contains the key."""
     try:
-        key = load_pem_private_key(private_key_pem.encode("ascii"), password=None)
-    except (ValueError, TypeError, UnicodeError, AttributeError):
-        raise ValueError(f"{setting}: not an unencrypted PEM private key") from None
-    if not isinstance(key, rsa.RSAPrivateKey):
-        raise ValueError(f"{setting}: Salesforce's JWT bearer flow is RS256 only; give an RSA key")
+        key = keys.load_private_key(private_key_pem)
+    except keys.KeyPolicyError as problem:
+        raise ValueError(f"{setting}: {problem}") from None
+    if not isinstance(key, rsa.RSAPrivateKey):  # the policy admits RSA only; this keeps the type exact
+        raise ValueError(f"{setting}: {keys.RS256_ONLY}")
     return key
 
 
