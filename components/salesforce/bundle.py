@@ -22,6 +22,7 @@ from typing import Literal, Union
 from lxml import etree
 
 from components import keys
+from components.settings import validate_developer_name
 from components.salesforce.wsdl import enum_values
 
 METADATA_NS = "http://soap.sforce.com/2006/04/metadata"
@@ -54,19 +55,23 @@ ECA_TYPES = (
     "ExtlClntAppConfigurablePolicies",
 )
 
-_DEVELOPER_NAME = re.compile(r"^[A-Za-z](?:[A-Za-z0-9]|_(?!_))*$")
 _CONSUMER_KEY = re.compile(r"^[A-Za-z0-9]{8,256}$")
 _API_VERSION = re.compile(r"^(\d{2,3})\.0$")
 _SCOPE_TOKEN = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so the same spec always yields the same bytes
 
 
-def _check_developer_name(value: str, setting: str) -> None:
-    if not isinstance(value, str) or not _DEVELOPER_NAME.match(value) or value.endswith("_") or len(value) > 80:
+def _check_developer_name(value: str, setting: str, *, namespaced: bool = False) -> None:
+    """The developer-name rules of :func:`components.settings.validate_developer_name`, named for ``setting``."""
+    try:
+        if not isinstance(value, str):
+            raise ValueError("not a string")
+        validate_developer_name(value, max_length=80, namespaced=namespaced)
+    except ValueError as problem:
         raise ValueError(
-            f"{setting}: {value!r} is not a Salesforce API name; use letters, digits and single "
+            f"{setting}: {value!r} is not a Salesforce API name ({problem}); use letters, digits and single "
             "underscores, starting with a letter and not ending with '_' (at most 80 characters)"
-        )
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -159,7 +164,7 @@ class AppSpec:
 
     def _validate_access(self) -> None:
         for name in self.permission_sets:
-            _check_developer_name(name, "permission_sets")
+            _check_developer_name(name, "permission_sets", namespaced=True)
         for profile in self.profiles:
             if not isinstance(profile, str) or not profile.strip() or "," in profile:
                 raise ValueError(f"profiles: {profile!r} must be a profile name without commas")

@@ -188,3 +188,8 @@ def test_schema_check_catches_out_of_order_elements() -> None:
 
 def test_repr_does_not_dump_the_certificate() -> None:
     assert "BEGIN CERTIFICATE" not in repr(AppSpec(**BASE))
+
+
+def test_namespaced_permission_sets_accepted_by_settings_are_accepted_here() -> None:
+    spec = AppSpec(**{**BASE, "permission_sets": ("ns__Managed_Access",)})
+    assert "ns__Managed_Access" in spec.all_permission_sets
