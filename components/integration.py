@@ -105,7 +105,7 @@ class SalesforceJwtIntegration(pulumi.ComponentResource):
         return pulumi.ResourceOptions(parent=self, **kwargs)
 
     def _slot(self, plan: SlotPlan) -> _Slot:
-        s, suffix = self._settings, ("" if s_single(self._settings) else f"-{plan.slot}")
+        s, suffix = self._settings, ("" if _single(self._settings) else f"-{plan.slot}")
         cert = s.certificate
         key = tls.PrivateKey(f"{self._name}-key{suffix}", algorithm=cert.key_algorithm, rsa_bits=cert.key_size,
                              opts=self._child(replacement_trigger=plan.generation))
@@ -177,7 +177,7 @@ class SalesforceJwtIntegration(pulumi.ComponentResource):
             "username": s.app.integration_username, "login_url": s.salesforce.login_url,
             "audience": s.salesforce.audience, "token_url": s.salesforce.token_url,
             "app_name": plan.app_name, "app_kind": s.app.kind,
-            "slot": None if s_single(s) else plan.slot,
+            "slot": None if _single(s) else plan.slot,
             "certificate_fingerprint": slot.facts.apply(lambda f: f["fingerprint"]),
             "certificate_not_after": slot.facts.apply(lambda f: f["not_after"]),
         }, opts=self._child(depends_on=[slot.app], retain_on_delete=self._retain()))
@@ -219,7 +219,7 @@ class SalesforceJwtIntegration(pulumi.ComponentResource):
             pulumi.export(head + "".join(part.title() for part in rest), value)
 
 
-def s_single(settings: Settings) -> bool:
+def _single(settings: Settings) -> bool:
     return settings.operations.rotation_strategy == "single"
 
 

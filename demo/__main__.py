@@ -53,12 +53,13 @@ def _show(title: str, outputs: dict) -> None:
             console.print(f"  {key:<24} {outputs[key]}", markup=False)
 
 
-def _login_with_stored_key(services: Services) -> None:
+def _login_with_stored_key(services: Services, secret_arn: str) -> None:
     """What an integration does at run time: read AWSCURRENT, sign a JWT, log in, call the API."""
+    from components.cli import secret_name
     from components.credentials import AWSCURRENT, CredentialStore
     from components.salesforce.token_exchange import JwtLogin, verify_jwt_login
 
-    store = CredentialStore("salesforce/jwt/local/Local_JWT_Demo", services.aws.region, services.aws.endpoint_url)
+    store = CredentialStore(secret_name(secret_arn), services.aws.region, services.aws.endpoint_url)
     stored = store.get(AWSCURRENT)
     doc = stored.document
     result = verify_jwt_login(JwtLogin(
@@ -89,7 +90,7 @@ def main() -> int:
         console.print(f"  certificate {first[:23]}... -> {rotated['certificateFingerprint'][:23]}...")
         if rotated["certificateFingerprint"] == first:
             raise RuntimeError("the rotation did not change the certificate")
-        _login_with_stored_key(services)
+        _login_with_stored_key(services, rotated["secretArn"])
         console.print("[bold green]demo passed[/]")
         return 0
     except KeyboardInterrupt:
