@@ -11,6 +11,7 @@ from typing import Any
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 
 from components.credentials import CredentialStore
+from components.providers.engine_watch import watch_engine
 from components.rollout import AppRequest, app_spec, deployer_session, session_credentials
 from components.salesforce.session import SalesforceSession
 from components.settings import KNOWN_KEYS, load_deployer
@@ -21,6 +22,7 @@ class StackConfigProvider(ResourceProvider):
     at configure time, so that no secret ever travels as a resource input or output."""
 
     def configure(self, req: ConfigureRequest) -> None:
+        watch_engine()
         self._config = {key: req.config.get(key) for key in KNOWN_KEYS
                         if key.startswith("deployer") and req.config.get(key) is not None}
 

@@ -1,70 +1,28 @@
-"""Whole-stack lifecycle of the real program (`__main__.py`) through the offline engine.
+"""Whole-stack lifecycle of the real program (`__main__.py`) on the real Pulumi CLI.
 
-Every dynamic resource goes through the SDK's provider host over gRPC; AWS is a moto server process
-and Salesforce the org emulator, both on loopback. Counters from both prove what each `up` did.
+The CLI runs the program through the Python language host; every dynamic resource goes through the
+SDK's dynamic-provider host and the TLS resources through the TLS plugin, each a process of its own.
+State is a file backend with passphrase-encrypted secrets. AWS is a moto server process and
+Salesforce the org emulator, both on loopback. Counters from both prove what each `up` did.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-from components.credentials import AWSCURRENT, AWSPENDING, AWSPREVIOUS, CredentialStore
-from components.salesforce.token_exchange import JwtLogin, verify_jwt_login
-from emulator.engine import Engine
-
-ROOT = Path(__file__).resolve().parents[2]
-SECRET = "salesforce/jwt/local/Local_JWT_Demo"
-APP = "Local_JWT_Demo"
+from components.credentials import AWSCURRENT, AWSPENDING, AWSPREVIOUS
+from tests.fixtures.pulumi import LOCAL_APP as APP
+from tests.fixtures.pulumi import LocalStack
 
 pytestmark = pytest.mark.slow
-
-
-@dataclass
-class LocalStack:
-    """Stack `local` of this project, pointed at the test's emulators."""
-
-    state_dir: Path
-    aws: Any
-    org: Any
-    config: dict[str, str]
-
-    def engine(self, env: dict[str, str] | None = None, **config: Any) -> Engine:
-        self.config.update({k: str(v) for k, v in config.items()})
-        environment = {"SF_ACCESS_TOKEN": self.org.admin_access_token, "SF_INSTANCE_URL": self.org.instance_url,
-                       **(env or {})}
-        return Engine(ROOT, "local", self.state_dir, config=self.config, env=environment)
-
-    def up(self, env: dict[str, str] | None = None, **config: Any):
-        return self.engine(env, **config).up()
-
-    @property
-    def store(self) -> CredentialStore:
-        return CredentialStore(SECRET, self.aws.region, self.aws.endpoint_url)
-
-    def document(self, stage: str = AWSCURRENT):
-        return self.store.get(stage).document
-
-    def deploy_count(self) -> int:
-        return sum(v for k, v in self.org.calls().items() if k.endswith("deploy"))
-
-    def login(self, stage: str = AWSCURRENT):
-        doc = self.document(stage)
-        return verify_jwt_login(JwtLogin(
-            consumer_key=doc.consumer_key, username=doc.username, private_key_pem=doc.private_key_pem,
-            token_url=doc.token_url, audience=doc.audience, app_kind=doc.app_kind,
-            ca_bundle=self.org.ca_bundle, budget_seconds=0))
+EXPECT_NO_CHANGES_EXIT = 7  # `--expect-no-changes` found changes (pulumi >= 3.226)
 
 
 @pytest.fixture
-def stack(tmp_path: Path, aws, salesforce_org) -> LocalStack:
-    config = {"salesforceLoginUrl": salesforce_org.login_url, "salesforceCaBundle": salesforce_org.ca_bundle,
-              "awsEndpointUrl": aws.endpoint_url, "awsRegion": aws.region}
-    return LocalStack(tmp_path / "state", aws, salesforce_org, config)
+def stack(local_stack: LocalStack) -> LocalStack:
+    return local_stack
 
 
 @pytest.fixture
@@ -74,7 +32,7 @@ def deployed(stack: LocalStack) -> LocalStack:
 
 
 def test_first_up_deploys_verifies_and_promotes(deployed: LocalStack):
-    outputs = deployed.engine().outputs()
+    outputs = deployed.outputs()
     doc = deployed.document()
     app = deployed.org.app(APP)
     assert app["certificate_fingerprint_sha256"] == doc.fingerprint_sha256 == outputs["certificateFingerprint"]
@@ -87,8 +45,8 @@ def test_first_up_deploys_verifies_and_promotes(deployed: LocalStack):
 def test_no_op_up_changes_nothing(deployed: LocalStack):
     deploys, versions = deployed.deploy_count(), deployed.store.versions()
     result = deployed.up().check()
-    assert not result.changed
-    assert result.call_count("Create") == result.call_count("Update") == 0
+    assert not result.changed, result.summary
+    assert set(result.summary) == {"same"}
     assert deployed.deploy_count() == deploys
     assert deployed.store.versions() == versions
 
@@ -107,7 +65,7 @@ def test_rotation_promotes_new_key_and_keeps_previous(deployed: LocalStack):
 def test_renewal_window_replaces_certificate_with_same_key(deployed: LocalStack):
     old = deployed.document()
     inside_window = (old.not_after - timedelta(days=2)).isoformat()
-    deployed.up(env={"OFFLINE_ENGINE_NOW": inside_window}).check()
+    deployed.up(env={"PULUMI_TLS_STANDIN_NOW": inside_window}).check()
     new = deployed.document()
     assert new.fingerprint_sha256 != old.fingerprint_sha256
     assert new.private_key_pem == old.private_key_pem
@@ -134,16 +92,18 @@ def test_failed_verification_during_rotation_restores_previous_certificate(deplo
 def test_drift_found_by_refresh_and_repaired_by_up(deployed: LocalStack):
     wanted = deployed.document().fingerprint_sha256
     deployed.org.patch_app(APP, scopes=["Api"])
-    refresh = deployed.engine().refresh(expect_no_changes=True)
-    assert refresh.exit_code == 2
-    deployed.up().check()
+    refresh = deployed.cli.refresh("--preview-only", "--expect-no-changes")
+    assert refresh.exit_code == EXPECT_NO_CHANGES_EXIT, refresh.errors
+    assert not deployed.up().check().changed  # a plain `up` trusts the state: it repairs nothing
+    assert deployed.org.app(APP)["scopes"] == ["Api"]
+    deployed.up("--refresh").check()
     assert sorted(deployed.org.app(APP)["scopes"]) == ["Api", "RefreshToken"]
     assert deployed.org.app(APP)["certificate_fingerprint_sha256"] == wanted
-    assert deployed.engine().refresh(expect_no_changes=True).exit_code == 0
+    assert deployed.cli.refresh("--preview-only", "--expect-no-changes").exit_code == 0
 
 
 def test_destroy_retains_app_and_schedules_secret_deletion(deployed: LocalStack):
-    deployed.engine().destroy().check()
+    deployed.cli.destroy().check()
     assert deployed.org.app(APP)["name"] == APP
     assert deployed.store.describe().scheduled_for_deletion
 
@@ -164,7 +124,7 @@ def test_blue_green_rotation_keeps_old_slot_working(stack: LocalStack):
 def test_destroy_with_delete_app_on_destroy_removes_the_app(stack: LocalStack):
     stack.up(deleteAppOnDestroy="true").check()
     assert stack.org.app(APP)["name"] == APP
-    stack.engine().destroy().check()
+    stack.cli.destroy().check()
     assert APP not in [app["name"] for app in stack.org.apps()]
 
 
@@ -175,7 +135,7 @@ def test_ca_signed_stack_outputs_a_csr_then_deploys_the_signed_certificate(stack
     from cryptography.x509.oid import NameOID
 
     stack.up(certificateMode="ca-signed").check()
-    csr_pem = stack.engine().outputs()["csrPem"]
+    csr_pem = stack.outputs()["csrPem"]
     assert "CERTIFICATE REQUEST" in csr_pem and APP not in [a["name"] for a in stack.org.apps()]
     csr = x509.load_pem_x509_csr(csr_pem.encode())
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -195,10 +155,20 @@ def test_awscurrent_moved_by_hand_is_found_by_refresh_and_reverified_before_repa
     deployed.up(rotation=1).check()
     deployed.store.rollback()  # an operator moves AWSCURRENT back to the previous version
     assert deployed.document().fingerprint_sha256 == promoted.fingerprint_sha256
-    assert deployed.engine().refresh(expect_no_changes=True).exit_code == 2
+    assert deployed.cli.refresh("--preview-only", "--expect-no-changes").exit_code == EXPECT_NO_CHANGES_EXIT
     deployed.org.update_user("integration@example.com", active=False)
-    assert not deployed.up().ok  # the version to restore no longer logs in: AWSCURRENT stays as set by hand
+    assert not deployed.up("--refresh").ok  # the version to restore no longer logs in: AWSCURRENT stays as set
     assert deployed.document().fingerprint_sha256 == promoted.fingerprint_sha256
     deployed.org.update_user("integration@example.com", active=True)
-    deployed.up().check()
+    deployed.up("--refresh").check()
     assert deployed.document().fingerprint_sha256 != promoted.fingerprint_sha256
+
+
+def test_state_on_disk_holds_no_private_key_in_plain_text(deployed: LocalStack):
+    private_key = deployed.outputs(show_secrets=True)["privateKeyPem"]
+    assert "PRIVATE KEY" in private_key  # the output is there, as a secret
+    state_files = [p for p in (deployed.cli.work / "state").rglob("*.json") if p.is_file()]
+    assert state_files, "the file backend wrote no state"
+    body = "".join(p.read_text() for p in state_files)
+    assert "PRIVATE KEY" not in body and private_key.splitlines()[1] not in body
+    assert '"secrets_providers"' in body or '"secretsProviders"' in body  # encrypted by the passphrase provider
