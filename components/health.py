@@ -197,7 +197,7 @@ def _certificate_findings(document: Mapping[str, Any], info: keys.CertificateInf
     if recorded and str(recorded).upper() != info.fingerprint_sha256:
         findings.append(Finding("fingerprint-mismatch", Severity.CRITICAL,
                                 "the document's fingerprint_sha256 does not match its certificate; "
-                                "the document was edited by hand — re-run `pulumi up`"))
+                                "the document was edited by hand — run `pulumi up --refresh`"))
     if now >= info.not_after:
         findings.append(Finding("expired", Severity.CRITICAL,
                                 f"certificate expired on {_day(info.not_after)}; run `pulumi up` to renew it"))
@@ -235,7 +235,7 @@ def _key_findings(document: Mapping[str, Any], certificate_pem: str) -> list[Fin
     if not matches:
         return [Finding("key-mismatch", Severity.CRITICAL,
                         "the stored private key does not match the stored certificate; "
-                        "logins will fail — re-run `pulumi up`")]
+                        "logins will fail — run `pulumi up --refresh`")]
     return []
 
 
@@ -258,7 +258,7 @@ def drift_findings(document: Mapping[str, Any], live: LiveApp | None,
         return [Finding("drift-unreadable", Severity.ERROR, f"could not read {app} for drift: {live.error}")]
     if not live.found:
         return [Finding("drift-app-missing", Severity.CRITICAL,
-                        f"{app} no longer exists in the org; run `pulumi up` to redeploy it")]
+                        f"{app} no longer exists in the org; run `pulumi up --refresh` to redeploy it")]
     findings = []
     expected = str(_get(document, "fingerprint_sha256") or "").upper()
     if (live.fingerprint or "").upper() != expected:

@@ -199,7 +199,10 @@ def _list_delta(before: Any, after: Any) -> tuple[tuple[str, ...], tuple[str, ..
 
 
 def _is_rotation(op: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
-    """A rotation: an existing app's certificate fingerprint changes (or is recomputed)."""
+    """A rotation: an existing app's certificate fingerprint changes (or is recomputed), or a
+    blue-green rotation creates the idle slot's app for the first time."""
+    if op == "create" and new.get("rotation_strategy") == "blue-green":
+        return isinstance(new.get("rotation"), int) and new["rotation"] > 0
     if op in {"create", "delete", "delete-replaced"} or not old:
         return False
     before, after = old.get("certificate_fingerprint"), new.get("certificate_fingerprint")

@@ -18,7 +18,7 @@ from components.providers.credential_version import CredentialVersionProvider
 from components.providers.promotion import PromotionProvider
 from components.providers.verification import VerificationProvider
 from components.rollout import consumer_key_for
-from emulator.engine.dynamic_host import DynamicHost, ProviderError
+from tests.fixtures.dynamic_host import DynamicHost, ProviderError
 from tests.fixtures.aws import generated_key_pair
 
 ROOT = Path(__file__).resolve().parents[2]
