@@ -1,10 +1,11 @@
-# The README's two commands: `make test` and `make demo`. Both create the virtualenv on first use.
+# The README's two commands: `make test` and `make demo`. Both create the virtualenv and the Pulumi
+# tools (the CLI, the Python language host, the dynamic-provider host) on first use.
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: test demo venv bench clean
+.PHONY: test demo venv tools which-pulumi bench clean
 
 venv: $(STAMP)
 
@@ -14,13 +15,21 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-test: $(STAMP)
+# The pulumi CLI on PATH when it is recent enough, else built from Go modules into a cache folder
+# outside the repository (once per machine and version; see tools/pulumi_tools.py).
+tools:
+	$(PYTHON) tools/pulumi_tools.py build
+
+which-pulumi:
+	@$(PYTHON) tools/pulumi_tools.py which
+
+test: $(STAMP) tools
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-demo: $(STAMP)
+demo: $(STAMP) tools
 	$(PY) -m demo
 
-bench: $(STAMP)
+bench: $(STAMP) tools
 	for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean:

@@ -1,8 +1,8 @@
 """`make demo`: stack `local` end to end against the emulators, then a rotation, then a real login.
 
 Starts moto server and the Salesforce org emulator on loopback; runs `pulumi up` with the real CLI
-when it is installed (file backend, passphrase from the environment), otherwise with the offline
-engine (a test harness); bumps the rotation counter and runs `up` again; reads the credential back
+(the one `make tools` provides: file backend, passphrase-encrypted secrets, on a scratch copy of the
+project under .demo/); bumps the rotation counter and runs `up` again; reads the credential back
 from Secrets Manager and logs in with it; stops everything it started, also on failure or Ctrl-C.
 """
 
@@ -16,8 +16,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from demo.runner import CliRunner, OfflineRunner, Runner
 from demo.services import Services, start_services
+from tools.pulumi_cli import Stack
 
 ROOT = Path(__file__).resolve().parent.parent
 console = Console(highlight=False, emoji=False, soft_wrap=True)
@@ -36,13 +36,20 @@ def _environment(services: Services) -> dict[str, str]:
             "AWS_DEFAULT_REGION": services.aws.region, "PULUMI_CONFIG_PASSPHRASE": "local-demo-passphrase"}
 
 
-def _runner(work: Path, config: dict[str, str], env: dict[str, str]) -> Runner:
-    if shutil.which("pulumi"):
-        console.print("[bold]pulumi CLI found[/]: running the real `pulumi up` with a file backend")
-        return CliRunner(ROOT, "local", work / "state", config, env)
-    console.print("[yellow]No `pulumi` CLI on this machine: using the offline engine "
-                  "(emulator/engine, a test harness that runs the same program through the SDK).[/]")
-    return OfflineRunner(ROOT, "local", work / "state", config, env)
+def _stack(work: Path, config: dict[str, str], env: dict[str, str]) -> Stack:
+    stack = Stack(ROOT, "local", work / "pulumi", env=env, passphrase=env["PULUMI_CONFIG_PASSPHRASE"])
+    console.print(f"[bold]pulumi[/] {stack.run('version').check().stdout.strip()} ({stack.binary}), "
+                  f"file backend under {work / 'pulumi' / 'state'}")
+    stack.set_config(**config)
+    return stack
+
+
+def _up(stack: Stack, title: str) -> dict:
+    console.rule(title)
+    outcome = stack.run("up", "--yes", "--skip-preview", "--stack", stack.name)
+    console.print(outcome.stdout.rstrip(), markup=False)
+    outcome.check()
+    return stack.outputs()
 
 
 def _show(title: str, outputs: dict) -> None:
@@ -81,14 +88,15 @@ def main() -> int:
     services = start_services(work)
     try:
         os.environ.update(_environment(services))
-        runner = _runner(work, _stack_config(services), _environment(services))
-        _show("pulumi up (first deployment)", runner.up())
-        first = runner.outputs()["certificateFingerprint"]
-        runner.set_config("rotation", "1")
-        rotated = runner.up()
-        _show("pulumi up with rotation = 1 (new key deployed and verified before promotion)", rotated)
-        console.print(f"  certificate {first[:23]}... -> {rotated['certificateFingerprint'][:23]}...")
-        if rotated["certificateFingerprint"] == first:
+        stack = _stack(work, _stack_config(services), _environment(services))
+        first = _up(stack, "pulumi up (first deployment)")
+        _show("outputs", first)
+        stack.set_config(rotation=1)
+        rotated = _up(stack, "pulumi up with rotation = 1 (new key deployed and verified before promotion)")
+        _show("outputs after the rotation", rotated)
+        console.print(f"  certificate {first['certificateFingerprint'][:23]}... -> "
+                      f"{rotated['certificateFingerprint'][:23]}...")
+        if rotated["certificateFingerprint"] == first["certificateFingerprint"]:
             raise RuntimeError("the rotation did not change the certificate")
         _login_with_stored_key(services, rotated["secretArn"])
         console.print("[bold green]demo passed[/]")
