@@ -156,6 +156,12 @@ class Stack:
             outcome.events, outcome.digest = _parse_json_output(stdout)
         return outcome
 
+    def start(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+        """Start ``pulumi --non-interactive <args>`` in a session of its own and return at once."""
+        return subprocess.Popen([self.binary, "--non-interactive", *args], cwd=self.project,
+                                env={**self.env, **(env or {})}, text=True, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+
     def set_config(self, secret: bool = False, **values: Any) -> None:
         """``pulumi config set`` each key (camelCase, project namespace)."""
         for key, value in values.items():
