@@ -273,6 +273,13 @@ def test_update_changes_early_renewal_hours_in_place(plugin, cert):
     assert error.value.code() == grpc.StatusCode.FAILED_PRECONDITION
 
 
+def test_update_preview_with_unknown_hours_leaves_renewal_unknown(plugin, cert):
+    inputs, id_, outputs = cert
+    updated = plugin.update(SELF_SIGNED_CERT, id_, outputs, inputs, {**inputs, "earlyRenewalHours": UNKNOWN},
+                            preview=True)
+    assert updated["readyForRenewal"] == UNKNOWN and updated["certPem"] == outputs["certPem"]
+
+
 def test_delete_has_nothing_to_do(plugin, rsa_key):
     inputs, id_, outputs = rsa_key
     plugin.delete(PRIVATE_KEY, id_, outputs, inputs)
