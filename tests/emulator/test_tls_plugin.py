@@ -394,6 +394,7 @@ sys.stdin.read()
 def test_exits_when_its_parent_dies(child_stdin):
     parent = subprocess.Popen([sys.executable, "-c", PARENT, str(LAUNCHER), ENGINE, child_stdin],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    watch = None
     try:
         child_pid, port = (int(x) for x in read_port(parent.stdout).split())
         assert port > 0
@@ -407,6 +408,9 @@ def test_exits_when_its_parent_dies(child_stdin):
         parent.wait(timeout=30)
         parent.stdin.close()
         parent.stdout.close()
+        if watch is not None:
+            _kill_if_alive(watch)
+            os.close(watch)
 
 
 def test_bad_clock_variable_fails_fast(tmp_path):
@@ -423,6 +427,14 @@ def test_engine_flags_are_ignored_and_the_address_is_taken():
 
 
 # -- helpers ---------------------------------------------------------------------------------------------
+def _kill_if_alive(pidfd: int) -> None:
+    """Leave no orphan behind when a lifetime test fails."""
+    try:
+        signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
 def _listening_sockets(pid: int) -> set[tuple[str, int]]:
     """(address, port) of every listening TCP socket the process holds, from /proc."""
     inodes = set()
