@@ -2,7 +2,7 @@
 
 The real pulumi-tls provider cannot be built on this machine (its Go modules are not served here), so this
 package serves the real ResourceProvider gRPC protocol from Python, with ``cryptography`` doing the work.
-See docs/tls-plugin.md. Nothing here imports ``emulator.engine`` or the product (``components/``).
+See docs/tls-plugin.md. Nothing here imports the product (``components/``).
 """
 
 PACKAGE = "tls"
