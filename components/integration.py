@@ -23,7 +23,7 @@ from components.providers.app_deployment import AppDeployment
 from components.providers.credential_version import CredentialVersion
 from components.providers.promotion import Promotion
 from components.providers.verification import Verification
-from components.rollout import SlotPlan, consumer_key_for, iso, plan_slots
+from components.rollout import SlotPlan, iso, plan_slots
 from components.settings import PROJECT, Settings, SettingsError, load_settings
 
 TYPE = "salesforce-jwt:index:Integration"
@@ -154,8 +154,9 @@ class SalesforceJwtIntegration(pulumi.ComponentResource):
             "scopes": sorted(s.app.scopes), "permission_set_name": s.app.permission_set_name,
             "permission_sets": sorted(s.app.permission_sets), "profiles": sorted(s.app.profiles),
             "pre_authorized": True, "integration_username": s.app.integration_username,
-            "delete_on_destroy": s.app.delete_on_destroy,
-            "desired_consumer_key": consumer_key_for(s.stack, plan.app_name, s.salesforce.login_url),
+            "delete_on_destroy": s.app.delete_on_destroy, "stack": s.stack,
+            "existing_consumer_key": dict(s.app.existing_consumer_keys).get(plan.app_name),
+            "test_level": s.salesforce.test_level,
         }
 
     def _where(self) -> dict[str, Any]:

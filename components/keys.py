@@ -8,6 +8,8 @@ Salesforce verifies JWT bearer assertions with RS256 only, so keys must be RSA o
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -169,6 +171,27 @@ def load_certificate(pem: str | bytes) -> x509.Certificate:
         return x509.load_pem_x509_certificate(data)
     except ValueError:
         raise KeyPolicyError("the certificate PEM is malformed; check that the whole block was copied") from None
+
+
+def load_stored_certificate(text: str | None) -> x509.Certificate | None:
+    """A certificate as Salesforce returns it from readMetadata/retrieve: PEM, or bare base64 DER
+    without armour (what real orgs send for a ConnectedApp); None when it is neither."""
+    if not text or not text.strip():
+        return None
+    if "-----BEGIN" in text:
+        try:
+            return load_certificate(text.strip() + "\n")
+        except KeyPolicyError:
+            return None
+    try:
+        return x509.load_der_x509_certificate(base64.b64decode("".join(text.split()), validate=True))
+    except (binascii.Error, ValueError):
+        return None
+
+
+def pem_of(certificate: x509.Certificate) -> str:
+    """The PEM text of a certificate."""
+    return certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
 
 
 def _public_der(key: PrivateKeyTypes | CertificatePublicKeyTypes) -> bytes:

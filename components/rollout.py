@@ -74,13 +74,17 @@ def plan_slots(settings: Settings) -> tuple[SlotPlan, ...]:
     )
 
 
-def consumer_key_for(stack: str, app_name: str, login_url: str) -> str:
+def consumer_key_for(stack: str, app_name: str, org_id: str) -> str:
     """The consumer key an app is created with: stable per stack, app and org, unique across orgs.
 
+    Consumer keys are globally unique, and many orgs sit behind https://login.salesforce.com, so the
+    org id of the deployer's session (15-character form) is part of the digest, not the login URL.
     Supplying our own key on create means the credential document never has to wait for Salesforce
-    to generate one; an app that already exists keeps the key it has (it is immutable).
+    to generate one (or to reveal it); an app that already exists keeps the key it has (it is immutable).
     """
-    digest = hashlib.sha256(f"salesforce-jwt|{stack}|{app_name}|{login_url}".encode()).hexdigest()
+    if not org_id.startswith("00D") or len(org_id) not in (15, 18):
+        raise ValueError(f"org_id: {org_id!r} is not a Salesforce org id (00D..., 15 or 18 characters)")
+    digest = hashlib.sha256(f"salesforce-jwt|{stack}|{app_name}|{org_id[:15]}".encode()).hexdigest()
     return f"SJP{digest[:61]}"
 
 
@@ -118,11 +122,18 @@ def deployer_session(credentials: SessionCredentials, *, ca_bundle: str | None,
 
 @dataclass(frozen=True)
 class AppRequest:
-    """What one app deployment should leave in the org."""
+    """What one app deployment should leave in the org.
+
+    ``spec.consumer_key`` is the key the app is created with; ``known_consumer_key`` is the key of an
+    app that already exists (recorded by an earlier run, or given in ``existingConsumerKeys``), used
+    when Salesforce does not show it. ``test_level`` is the deploy's testLevel (None: not sent).
+    """
 
     spec: AppSpec
     integration_username: str
     deploy_timeout_seconds: float
+    known_consumer_key: str | None = None
+    test_level: str | None = None
 
 
 def app_spec(*, kind: str, name: str, label: str, contact_email: str, description: str,
@@ -138,14 +149,16 @@ def app_spec(*, kind: str, name: str, label: str, contact_email: str, descriptio
     )
 
 
-def metadata_client(session: SalesforceSession, deploy_timeout_seconds: float) -> MetadataClient:
-    return MetadataClient(session, poll=PollPolicy(deadline=deploy_timeout_seconds))
+def metadata_client(session: SalesforceSession, deploy_timeout_seconds: float,
+                    test_level: str | None = None) -> MetadataClient:
+    return MetadataClient(session, poll=PollPolicy(deadline=deploy_timeout_seconds), test_level=test_level)
 
 
 def deploy_app(session: SalesforceSession, request: AppRequest) -> AppSnapshot:
-    """Deploy the bundle (create or update), then assign the access permission set to the user."""
-    client = metadata_client(session, request.deploy_timeout_seconds)
-    outcome = client.deploy_app(request.spec)
+    """Deploy the bundle (create or update), then assign the access permission set to the user.
+    The snapshot always names the consumer key (see ``MetadataClient.deploy_app``)."""
+    client = metadata_client(session, request.deploy_timeout_seconds, request.test_level)
+    outcome = client.deploy_app(request.spec, known_consumer_key=request.known_consumer_key)
     if request.spec.access_permission_set is not None:
         client.assign_permission_set(request.integration_username, request.spec.access_permission_set.name)
     return outcome.snapshot
@@ -171,10 +184,11 @@ def delete_app(session: SalesforceSession, name: str, kind: str) -> bool:
     return MetadataClient(session).delete_app(name, kind)
 
 
-def app_outputs(snapshot: AppSnapshot) -> dict[str, Any]:
-    """The live facts of an app, as provider outputs (compared with the inputs to show drift)."""
+def app_outputs(snapshot: AppSnapshot, known_consumer_key: str | None = None) -> dict[str, Any]:
+    """The live facts of an app, as provider outputs (compared with the inputs to show drift). An
+    External Client App's consumer key is often not shown: then the key already known stands."""
     return {
-        "consumer_key": snapshot.consumer_key,
+        "consumer_key": snapshot.consumer_key or known_consumer_key,
         "certificate_fingerprint": snapshot.certificate_fingerprint,
         "scopes": sorted(snapshot.scopes),
         "pre_authorized": snapshot.pre_authorized,
@@ -218,12 +232,18 @@ def stage_credential(store: CredentialStore, document: CredentialDocument, *, km
 
 @dataclass(frozen=True)
 class VerificationRequest:
-    """Prove one stored version: a JWT login with its key, then an API call."""
+    """Prove one stored version: a JWT login with its key, then an API call.
+
+    ``app_changed``: this run deployed the app or its policies, so "user hasn't approved this consumer"
+    may be propagation and is retried within the budget. ``expected_org_id``: the deployer's org.
+    """
 
     version_id: str
     ca_bundle: str | None
     api_version: str
     budget_seconds: float
+    app_changed: bool = False
+    expected_org_id: str | None = None
 
 
 class RolloutFailed(Exception):
@@ -235,17 +255,17 @@ def verify_version(store: CredentialStore, request: VerificationRequest, *,
                    restore_certificate: Callable[[CredentialDocument], Any] | None = None,
                    clock: Clock | None = None) -> VerificationResult:
     """Log in with the stored version's key (``prepare`` runs first with its document, e.g. to make
-    sure the app holds its certificate). On failure, when that version is not AWSCURRENT and the
+    sure the app holds its certificate; it returns True when it redeployed the app). On failure, when that version is not AWSCURRENT and the
     current document names the same app, ``restore_certificate`` redeploys the current certificate so
     the key in use keeps working; AWSCURRENT is never touched, the failed version stays AWSPENDING."""
     stored = store.get_version(request.version_id)
     doc = stored.document
-    if prepare is not None:
-        prepare(doc)
+    redeployed = prepare(doc) is True if prepare is not None else False
     login = JwtLogin(
         consumer_key=doc.consumer_key, username=doc.username, private_key_pem=doc.private_key_pem,
         token_url=doc.token_url, audience=doc.audience, app_kind=doc.app_kind, ca_bundle=request.ca_bundle,
         api_version=request.api_version, budget_seconds=request.budget_seconds,
+        app_changed=request.app_changed or redeployed, expected_org_id=request.expected_org_id,
     )
     try:
         return verify_jwt_login(login, clock=clock)

@@ -34,7 +34,11 @@ ROTATION_STRATEGIES = ("single", "blue-green")
 CERTIFICATE_MODES = ("self-signed", "ca-signed")
 SLOT_SUFFIXES = {"a": "_A", "b": "_B"}
 API_VERSION_RANGE = (60, 67)
+#: The one Salesforce API version every part of the product defaults to (stacks, bundles, check/verify).
 DEFAULT_API_VERSION = "66.0"
+#: Deploy test levels this project can send (RunSpecifiedTests needs test class names it does not have).
+TEST_LEVELS = ("NoTestRun", "RunLocalTests", "RunAllTestsInOrg")
+NO_TEST_RUN_REFUSED = "INVALID_OPERATION: testLevel of NoTestRun cannot be used in production organizations"
 DEFAULT_SCOPES = ("Api", "RefreshToken")
 SCOPE_ENUM = "ConnectedAppOauthAccessScope"
 APP_NAME_MAX = 40
@@ -93,6 +97,11 @@ def _specs() -> tuple[SettingSpec, ...]:
          "Path to an existing PEM file with at least one CA certificate (the emulator's CA)."),
         (org, "apiVersion", f"`{DEFAULT_API_VERSION}`",
          f"`NN.0` with NN from {API_VERSION_RANGE[0]} to {API_VERSION_RANGE[1]}."),
+        (org, "testLevel", "none (not sent)",
+         f"{', '.join(f'`{t}`' for t in TEST_LEVELS)}: the deploy's test level. Unset, no test level is sent and "
+         "Salesforce runs no tests for a deploy without Apex (what the Salesforce CLI does). Production orgs "
+         f"refuse `NoTestRun` (`{NO_TEST_RUN_REFUSED}`), so it is refused with `salesforceLoginUrl` "
+         "`https://login.salesforce.com` or a production My Domain `https://<x>.my.salesforce.com`."),
         (app, "appKind", "`external-client-app`", "`external-client-app` or `connected-app`."),
         (app, "appName", "required",
          f"Developer name: letter first; letters, digits, underscores; no `__`, no trailing `_`; at most "
@@ -113,6 +122,12 @@ def _specs() -> tuple[SettingSpec, ...]:
          "List of existing permission set API names (optional `ns__` prefix) also pre-authorized; no duplicates."),
         (app, "profiles", "`[]`", "List of profile names (e.g. `System Administrator`) also pre-authorized."),
         (app, "integrationUsername", "required", "Salesforce username (email-shaped), at most 80 characters."),
+        (app, "existingConsumerKeys", "`{}`",
+         "Map of app name (`appName`, or `<appName>_A`/`<appName>_B` with blue-green) to the consumer key of an "
+         "app that already exists in the org, for adopting it when Salesforce does not return its key: the "
+         "Metadata API shows an External Client App's consumer key only when the org allows \"Access to OAuth "
+         "Consumer Secrets via Metadata API\" and the deployer holds \"View External Client Apps Consumer Secrets "
+         "in Metadata\". Keys: 8-256 letters, digits, `.` or `_`. Apps this project creates need no entry."),
         (app, "deleteAppOnDestroy", "`false`",
          "`true` or `false`. With `false`, `pulumi destroy` keeps the Salesforce app."),
         (cert, "keyAlgorithm", "`RSA`", "`RSA` only: Salesforce's JWT bearer flow accepts RS256 signatures only."),
@@ -211,6 +226,7 @@ class SalesforceSettings:
     audience: str
     ca_bundle: Path | None
     api_version: str  # "66.0"
+    test_level: str | None = None  # None: no testLevel in the deploy
 
     @property
     def is_loopback(self) -> bool:
@@ -239,6 +255,7 @@ class AppSettings:
     profiles: tuple[str, ...]
     integration_username: str
     delete_on_destroy: bool
+    existing_consumer_keys: tuple[tuple[str, str], ...] = ()  # (app name, key) of adopted apps
 
     @property
     def permission_sets(self) -> tuple[str, ...]:
@@ -400,6 +417,7 @@ _EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
 _MY_DOMAIN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*(?:--[a-z0-9]+\.sandbox|\.(?:develop|scratch|trailblaze|demo|patch))?"
                         r"\.my\.salesforce\.com")
+_PRODUCTION_MY_DOMAIN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\.my\.salesforce\.com")
 _SECRET_NAME = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")
 _SECRET_ARN = re.compile(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}")
 _KMS = re.compile(r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}"
@@ -543,6 +561,24 @@ def suggest(value: str, choices: Collection[str]) -> str | None:
         return folded[key]
     close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
     return close[0] if close else None
+
+
+def validate_test_level(value: str) -> str:
+    if value in TEST_LEVELS:
+        return value
+    if value == "RunSpecifiedTests":
+        raise ValueError("needs the names of the tests to run, which this project does not deploy; use "
+                         "RunLocalTests, or leave testLevel unset")
+    hint = suggest(value, TEST_LEVELS)
+    raise ValueError((f"did you mean {hint!r}? " if hint else "") + f"accepted: {', '.join(TEST_LEVELS)}")
+
+
+def is_production_login(url: str) -> bool:
+    """True for https://login.salesforce.com and a production My Domain (no sandbox/dev/scratch marker)."""
+    host = _host_of(url)
+    if host == "login.salesforce.com":
+        return True
+    return _PRODUCTION_MY_DOMAIN.fullmatch(host) is not None and not host.endswith("-dev-ed.my.salesforce.com")
 
 
 def validate_scope(value: str) -> str:
@@ -778,11 +814,16 @@ def _salesforce(r: _Reader, app_kind: str, warnings: list[str]) -> Any:
                                "('-----BEGIN CERTIFICATE-----' blocks)", str(ca_bundle))
     raw_version = r.raw["apiVersion"] if r.has("apiVersion") else DEFAULT_API_VERSION
     api_version = r.check("apiVersion", raw_version, validate_api_version)
+    test_level = r.text("testLevel")
+    test_level = r.check("testLevel", test_level, validate_test_level) if isinstance(test_level, str) else test_level
+    if test_level == "NoTestRun" and isinstance(login, str) and is_production_login(login):
+        test_level = r.fail("testLevel", f"production orgs refuse it ({NO_TEST_RUN_REFUSED}); leave testLevel "
+                            "unset (no tests run for a deploy without Apex) or use RunLocalTests", test_level)
     if login is INVALID or login is None:
         return INVALID
     token = token or f"{login}/services/oauth2/token"
     audience = audience or login
-    if audience is INVALID or INVALID in (token, ca_bundle, api_version):
+    if audience is INVALID or INVALID in (token, ca_bundle, api_version, test_level):
         return INVALID
     if app_kind == "external-client-app" and _host_of(audience) == "test.salesforce.com":
         key = "jwtAudience" if audience_set else "salesforceLoginUrl"
@@ -795,7 +836,7 @@ def _salesforce(r: _Reader, app_kind: str, warnings: list[str]) -> Any:
     if _host_of(login) in LOOPBACK_HOSTS and ca_bundle is None:
         warnings.append("salesforceLoginUrl is a loopback host but salesforceCaBundle is not set: TLS "
                         "verification will use the system CAs and reject the emulator's certificate")
-    return SalesforceSettings(login, token, audience, ca_bundle, api_version)
+    return SalesforceSettings(login, token, audience, ca_bundle, api_version, test_level)
 
 
 def _app(r: _Reader, stack: str, app_kind: str, strategy: str) -> Any:
@@ -829,14 +870,33 @@ def _app(r: _Reader, stack: str, app_kind: str, strategy: str) -> Any:
     if username not in (None, INVALID):
         username = r.check("integrationUsername", username, validate_email)
     delete = r.boolean("deleteAppOnDestroy", default=False)
-    values = (name, label, description, email, scopes, perm_set, extra, profiles, username, delete)
+    existing = _existing_consumer_keys(r, name, strategy)
+    values = (name, label, description, email, scopes, perm_set, extra, profiles, username, delete, existing)
     if INVALID in values or name is None or email is None or username is None:
         return INVALID
     return AppSettings(
         kind=app_kind, name=name, label=label or name.replace("_", " "),
         description=description or f"Salesforce JWT bearer integration managed by Pulumi ({stack})",
         contact_email=email, scopes=scopes, permission_set_name=perm_set, extra_permission_sets=extra,
-        profiles=profiles, integration_username=username, delete_on_destroy=delete)
+        profiles=profiles, integration_username=username, delete_on_destroy=delete,
+        existing_consumer_keys=tuple(sorted(existing.items())))
+
+
+def _existing_consumer_keys(r: _Reader, name: Any, strategy: str) -> Any:
+    """{app name: consumer key} of apps to adopt; names must be this stack's apps."""
+    keys_ = r.string_map("existingConsumerKeys")
+    if keys_ is INVALID or not isinstance(name, str):
+        return keys_
+    apps = [name] if strategy == "single" else [name + suffix for suffix in SLOT_SUFFIXES.values()]
+    for app, key in keys_.items():
+        if app not in apps:
+            return r.fail("existingConsumerKeys", f"names the app {app!r}; this stack's apps are "
+                          f"{', '.join(apps)}", keys_)
+        try:
+            validate_consumer_key(key)
+        except ValueError as exc:
+            return r.fail("existingConsumerKeys", f"the key for {app}: {exc}")
+    return keys_
 
 
 def _profile_name(value: str) -> str:

@@ -22,12 +22,13 @@ STATE_KEYS = ("delete_on_destroy",)
 class AppDeploymentProvider(StackConfigProvider):
     """Deploys through the Metadata API; ``read`` returns the live app so refresh shows drift."""
 
-    def _deploy(self, props: dict[str, Any], consumer_key: str) -> dict[str, Any]:
-        snapshot = deploy_app(self.session(props), app_request(props, consumer_key))
+    def _deploy(self, props: dict[str, Any], known_consumer_key: str | None) -> dict[str, Any]:
+        session = self.session(props)
+        snapshot = deploy_app(session, app_request(props, session, known_consumer_key))
         return {**props, **app_outputs(snapshot)}
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        outs = self._deploy(props, props["desired_consumer_key"])
+        outs = self._deploy(props, None)
         return CreateResult(f"{props['app_kind']}/{props['app_name']}", outs)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -40,13 +41,13 @@ class AppDeploymentProvider(StackConfigProvider):
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         if not changed(olds, news, UPDATE_KEYS) and olds.get("certificate_pem") == news.get("certificate_pem"):
             return UpdateResult({**olds, **{key: news.get(key) for key in STATE_KEYS}})
-        return UpdateResult(self._deploy(news, olds.get("consumer_key") or news["desired_consumer_key"]))
+        return UpdateResult(self._deploy(news, olds.get("consumer_key")))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         snapshot = read_app(self.session(props), props["app_name"], props["app_kind"])
         if snapshot is None:
             return ReadResult("", {})
-        return ReadResult(id_, {**props, **app_outputs(snapshot)})
+        return ReadResult(id_, {**props, **app_outputs(snapshot, props.get("consumer_key"))})
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         """The app is retained (a production integration is never removed by accident) unless

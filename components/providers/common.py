@@ -12,7 +12,7 @@ from pulumi.dynamic import ConfigureRequest, ResourceProvider
 
 from components.credentials import CredentialStore
 from components.providers.engine_watch import watch_engine
-from components.rollout import AppRequest, app_spec, deployer_session, session_credentials
+from components.rollout import AppRequest, app_spec, consumer_key_for, deployer_session, session_credentials
 from components.salesforce.session import SalesforceSession
 from components.settings import KNOWN_KEYS, load_deployer
 
@@ -44,8 +44,11 @@ def changed(olds: dict[str, Any], news: dict[str, Any], keys: tuple[str, ...]) -
     return [key for key in keys if olds.get(key) != news.get(key)]
 
 
-def app_request(props: dict[str, Any], consumer_key: str) -> AppRequest:
-    """The app deployment described by a resource's properties."""
+def app_request(props: dict[str, Any], session: SalesforceSession, known_consumer_key: str | None) -> AppRequest:
+    """The app deployment described by a resource's properties, in the deployer's org: a new app is
+    created with this stack's key for that org; an existing one keeps its key (``known_consumer_key``
+    when Salesforce does not show it, else the one given in ``existingConsumerKeys``)."""
+    consumer_key = consumer_key_for(props["stack"], props["app_name"], session.org_id)
     spec = app_spec(
         kind=props["app_kind"], name=props["app_name"], label=props["app_label"],
         contact_email=props["contact_email"], description=props.get("description") or "",
@@ -54,4 +57,5 @@ def app_request(props: dict[str, Any], consumer_key: str) -> AppRequest:
         extra_permission_sets=tuple(p for p in props["permission_sets"] if p != props["permission_set_name"]),
         profiles=tuple(props["profiles"]), consumer_key=consumer_key, api_version=props["api_version"],
     )
-    return AppRequest(spec, props["integration_username"], float(props["deploy_timeout_seconds"]))
+    return AppRequest(spec, props["integration_username"], float(props["deploy_timeout_seconds"]),
+                      known_consumer_key or props.get("existing_consumer_key"), props.get("test_level"))

@@ -14,19 +14,23 @@ from components.rollout import AppRequest, VerificationRequest, deploy_app, ensu
 # A new version, a new certificate or a redeployed app is proven again.
 UPDATE_KEYS = ("version_id", "certificate_fingerprint", "app_revision", "secret_name", "aws_region",
                "aws_endpoint_url")
+# Inputs whose change means the app (certificate, scopes, pre-authorization) was deployed in this run.
+APP_KEYS = ("certificate_fingerprint", "app_revision")
 
 
 class VerificationProvider(StackConfigProvider):
     """Logs in with the version's key; on failure puts the previous certificate back on the app."""
 
-    def _verify(self, props: dict[str, Any]) -> dict[str, Any]:
+    def _verify(self, props: dict[str, Any], app_changed: bool) -> dict[str, Any]:
         session = self.session(props["app"])
 
         def app_for(document: CredentialDocument) -> AppRequest:
-            return app_request({**props["app"], "certificate_pem": document.certificate_pem}, document.consumer_key)
+            return app_request({**props["app"], "certificate_pem": document.certificate_pem}, session,
+                               document.consumer_key)
 
         request = VerificationRequest(props["version_id"], props.get("ca_bundle"), props["api_version"],
-                                      float(props["budget_seconds"]))
+                                      float(props["budget_seconds"]), app_changed=app_changed,
+                                      expected_org_id=session.org_id)
         result = verify_version(
             store_for(props), request,
             prepare=lambda doc: ensure_app_certificate(session, app_for(doc), doc.fingerprint_sha256),
@@ -36,13 +40,14 @@ class VerificationProvider(StackConfigProvider):
                 "verified_username": result.username}
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        return CreateResult(f"{props['secret_name']}@{props['version_id']}", self._verify(props))
+        return CreateResult(f"{props['secret_name']}@{props['version_id']}", self._verify(props, app_changed=True))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         return DiffResult(changes=bool(changed(olds, news, UPDATE_KEYS)), replaces=[])
 
-    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(self._verify(news))
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """A changed app revision or certificate means this run deployed the app."""
+        return UpdateResult(self._verify(news, app_changed=bool(changed(olds, news, APP_KEYS))))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """A verification is an event, not live state: refresh keeps it as recorded."""

@@ -22,7 +22,7 @@ from typing import Literal, Union
 from lxml import etree
 
 from components import keys
-from components.settings import validate_developer_name
+from components.settings import DEFAULT_API_VERSION, validate_developer_name
 from components.salesforce.wsdl import enum_values
 
 METADATA_NS = "http://soap.sforce.com/2006/04/metadata"
@@ -33,7 +33,6 @@ CONNECTED_APP: AppKind = "connected-app"
 APP_KINDS: tuple[AppKind, ...] = (ECA, CONNECTED_APP)
 
 DEFAULT_CALLBACK_URL = "https://login.salesforce.com/services/oauth2/success"
-DEFAULT_API_VERSION = "63.0"
 REQUIRED_SCOPES = ("Api", "RefreshToken")
 # Metadata type -> (folder, file suffix) in a Metadata API (mdapi-format) zip.
 LAYOUT: Mapping[str, tuple[str, str]] = MappingProxyType(
@@ -253,7 +252,14 @@ def _serialize(element: etree._Element) -> bytes:
 
 
 def _csv(values: Iterable[str]) -> str | None:
+    """Scopes as Salesforce's samples write them (``Api, RefreshToken``)."""
     joined = ", ".join(values)
+    return joined or None
+
+
+def _names(values: Iterable[str]) -> str | None:
+    """Permission set / profile lists joined with ``,`` only, as real org captures show them."""
+    joined = ",".join(values)
     return joined or None
 
 
@@ -297,8 +303,8 @@ def _eca_documents(spec: AppSpec) -> dict[str, etree._Element]:
         "ExtlClntAppOauthConfigurablePolicies": _document(
             "ExtlClntAppOauthConfigurablePolicies",
             [
-                ("commaSeparatedPermissionSet", _csv(spec.all_permission_sets)),
-                ("commaSeparatedProfile", _csv(spec.profiles)),
+                ("commaSeparatedPermissionSet", _names(spec.all_permission_sets)),
+                ("commaSeparatedProfile", _names(spec.profiles)),
                 ("externalClientApplication", app),
                 ("ipRelaxationPolicyType", "Enforce"),
                 ("isClientCredentialsFlowEnabled", False),

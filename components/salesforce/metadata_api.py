@@ -1,11 +1,14 @@
 """Deploy, poll, read and list through the Metadata API; assign the permission set through REST.
 
 ``MetadataClient(session)`` offers:
-- ``deploy(bundle)``: exactly one deploy call, then checkDeployStatus polls with exponential backoff
-  and jitter under a deadline; ``DeployFailed`` lists every component failure, and the Spring '26
-  connected-app block is raised as ``ConnectedAppCreationBlocked`` with the fix;
+- ``deploy(bundle)``: exactly one deploy call (no ``testLevel`` unless one was chosen: production orgs
+  refuse ``NoTestRun``, and a metadata-only deploy runs no tests without one), then checkDeployStatus
+  polls with exponential backoff and jitter under a deadline; ``DeployFailed`` lists every component
+  failure, and the Spring '26 connected-app block is raised as ``ConnectedAppCreationBlocked`` with the fix;
 - ``read_app(name, kind)``: the live app as an ``AppSnapshot`` (certificate fingerprint, scopes,
-  pre-authorization, permission sets/profiles, consumer key, component fullNames);
+  pre-authorization, permission sets/profiles, consumer key when the org shows it, component fullNames);
+  certificates are read in both forms orgs return (PEM, or bare base64 DER); discovery reads only the
+  app's own components, never every ECA's global OAuth settings;
 - ``plan(spec)``: the spec to deploy on this org (consumer key only on create, existing fullNames reused);
 - ``deploy_app(spec)``: plan + build + deploy + read back;
 - ``assign_permission_set(username, name)``: idempotent PermissionSetAssignment through REST.
@@ -38,6 +41,7 @@ from components.salesforce import soap
 from components.salesforce.bundle import CONNECTED_APP, ECA, ECA_TYPES, AppKind, AppSpec, Bundle, build_bundle
 from components.salesforce.session import SalesforceSession
 from components.salesforce.token_exchange import Clock, SystemClock
+from components.settings import TEST_LEVELS
 
 SPRING_26_MARKERS = ("can't create a connected app", "cannot create a connected app", "connected app creation")
 SPRING_26_HINT = (
@@ -120,6 +124,21 @@ class DeployTimeout(Exception):
 
 class DeployUncertain(Exception):
     """The deploy request may have reached Salesforce but no answer came back; it is not resent."""
+
+
+class ConsumerKeyUnknown(Exception):
+    """An existing app's consumer key is neither shown by Salesforce nor known to this project."""
+
+    def __init__(self, name: str, kind: AppKind):
+        what = "External Client App" if kind == ECA else "Connected App"
+        super().__init__(
+            f"the {what} {name} already exists and Salesforce did not return its consumer key, which the credential "
+            f"document needs. Set the stack setting `existingConsumerKeys` to {{\"{name}\": \"<consumer key>\"}} "
+            f"(Setup > External Client App Manager > {name} > Settings > OAuth Settings > Consumer Key and Secret), "
+            "or let the Metadata API return it: turn on \"Allow Access to OAuth Consumer Secrets via Metadata API\" "
+            "for the org (Setup > External Client App Settings) and give the deployer the user permission \"View "
+            "External Client Apps Consumer Secrets in Metadata\". Nothing was deployed."
+        )
 
 
 class DeleteFailed(Exception):
@@ -291,8 +310,12 @@ class MetadataClient:
         poll: PollPolicy | None = None,
         clock: Clock | None = None,
         transport_attempts: int = 4,
+        test_level: str | None = None,
     ):
+        if test_level is not None and test_level not in TEST_LEVELS:
+            raise ValueError(f"test_level: {test_level!r} is not one of {', '.join(TEST_LEVELS)} (or None)")
         self.session = session
+        self.test_level = test_level
         self.poll = poll or PollPolicy()
         self.clock = clock or SystemClock()
         self.transport_attempts = transport_attempts
@@ -328,8 +351,9 @@ class MetadataClient:
             soap.element("purgeOnDelete", text=False),
             soap.element("rollbackOnError", text=True),
             soap.element("singlePackage", text=True),
-            soap.element("testLevel", text="NoTestRun"),
         )
+        if self.test_level is not None:
+            options.append(soap.element("testLevel", text=self.test_level))
         operation = soap.element(
             "deploy", soap.element("ZipFile", text=base64.b64encode(bundle.zip_bytes).decode("ascii")), options
         )
@@ -451,13 +475,25 @@ class MetadataClient:
         records = {header_type: self.read_metadata(header_type, [name])}
         if kind == ECA:
             for type_name in ECA_TYPES[1:]:
-                candidates = [p.full_name for p in listed[type_name]]
-                records[type_name] = [
-                    r for r in self.read_metadata(type_name, candidates) if soap.text(r, "externalClientApplication") == name
-                ]
+                records[type_name] = self._eca_children(name, type_name, [p.full_name for p in listed[type_name]])
         if not records[header_type]:
             return None
         return {type_name: found[0] for type_name, found in records.items() if found}
+
+    def _eca_children(self, app: str, type_name: str, listed: list[str]) -> list[etree._Element]:
+        """The app's component of one ECA child type, reading as few records as possible.
+
+        Names that belong to the app (``<app>_...``, as Salesforce and this project name them) are read
+        first. Only the policy types fall back to reading the others (their names are free); the global
+        OAuth settings of other apps (consumer keys, certificates) are never read.
+        """
+        own = [n for n in listed if n.startswith(f"{app}_")]
+        others = [] if type_name == "ExtlClntAppGlobalOauthSettings" else [n for n in listed if n not in own]
+        for names in (own, others):
+            found = [r for r in self.read_metadata(type_name, names) if soap.text(r, "externalClientApplication") == app]
+            if found:
+                return found
+        return []
 
     def _named_records(self, components: Mapping[str, str]) -> dict[str, etree._Element]:
         found = {t: self.read_metadata(t, [full_name]) for t, full_name in components.items()}
@@ -481,13 +517,25 @@ class MetadataClient:
         existing = self.existing_components(spec)
         return plan_spec(spec, existing), existing is None
 
-    def deploy_app(self, spec: AppSpec) -> AppDeployment:
-        """Plan against the org, deploy the bundle once, read the app back."""
-        planned, creating = self.plan(spec)
+    def deploy_app(self, spec: AppSpec, *, known_consumer_key: str | None = None) -> AppDeployment:
+        """Plan against the org, deploy the bundle once, read the app back.
+
+        The snapshot's consumer key is what Salesforce shows, else the key this deploy created the app
+        with, else ``known_consumer_key``; an existing app whose key is none of these is refused with
+        ``ConsumerKeyUnknown`` before anything is deployed. (A new app created without a key gets one from
+        Salesforce, which the snapshot shows only if the org reveals it.)
+        """
+        records = self._app_records(spec.name, spec.kind)
+        existing = {t: soap.text(r, "fullName") or "" for t, r in records.items()} if records is not None else None
+        planned, creating = plan_spec(spec, existing), existing is None
+        consumer_key = spec.consumer_key if creating else (_record_consumer_key(records or {}) or known_consumer_key)
+        if not creating and not consumer_key:
+            raise ConsumerKeyUnknown(spec.name, spec.kind)
         result = self.deploy(build_bundle(planned))
         snapshot = self.read_app(spec.name, spec.kind, planned.component_names())
         if snapshot is None:
             raise DeployFailed(result, f"deploy {result.id} succeeded but {spec.kind} {spec.name} cannot be read back")
+        snapshot = dataclasses.replace(snapshot, consumer_key=snapshot.consumer_key or consumer_key)
         return AppDeployment(result=result, snapshot=snapshot, created=creating, deployed_spec=planned)
 
     def delete_app(self, name: str, kind: AppKind) -> bool:
@@ -554,27 +602,36 @@ class MetadataClient:
 
 
 # -- snapshots ------------------------------------------------------------------------------------
-def _fingerprint(pem: str | None) -> str | None:
-    if not pem or "BEGIN CERTIFICATE" not in pem:
-        return None
-    try:
-        return keys.fingerprint_sha256(keys.load_certificate(pem.strip() + "\n"))
-    except ValueError:
-        return None
+def _record_consumer_key(records: Mapping[str, etree._Element]) -> str | None:
+    """The consumer key in read-back records, when the org shows it."""
+    if "ConnectedApp" in records:
+        oauth = soap.children(records["ConnectedApp"], "oauthConfig")
+        return (soap.text(oauth[0], "consumerKey") if oauth else None) or None
+    glbl = records.get("ExtlClntAppGlobalOauthSettings")
+    return (soap.text(glbl, "consumerKey") if glbl is not None else None) or None
+
+
+def _certificate(stored: str | None) -> tuple[str | None, str | None]:
+    """(PEM, SHA-256 fingerprint) of a read-back certificate in either form orgs return; the text
+    unchanged and no fingerprint when it is not a certificate."""
+    certificate = keys.load_stored_certificate(stored)
+    if certificate is None:
+        return stored, None
+    return keys.pem_of(certificate), keys.fingerprint_sha256(certificate)
 
 
 def _connected_app_snapshot(records: Mapping[str, etree._Element]) -> AppSnapshot:
     app = records["ConnectedApp"]
     oauth = (soap.children(app, "oauthConfig") or [etree.Element("oauthConfig")])[0]
-    certificate = soap.text(oauth, "certificate")
+    certificate, fingerprint = _certificate(soap.text(oauth, "certificate"))
     return AppSnapshot(
         kind=CONNECTED_APP,
         name=soap.text(app, "fullName") or "",
         label=soap.text(app, "label"),
         contact_email=soap.text(app, "contactEmail"),
-        consumer_key=soap.text(oauth, "consumerKey"),
+        consumer_key=soap.text(oauth, "consumerKey") or None,
         certificate_pem=certificate,
-        certificate_fingerprint=_fingerprint(certificate),
+        certificate_fingerprint=fingerprint,
         scopes=tuple(soap.texts(oauth, "scopes")),
         pre_authorized=soap.flag(oauth, "isAdminApproved"),
         permission_sets=tuple(n for n in soap.texts(app, "permissionSetName") if n),
@@ -589,15 +646,15 @@ def _eca_snapshot(name: str, records: Mapping[str, etree._Element]) -> AppSnapsh
     glbl = records.get("ExtlClntAppGlobalOauthSettings", empty)
     oauth = records.get("ExtlClntAppOauthSettings", empty)
     policy = records.get("ExtlClntAppOauthConfigurablePolicies", empty)
-    certificate = soap.text(glbl, "certificate")
+    certificate, fingerprint = _certificate(soap.text(glbl, "certificate"))
     return AppSnapshot(
         kind=ECA,
         name=name,
         label=soap.text(header, "label"),
         contact_email=soap.text(header, "contactEmail"),
-        consumer_key=soap.text(glbl, "consumerKey"),
+        consumer_key=soap.text(glbl, "consumerKey") or None,  # absent unless the org lets the deployer see it
         certificate_pem=certificate,
-        certificate_fingerprint=_fingerprint(certificate),
+        certificate_fingerprint=fingerprint,
         scopes=soap.split_csv(soap.text(oauth, "commaSeparatedOauthScopes")),
         pre_authorized=soap.text(policy, "permittedUsersPolicyType") == "AdminApprovedPreAuthorized",
         permission_sets=soap.split_csv(soap.text(policy, "commaSeparatedPermissionSet")),

@@ -6,7 +6,9 @@ Methods (typed credentials, every secret hidden from ``repr``):
 - ``RefreshTokenAuth``: refresh token (also parsed from an SFDX auth URL ``force://id:secret:token@host``);
 - ``SoapLoginAuth``: legacy partner SOAP ``login()`` (refused at API 65.0 and later).
 ``open_session`` turns any of them into a ``SalesforceSession`` (instance URL, token, org id, user),
-checked with one userinfo call. TLS verification stays on (``ca_bundle`` adds a private CA).
+checked with one API call: a SOQL query of the user named by the token response's ``id`` URL (the
+``api`` scope suffices), or userinfo for a bare access token, which has no ``id`` URL (that needs an
+``id``/``openid``/``full`` scope). TLS verification stays on (``ca_bundle`` adds a private CA).
 """
 
 from __future__ import annotations
@@ -24,19 +26,21 @@ from simple_salesforce.exceptions import SalesforceError
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from components.salesforce.token_exchange import (
-    DEFAULT_API_VERSION,
     AccessToken,
     Clock,
     ErrorClass,
     SystemClock,
     TokenExchangeError,
+    api_refusal,
     assertion_claims,
     build_assertion,
     load_rsa_private_key,
+    own_user,
     post_token_request,
     require_https,
     verified_session,
 )
+from components.settings import DEFAULT_API_VERSION
 
 SOAP_ENV_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 PARTNER_NS = "urn:partner.soap.sforce.com"
@@ -308,28 +312,43 @@ def open_session(
     http: requests.Session | None = None,
     clock: Clock | None = None,
 ) -> SalesforceSession:
-    """Authenticate the deployer and identify the user and org with one userinfo call."""
+    """Authenticate the deployer and identify the user and org with one API call."""
     http = http or verified_session(ca_bundle)
     token = _token_for(credentials, http, clock or SystemClock())
     instance_url = require_https(token.instance_url, "instance_url")
     sf = Salesforce(instance_url=instance_url, session_id=token.access_token, session=http, version=api_version)
+    host = urlsplit(instance_url).netloc
     try:
-        info = sf.oauth2("userinfo") or {}
+        org_id, user_id, username = _identify(sf, token)
     except SalesforceError as exc:
-        raise SessionError(
-            f"the deployer token was refused by {urlsplit(instance_url).netloc} (HTTP {exc.status}); "
-            "it is expired, revoked or for another org - obtain a new one"
-        ) from None
+        raise SessionError(f"the deployer token was refused by {host} (HTTP {exc.status}): {_refusal(exc)}") from None
     except requests.exceptions.SSLError:
-        raise SessionError(f"TLS verification failed for {urlsplit(instance_url).netloc}; pass ca_bundle") from None
+        raise SessionError(f"TLS verification failed for {host}; pass ca_bundle") from None
     except (requests.ConnectionError, requests.Timeout) as exc:
-        raise SessionError(f"{urlsplit(instance_url).netloc} did not answer ({type(exc).__name__})") from None
-    org_id = str(info.get("organization_id") or token.org_id or "")
-    username = str(info.get("preferred_username") or "")
+        raise SessionError(f"{host} did not answer ({type(exc).__name__})") from None
     if not org_id or not username:
-        raise SessionError("userinfo did not name the user and org; is instance_url a Salesforce org?")
+        raise SessionError("the org did not name the deployer's user and org; is instance_url a Salesforce org?")
     return SalesforceSession(
-        instance_url=instance_url, access_token=token.access_token, org_id=org_id,
-        user_id=info.get("user_id") or token.user_id, username=username, api_version=api_version,
-        ca_bundle=ca_bundle, http=http,
+        instance_url=instance_url, access_token=token.access_token, org_id=org_id, user_id=user_id,
+        username=username, api_version=api_version, ca_bundle=ca_bundle, http=http,
     )
+
+
+def _identify(sf: Salesforce, token: AccessToken) -> tuple[str, str | None, str]:
+    """(org id, user id, username): from the ``id`` URL and the user's own record, else from userinfo."""
+    if token.org_id and token.user_id:
+        record = own_user(sf, token.user_id) or {}
+        return token.org_id, record.get("Id") or token.user_id, str(record.get("Username") or "")
+    info = sf.oauth2("userinfo") or {}
+    return (str(info.get("organization_id") or ""), info.get("user_id"),
+            str(info.get("preferred_username") or ""))
+
+
+def _refusal(exc: SalesforceError) -> str:
+    if exc.status == 403 and "Bad_OAuth_Token" in str(exc.content):
+        return ("an access token without an identity URL is identified through userinfo, which needs the id, "
+                "openid or full scope; use a token with one of them, or the JWT / auth URL method")
+    reason = api_refusal(exc)
+    if exc.status == 401 and reason.startswith("the token is expired"):
+        return "it is expired, revoked or for another org - obtain a new one"
+    return reason

@@ -24,15 +24,28 @@ class MetadataFault(Exception):
 
     def __init__(self, code: str, message: str, operation: str):
         self.code, self.message, self.operation = code, message, operation
-        hint = _FAULT_HINTS.get(code, "")
+        hint = fault_hint(code, message)
         super().__init__(f"Metadata API {operation} failed: {message}{'; ' + hint if hint else ''}")
 
 
+def fault_hint(code: str, message: str) -> str:
+    """What to do about a fault: by its message where one code covers several causes, else by code."""
+    for marker, hint in _MESSAGE_HINTS:
+        if marker in message:
+            return hint
+    return _FAULT_HINTS.get(code, "")
+
+
+_MESSAGE_HINTS = (
+    ("testLevel of NoTestRun", "production orgs refuse testLevel NoTestRun: remove the `testLevel` setting (then "
+     "no test level is sent, and Salesforce runs no tests for a deploy without Apex) or set it to RunLocalTests"),
+)
 _FAULT_HINTS = {
     "INVALID_SESSION_ID": "the deployer's access token is expired or revoked; log in again",
     "INVALID_TYPE": "this org or API version does not offer the metadata type; External Client Apps need "
     "API 60.0+ and the org's External Client Apps opt-in",
     "INSUFFICIENT_ACCESS": "the deployer needs 'Modify Metadata Through Metadata API Functions' (or Modify All Data)",
+    "API_CURRENTLY_DISABLED": "the deployer needs the 'API Enabled' user permission",
 }
 
 

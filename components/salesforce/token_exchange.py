@@ -4,8 +4,11 @@
   sub = username, aud per app kind and login URL, exp at most 3 minutes ahead).
 - ``request_token``: one POST to the token URL over verified https; errors are classified.
 - ``verify_jwt_login``: retry while the app is still propagating (bounded budget, exponential
-  backoff with jitter through tenacity, injectable clock), fail fast on permanent errors, then call
-  the API (limits + userinfo) and check the username and org id.
+  backoff with jitter through tenacity, injectable clock), fail fast on permanent errors, then use
+  the token with the one API call the ``api`` scope authorizes for any API-enabled user (a SOQL query
+  of the user's own record, named by the token response's ``id`` URL) and check the user and org.
+  ``/limits`` (needs "View Setup and Configuration") and userinfo/the identity URL (need the
+  ``id``/``openid`` scopes a JWT app usually lacks) are deliberately not used.
 Tokens and private keys never appear in messages, reprs or logs.
 """
 
@@ -21,17 +24,17 @@ from urllib.parse import urlsplit
 import jwt
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
-from simple_salesforce import Salesforce
+from simple_salesforce import Salesforce, format_soql
 from simple_salesforce.exceptions import SalesforceError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from components import keys
 from components.salesforce.bundle import CONNECTED_APP, ECA, AppKind
+from components.settings import DEFAULT_API_VERSION
 
 JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 MAX_ASSERTION_LIFETIME = 180.0
 DEFAULT_BUDGET_SECONDS: dict[str, float] = {CONNECTED_APP: 600.0, ECA: 1800.0}
-DEFAULT_API_VERSION = "63.0"
 HTTP_TIMEOUT = (10.0, 30.0)
 _GENERIC_LOGIN_HOSTS = {"login.salesforce.com", "test.salesforce.com"}
 
@@ -131,6 +134,9 @@ _HINTS = {
     "not_approved": "the user is not pre-authorized: the app must be admin-approved "
     "(permittedUsersPolicyType AdminApprovedPreAuthorized / isAdminApproved) and the user must hold one of its "
     "permission sets or profiles - assign the permission set to the user",
+    "not_approved_after_deploy": "this run changed the app or its policies, and Salesforce can take up to 30 "
+    "minutes (External Client Apps) to apply new pre-authorization - if it lasts beyond that, the user is not "
+    "pre-authorized: the app must be admin-approved and the user must hold one of its permission sets or profiles",
     "invalid_app_access": "the user is not admin-approved for this app; assign one of the app's permission sets "
     "or profiles to the user",
     "audience": "the 'aud' claim is not accepted by this org; use the login URL (login/test.salesforce.com) for "
@@ -143,8 +149,14 @@ _HINTS = {
 }
 
 
-def classify(error: str, description: str, *, certificate_changed: bool = True) -> tuple[ErrorClass, str]:
-    """Map a token endpoint error to its class and an actionable hint."""
+def classify(
+    error: str, description: str, *, certificate_changed: bool = True, app_changed: bool = False
+) -> tuple[ErrorClass, str]:
+    """Map a token endpoint error to its class and an actionable hint.
+
+    ``certificate_changed``: a signature error may be the new certificate propagating;
+    ``app_changed``: "user hasn't approved this consumer" may be new policies propagating.
+    """
     err, desc = (error or "").lower(), (description or "").lower()
     if err == "invalid_client_id" or "client identifier invalid" in desc:
         return ErrorClass.PROPAGATING, _HINTS["invalid_client_id"]
@@ -154,6 +166,8 @@ def classify(error: str, description: str, *, certificate_changed: bool = True) 
         kind = ErrorClass.PROPAGATING if certificate_changed else ErrorClass.PERMANENT
         return kind, _HINTS["invalid_assertion"]
     if "hasn't approved" in desc or "has not approved" in desc:
+        if app_changed:
+            return ErrorClass.PROPAGATING, _HINTS["not_approved_after_deploy"]
         return ErrorClass.PERMANENT, _HINTS["not_approved"]
     if err == "invalid_app_access" or "not admin approved" in desc:
         return ErrorClass.PERMANENT, _HINTS["invalid_app_access"]
@@ -234,7 +248,8 @@ def verified_session(
 
 
 def post_token_request(
-    http: requests.Session, token_url: str, form: dict[str, str], *, certificate_changed: bool = True
+    http: requests.Session, token_url: str, form: dict[str, str], *, certificate_changed: bool = True,
+    app_changed: bool = False,
 ) -> AccessToken:
     """POST a form to the token endpoint; ``TokenExchangeError`` on any failure."""
     url = require_https(token_url, "token_url")
@@ -266,7 +281,8 @@ def post_token_request(
         )
     if response.status_code != 200 or "access_token" not in body:
         error, description = str(body.get("error", "unknown")), str(body.get("error_description", ""))
-        error_class, hint = classify(error, description, certificate_changed=certificate_changed)
+        error_class, hint = classify(error, description, certificate_changed=certificate_changed,
+                                     app_changed=app_changed)
         raise TokenExchangeError(error, description, status=response.status_code, error_class=error_class, hint=hint)
     return AccessToken(
         access_token=body["access_token"],
@@ -277,11 +293,13 @@ def post_token_request(
 
 
 def request_token(
-    http: requests.Session, token_url: str, assertion: str, *, certificate_changed: bool = True
+    http: requests.Session, token_url: str, assertion: str, *, certificate_changed: bool = True,
+    app_changed: bool = False,
 ) -> AccessToken:
     """Exchange one signed assertion for an access token."""
     form = {"grant_type": JWT_BEARER_GRANT, "assertion": assertion}
-    return post_token_request(http, token_url, form, certificate_changed=certificate_changed)
+    return post_token_request(http, token_url, form, certificate_changed=certificate_changed,
+                              app_changed=app_changed)
 
 
 # -- verification ---------------------------------------------------------------------------------
@@ -314,6 +332,7 @@ class JwtLogin:
     api_version: str = DEFAULT_API_VERSION
     budget_seconds: float | None = None
     certificate_changed: bool = True
+    app_changed: bool = False  # this run deployed the app or its policies (they may still be propagating)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     def __post_init__(self) -> None:
@@ -363,38 +382,68 @@ class VerificationFailed(Exception):
         self.attempts, self.elapsed_seconds, self.cause = attempts, elapsed_seconds, cause
 
 
-def same_org(left: str | None, right: str | None) -> bool:
-    """Org ids match on their case-sensitive 15-character form."""
+def same_id(left: str | None, right: str | None) -> bool:
+    """Salesforce ids (org, user) match on their case-sensitive 15-character form."""
     return bool(left) and bool(right) and left[:15] == right[:15]  # type: ignore[index]
+
+
+_API_REFUSALS = {
+    "API_CURRENTLY_DISABLED": "the user lacks the 'API Enabled' permission; grant it through the user's profile "
+    "or a permission set",
+    "API_DISABLED_FOR_ORG": "this org's edition offers no API access",
+    "INSUFFICIENT_ACCESS": "the user lacks the permission this call needs",
+    "REQUEST_LIMIT_EXCEEDED": "the org's API request limit is used up; retry later",
+}
+NOT_FOR_REST = "the token is not valid for the REST API: the app's scopes must include Api (OAuth scope 'api')"
+
+
+def api_refusal(exc: SalesforceError) -> str:
+    """What a refused REST call means, naming the missing scope or permission."""
+    entries = exc.content if isinstance(exc.content, list) else []
+    first = entries[0] if entries and isinstance(entries[0], dict) else {}
+    code, message = str(first.get("errorCode", "")), str(first.get("message", ""))
+    if exc.status == 401:
+        if "not valid for use with the REST API" in message:
+            return NOT_FOR_REST
+        return "the token is expired, revoked or for another org"
+    return _API_REFUSALS.get(code, f"{code or 'HTTP ' + str(exc.status)}: {message or 'refused'}")
+
+
+def own_user(sf: Salesforce, user_id: str) -> dict[str, Any] | None:
+    """The user's own record (Id, Username) through SOQL: the ``api`` scope and "API Enabled" suffice."""
+    for attempt in _api_retrying():
+        with attempt:
+            records = sf.query(format_soql("SELECT Id, Username FROM User WHERE Id = {}", user_id)).get("records")
+    return records[0] if records else None
 
 
 def prove_token(
     token: AccessToken, *, http: requests.Session, api_version: str = DEFAULT_API_VERSION
 ) -> Identity:
-    """Use the token: GET limits (proves the api scope) and userinfo (who and which org)."""
+    """Use the token: org and user from its ``id`` URL, then one SOQL query of that user's own record."""
     instance_url = require_https(token.instance_url, "instance_url (from the token response)")
+    org_id, user_id = token.org_id, token.user_id
+    if not (org_id or "").startswith("00D") or not (user_id or "").startswith("005"):
+        raise VerificationFailed("the token response has no identity URL ('id': <host>/id/<orgId>/<userId>); "
+                                 "check that token_url points at Salesforce's /services/oauth2/token",
+                                 attempts=1, elapsed_seconds=0)
     sf = Salesforce(instance_url=instance_url, session_id=token.access_token, session=http, version=api_version)
     try:
-        for attempt in _api_retrying():
-            with attempt:
-                sf.limits()
-                info = sf.oauth2("userinfo") or {}
+        record = own_user(sf, str(user_id))
     except SalesforceError as exc:
         raise VerificationFailed(
-            f"the new token was refused by the API (HTTP {exc.status} on {exc.resource_name or 'the API'}); "
-            "the app's scopes must include Api and the user needs the 'API Enabled' permission",
-            attempts=1, elapsed_seconds=0,
+            f"the new token was refused by the API (HTTP {exc.status} on a query of the user's own record): "
+            f"{api_refusal(exc)}", attempts=1, elapsed_seconds=0,
         ) from None
     except (requests.ConnectionError, requests.Timeout) as exc:
         raise VerificationFailed(
             f"{urlsplit(instance_url).netloc} did not answer the API check ({type(exc).__name__})",
             attempts=1, elapsed_seconds=0,
         ) from None
-    username = info.get("preferred_username") or info.get("username")
-    org_id = info.get("organization_id")
-    if not username or not org_id:
-        raise VerificationFailed("userinfo answered without preferred_username/organization_id", attempts=1, elapsed_seconds=0)
-    return Identity(username=str(username), org_id=str(org_id), user_id=info.get("user_id"))
+    if record is None or not same_id(str(record.get("Id") or ""), str(user_id)):
+        raise VerificationFailed(f"the API does not know user {user_id} of the token's identity URL",
+                                 attempts=1, elapsed_seconds=0)
+    return Identity(username=str(record.get("Username") or ""), org_id=str(org_id), user_id=str(record["Id"]))
 
 
 def _is_transient_api_error(exc: BaseException) -> bool:
@@ -451,7 +500,7 @@ def exchange_with_retry(
                 try:
                     token = request_token(
                         http, login.token_url, build_assertion(login.signing_key, claims),
-                        certificate_changed=login.certificate_changed,
+                        certificate_changed=login.certificate_changed, app_changed=login.app_changed,
                     )
                 except TokenExchangeError as exc:
                     errors.append(exc.error)
@@ -485,14 +534,14 @@ def verify_jwt_login(
             attempts=attempts, elapsed_seconds=elapsed,
         )
     expected_org = login.expected_org_id or token.org_id
-    if expected_org and not same_org(identity.org_id, expected_org):
+    if expected_org and not same_id(identity.org_id, expected_org):
         raise VerificationFailed(
             f"the token is for org {identity.org_id}, expected {expected_org}; the token URL or login URL "
             "points at another org", attempts=attempts, elapsed_seconds=elapsed,
         )
     return VerificationResult(
         username=identity.username, org_id=identity.org_id, user_id=identity.user_id,
-        instance_url=token.instance_url, attempts=attempts, elapsed_seconds=elapsed, api_calls=2,
+        instance_url=token.instance_url, attempts=attempts, elapsed_seconds=elapsed, api_calls=1,
         verified_at=datetime.fromtimestamp(clock.now(), tz=timezone.utc).isoformat(timespec="seconds"),
         errors_seen=tuple(errors),
     )

@@ -58,7 +58,7 @@ def handle(org: Org, schema: Callable[[], MetadataSchema], request: Request) -> 
 
 def _user_json(org: Org, user) -> dict[str, Any]:
     return {"id": user.id, "username": user.username, "profile": user.profile, "active": user.active,
-            "permission_sets": org.assigned_permission_sets(user)}
+            "permissions": user.permissions, "permission_sets": org.assigned_permission_sets(user)}
 
 
 def _reset(org: Org, schema, request: Request, rest: list[str]) -> dict[str, Any]:
@@ -85,7 +85,8 @@ def _add_user(org: Org, schema, request: Request, rest: list[str]) -> dict[str, 
                            "create it with POST /__emulator__/permission-sets first")
     user = org.add_user(str(body.get("username", "")), body.get("profile", "Standard User"),
                         active=bool(body.get("active", True)), first_name=str(body.get("first_name", "")),
-                        last_name=str(body.get("last_name", "")), email=str(body.get("email", "")))
+                        last_name=str(body.get("last_name", "")), email=str(body.get("email", "")),
+                        permissions=body.get("permissions"))
     for name in names:
         org.assign(user, org.permission_set(name))
     return _user_json(org, user)
@@ -96,13 +97,16 @@ def _patch_user(org: Org, schema, request: Request, rest: list[str]) -> dict[str
     if user is None:
         raise ControlError(f"no user named {rest[0] if rest else ''!r}", 404)
     body = _body(request)
-    unknown = set(body) - {"active", "profile"}
+    unknown = set(body) - {"active", "profile", "permissions"}
     if unknown:
-        raise ControlError(f"cannot change {sorted(unknown)}; changeable fields: active, profile")
+        raise ControlError(f"cannot change {sorted(unknown)}; changeable fields: active, profile, permissions")
     if "profile" in body:
         if body["profile"] not in org.profiles:
             raise ControlError(f"field 'profile': no profile named {body['profile']!r}")
         user.profile = body["profile"]
+        user.permissions = org.profile_permissions(user.profile)
+    if "permissions" in body:
+        user.permissions = org.check_permissions(body["permissions"])
     if "active" in body:
         user.active = bool(body["active"])
     return _user_json(org, user)

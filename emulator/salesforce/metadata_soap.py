@@ -12,18 +12,19 @@ from typing import Any
 from lxml import etree
 from werkzeug.wrappers import Request, Response
 
-from . import soap
+from . import readback, soap
 from . import xmlutil as X
 from .common import api_version, bearer, iso
 from .deploy import settle_deploys
 from .metadata_types import TYPES
 from .models import DeployJob, DeployMessage, RetrieveJob, Session
 from .schema import MD_NS, MetadataSchema
-from .state import ADMIN_PROFILE, Org
+from .state import API_ENABLED, METADATA_PERMISSIONS, Org
 
 DEPLOY_FLAGS = ("allowMissingFiles", "autoUpdatePackage", "checkOnly", "ignoreWarnings", "performRetrieve",
                 "purgeOnDelete", "rollbackOnError", "singlePackage")
 MAX_READ_NAMES = 10
+NO_TEST_RUN_IN_PRODUCTION = "testLevel of NoTestRun cannot be used in production organizations"
 
 
 def operation_of(body: bytes) -> tuple[etree._Element | None, etree._Element]:
@@ -56,10 +57,23 @@ def _session(org: Org, token: str | None) -> Session:
     if not {"api", "full"} & set(session.scopes):
         raise soap.SoapFault("INVALID_SESSION_ID", "This session is not valid for use with the API")
     user = org.user_by_id(session.user_id)
-    if user is None or user.profile != ADMIN_PROFILE:
+    if not org.has_permission(user, API_ENABLED):
+        raise soap.SoapFault("API_CURRENTLY_DISABLED", "API is disabled for this User")
+    if not org.has_permission(user, *METADATA_PERMISSIONS):
         raise soap.SoapFault("INSUFFICIENT_ACCESS", "use of the Metadata API requires a user with the "
                              "ModifyAllData or ModifyMetadata permissions")
     return session
+
+
+def _check_test_level(org: Org, schema: MetadataSchema, options: etree._Element | None) -> None:
+    """Production orgs refuse NoTestRun at the deploy call (forcedotcom/cli#2105, #3244)."""
+    level = X.text(options, "testLevel")
+    if level is None:
+        return
+    if level not in schema.enums.get("TestLevel", ()):
+        raise soap.SoapFault("Client", f"'{level}' is not a valid value for the enum 'TestLevel'", client=True)
+    if level == "NoTestRun" and org.settings.edition == "production":
+        raise soap.SoapFault("INVALID_OPERATION", NO_TEST_RUN_IN_PRODUCTION)
 
 
 def _require_type(schema: MetadataSchema, type_name: str | None) -> str:
@@ -76,6 +90,7 @@ def _deploy(org: Org, schema, session: Session, op: etree._Element) -> list[Any]
     except (binascii.Error, ValueError):
         raise soap.SoapFault("Client", "Unable to decode ZipFile: not valid base64Binary", client=True) from None
     options_el = X.child(op, "DeployOptions")
+    _check_test_level(org, schema(), options_el)
     options = {flag: X.boolean(X.text(options_el, flag)) for flag in DEPLOY_FLAGS}
     now = org.now()
     job = DeployJob(org.ids.new("0Af"), now, now + org.settings.deploy_seconds, session.user_id, options, data)
@@ -133,6 +148,7 @@ def _read(org: Org, schema, session: Session, op: etree._Element) -> list[Any]:
     if len(names) > MAX_READ_NAMES:
         raise soap.SoapFault("LIMIT_EXCEEDED", f"Too many fullNames: at most {MAX_READ_NAMES} per readMetadata call")
     records = []
+    user = org.user_by_id(session.user_id)
     for name in names:
         component = org.components.get((type_name, name))
         if component is None:
@@ -140,7 +156,8 @@ def _read(org: Org, schema, session: Session, op: etree._Element) -> list[Any]:
             empty.set(f"{{{soap.XSI_NS}}}nil", "true")
             records.append(empty)
         else:
-            records.append(soap.typed_record(type_name, name, X.parse(component.xml)))
+            shown = readback.as_read(org, user, type_name, X.parse(component.xml))
+            records.append(soap.typed_record(type_name, name, shown))
     return [{"records": records}]
 
 
@@ -200,6 +217,7 @@ def _retrieve(org: Org, schema, session: Session, op: etree._Element) -> list[An
     for types in X.children(X.child(request, "unpackaged"), "types"):
         wanted.setdefault(X.text(types, "name") or "", []).extend(X.texts(types, "members"))
     buffer, properties, messages = io.BytesIO(), [], []
+    user = org.user_by_id(session.user_id)
     manifest = etree.Element(f"{{{MD_NS}}}Package", nsmap={None: MD_NS})
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for type_name, members in sorted(wanted.items()):
@@ -208,7 +226,8 @@ def _retrieve(org: Org, schema, session: Session, op: etree._Element) -> list[An
                 types = etree.SubElement(manifest, f"{{{MD_NS}}}types")
                 for component in found:
                     etree.SubElement(types, f"{{{MD_NS}}}members").text = component.full_name
-                    archive.writestr(prefix + TYPES[type_name].file_name(component.full_name), component.xml)
+                    shown = readback.as_read(org, user, type_name, X.parse(component.xml))
+                    archive.writestr(prefix + TYPES[type_name].file_name(component.full_name), X.to_bytes(shown))
                     properties.append(_file_properties(org, component))
                 etree.SubElement(types, f"{{{MD_NS}}}name").text = type_name
         etree.SubElement(manifest, f"{{{MD_NS}}}version").text = X.text(request, "apiVersion") or org.settings.max_api_version

@@ -9,6 +9,10 @@ from typing import Any
 SPRING_26_BLOCK = (
     "You can't create a connected app. To enable connected app creation, contact Salesforce Customer Support."
 )
+EDITIONS = ("production", "sandbox", "developer", "scratch")
+CERTIFICATE_READBACK = ("base64", "pem")
+#: Settings that take one of a few strings.
+CHOICES: dict[str, tuple[str, ...]] = {"edition": EDITIONS, "certificate_readback": CERTIFICATE_READBACK}
 
 
 @dataclass
@@ -16,6 +20,12 @@ class Settings:
     """Behaviour switches, changed with ``PUT /__emulator__/settings``."""
 
     allow_connected_app_creation: bool = False
+    #: production refuses testLevel NoTestRun; Organization.IsSandbox/OrganizationType follow it.
+    edition: str = "production"
+    #: How readMetadata/retrieve return a stored certificate: bare base64 DER (what real orgs send) or PEM.
+    certificate_readback: str = "base64"
+    #: Setup > "Allow Access to OAuth Consumer Secrets via Metadata API" (ECA consumer keys in readMetadata).
+    consumer_secret_api_access: bool = False
     propagation_seconds: dict[str, float] = field(
         default_factory=lambda: {"ConnectedApp": 0.0, "ExternalClientApplication": 0.0}
     )
@@ -65,6 +75,9 @@ class Settings:
             elif isinstance(current, list):
                 if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
                     raise ValueError(f"setting {key!r} takes a list of strings")
+            elif key in CHOICES:
+                if value not in CHOICES[key]:
+                    raise ValueError(f"setting {key!r} takes one of {', '.join(CHOICES[key])}")
             elif not isinstance(value, str):
                 raise ValueError(f"setting {key!r} takes a string")
             setattr(self, key, value)
@@ -100,6 +113,8 @@ class User:
     first_name: str = ""
     last_name: str = ""
     email: str = ""
+    #: User permissions from the profile (API names such as ``ApiEnabled``, ``ViewSetup``).
+    permissions: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:

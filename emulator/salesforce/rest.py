@@ -10,15 +10,24 @@ from werkzeug.wrappers import Request, Response
 
 from . import soql
 from . import xmlutil as X
-from .common import api_version, bearer, json_response, release_label
+from .common import api_version, bearer, iso, json_response, release_label
 from .models import Session
-from .state import Org, OrgError
+from .state import API_ENABLED, VIEW_SETUP, Org, OrgError
 
 SESSION_INVALID = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
 NOT_FOR_REST = [{"message": "This session is not valid for use with the REST API", "errorCode": "INVALID_SESSION_ID"}]
 NOT_FOUND = [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]
+API_DISABLED = [{"message": "API is disabled for this User", "errorCode": "API_CURRENTLY_DISABLED"}]
+INSUFFICIENT_ACCESS = [{"message": "Insufficient Privileges", "errorCode": "INSUFFICIENT_ACCESS"}]
+#: Scopes the identity service (userinfo, identity URL) accepts; ``full`` encompasses every scope.
+IDENTITY_SCOPES = ("id", "openid", "profile", "email", "address", "phone", "full")
+REST_SCOPES = ("api", "full")
+#: The identity service answers refusals as plain text (a capture shows 403 ``Bad_OAuth_Token``).
+IDENTITY_REFUSAL = "Bad_OAuth_Token"
 _DATA = re.compile(r"^/services/data/v(?P<version>\d+\.\d)(?P<rest>/.*)?$")
 DAILY_API_REQUESTS = 15000
+ORGANIZATION_TYPES = {"production": "Enterprise Edition", "sandbox": "Enterprise Edition",
+                      "developer": "Developer Edition", "scratch": "Developer Edition"}
 
 
 class RestError(Exception):
@@ -45,10 +54,13 @@ def handle(org: Org, request: Request, path: str) -> Response:
     """Authenticated REST calls (caller holds ``org.lock``)."""
     try:
         session = _session(org, request)
-        if path.rstrip("/") == "/services/oauth2/userinfo":
+        if path.rstrip("/") == "/services/oauth2/userinfo" or path.startswith("/id/"):
+            if not set(IDENTITY_SCOPES) & set(session.scopes):
+                return Response(IDENTITY_REFUSAL, status=403, content_type="text/plain;charset=UTF-8")
+            if path.startswith("/id/"):
+                return json_response(_identity(org, session, path))
             return json_response(_userinfo(org, session))
-        if path.startswith("/id/"):
-            return json_response(_identity(org, session, path))
+        _api_access(org, session)
         match = _DATA.match(path.rstrip("/"))
         if not match:
             raise RestError(404, NOT_FOUND)
@@ -64,9 +76,15 @@ def _session(org: Org, request: Request) -> Session:
     session = org.session(bearer(request))
     if session is None:
         raise RestError(401, SESSION_INVALID)
-    if not {"api", "full"} & set(session.scopes):
-        raise RestError(401, NOT_FOR_REST)
     return session
+
+
+def _api_access(org: Org, session: Session) -> None:
+    """The data API needs the ``api`` (or ``full``) scope and the user's API Enabled permission."""
+    if not set(REST_SCOPES) & set(session.scopes):
+        raise RestError(401, NOT_FOR_REST)
+    if not org.has_permission(org.user_by_id(session.user_id), API_ENABLED):
+        raise RestError(403, API_DISABLED)
 
 
 def _data(org: Org, session: Session, request: Request, version: str, rest: str) -> Response:
@@ -74,6 +92,8 @@ def _data(org: Org, session: Session, request: Request, version: str, rest: str)
         return json_response({name: f"/services/data/v{version}/{name}" for name in
                               ("sobjects", "query", "limits", "tooling", "metadata", "search")})
     if rest == "/limits":
+        if not org.has_permission(org.user_by_id(session.user_id), VIEW_SETUP):
+            raise RestError(403, INSUFFICIENT_ACCESS)
         used = sum(n for op, n in org.calls.items() if op.startswith("rest"))
         return json_response({
             "DailyApiRequests": {"Max": DAILY_API_REQUESTS, "Remaining": max(DAILY_API_REQUESTS - used, 0)},
@@ -111,9 +131,11 @@ def tables(org: Org) -> dict[str, tuple[list[str], list[dict[str, Any]]]]:
             "Assignee.Username": user.username if user else None, "Assignee.__type": "User",
             "PermissionSet.Name": by_id.get(a.permission_set_id, {}).get("Name"), "PermissionSet.__type": "PermissionSet",
         })
+    edition = org.settings.edition
     organization = [{
-        "Id": org.org_id, "Name": "Emulated Org", "InstanceName": "EMU1", "IsSandbox": False,
-        "TrialExpirationDate": None, "NamespacePrefix": None, "OrganizationType": "Developer Edition",
+        "Id": org.org_id, "Name": "Emulated Org", "InstanceName": "EMU1", "IsSandbox": edition == "sandbox",
+        "TrialExpirationDate": iso(org.now() + 30 * 86400) if edition == "scratch" else None,
+        "NamespacePrefix": None, "OrganizationType": ORGANIZATION_TYPES[edition],
     }]
     return {
         "User": (["Id", "Username", "Name", "FirstName", "LastName", "Email", "IsActive", "UserType", "ProfileId",

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import collections
+import re
 import secrets
 import string
 import threading
 from typing import Any
 
 from . import apps as A
+from . import xmlutil as X
 from .ids import IdFactory
 from .models import (
     AppRuntime, Assignment, Clock, Component, DeployJob, Fault, Profile, RetrieveJob, Session, Settings, User,
@@ -16,6 +18,19 @@ from .models import (
 
 ADMIN_PROFILE = "System Administrator"
 STANDARD_PROFILE = "Standard User"
+INTEGRATION_PROFILE = "Minimum Access - API Only Integrations"
+API_ENABLED = "ApiEnabled"
+VIEW_SETUP = "ViewSetup"
+#: "View External Client App Consumer Secrets in Metadata" (PermissionsViewClientSecret).
+VIEW_CLIENT_SECRET = "ViewClientSecret"
+METADATA_PERMISSIONS = ("ModifyAllData", "ModifyMetadata")
+#: User permissions each seeded profile grants (API names, as in PermissionSet userPermissions).
+PROFILE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    ADMIN_PROFILE: (API_ENABLED, VIEW_SETUP, "ModifyAllData", "ModifyMetadata", "CustomizeApplication",
+                    "ManageUsers", "AssignPermissionSets"),
+    STANDARD_PROFILE: (API_ENABLED,),
+    INTEGRATION_PROFILE: (API_ENABLED,),
+}
 DEFAULT_ADMIN = "admin@example.com"
 DEFAULT_INTEGRATION = "integration@example.com"
 FAULT_OPERATIONS = (
@@ -23,6 +38,7 @@ FAULT_OPERATIONS = (
     "checkRetrieveStatus", "deleteMetadata", "rest",
 )
 _TOKEN_ALPHABET = string.ascii_letters + string.digits
+_PERMISSION = re.compile(r"^[A-Za-z][A-Za-z0-9]{1,79}$")
 
 
 class OrgError(ValueError):
@@ -57,10 +73,10 @@ class Org:
         self.calls: collections.Counter[str] = collections.Counter()
         self.request_log: collections.deque[dict[str, Any]] = collections.deque(maxlen=1000)
         self._apps_cache: dict[str, A.AppView] | None = None
-        for name in (ADMIN_PROFILE, STANDARD_PROFILE):
+        for name in PROFILE_PERMISSIONS:
             self.profiles[name] = Profile(self.ids.new("00e"), name)
         admin = self.add_user(DEFAULT_ADMIN, ADMIN_PROFILE, first_name="Admin", last_name="User")
-        self.add_user(DEFAULT_INTEGRATION, STANDARD_PROFILE, first_name="Integration", last_name="User")
+        self.add_user(DEFAULT_INTEGRATION, INTEGRATION_PROFILE, first_name="Integration", last_name="User")
         self.sessions: dict[str, Session] = {
             self.admin_access_token: Session(admin.id, ["api", "web", "full"], self.now(), None)
         }
@@ -75,17 +91,48 @@ class Org:
 
     # -- users and permission sets ---------------------------------------------------------
     def add_user(self, username: str, profile: str = STANDARD_PROFILE, *, active: bool = True,
-                 first_name: str = "", last_name: str = "", email: str = "") -> User:
-        """Create a user (username unique, profile must exist)."""
+                 first_name: str = "", last_name: str = "", email: str = "",
+                 permissions: list[str] | None = None) -> User:
+        """Create a user (username unique, profile must exist; permissions default to the profile's)."""
         if not username or "@" not in username:
             raise OrgError("field 'username' must look like an email address, e.g. 'jwt@example.com'")
         if username.lower() in (u.lower() for u in self.users):
             raise OrgError(f"field 'username': user {username!r} already exists; pick another username")
         if profile not in self.profiles:
             raise OrgError(f"field 'profile': no profile named {profile!r}; use one of {sorted(self.profiles)}")
-        user = User(self.ids.new("005"), username, profile, active, first_name, last_name, email or username)
+        granted = self.check_permissions(permissions) if permissions is not None else self.profile_permissions(profile)
+        user = User(self.ids.new("005"), username, profile, active, first_name, last_name, email or username,
+                    granted)
         self.users[username] = user
         return user
+
+    @staticmethod
+    def profile_permissions(profile: str) -> list[str]:
+        """The user permissions a seeded profile grants."""
+        return list(PROFILE_PERMISSIONS.get(profile, (API_ENABLED,)))
+
+    @staticmethod
+    def check_permissions(permissions: object) -> list[str]:
+        """A list of permission API names, or OrgError naming the field."""
+        if not isinstance(permissions, list) or not all(isinstance(p, str) and _PERMISSION.match(p)
+                                                        for p in permissions):
+            raise OrgError("field 'permissions' must be a list of permission API names such as "
+                           f"{API_ENABLED!r}, {VIEW_SETUP!r}, {VIEW_CLIENT_SECRET!r}")
+        return list(dict.fromkeys(permissions))
+
+    def user_permissions(self, user: User) -> set[str]:
+        """Effective permissions: the user's own plus those enabled by assigned permission sets."""
+        granted = set(user.permissions)
+        for name in self.assigned_permission_sets(user):
+            root = X.parse(self.components[("PermissionSet", name)].xml)
+            for entry in X.children(root, "userPermissions"):
+                if X.boolean(X.text(entry, "enabled")) and X.text(entry, "name"):
+                    granted.add(X.text(entry, "name"))
+        return granted
+
+    def has_permission(self, user: User | None, *names: str) -> bool:
+        """True when ``user`` holds at least one of ``names``."""
+        return user is not None and bool(self.user_permissions(user) & set(names))
 
     def user(self, username: str) -> User | None:
         """Look a user up by username (case-insensitive, as Salesforce does)."""

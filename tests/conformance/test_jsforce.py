@@ -1,4 +1,5 @@
-"""jsforce 3 (Node) against the emulator: JWT token, authorize, metadata read/deploy/retrieve, errors."""
+"""jsforce 3 (Node) against the emulator: JWT token, authorize, metadata read/deploy/retrieve, errors, and
+the refusals of a production org with a least-privilege integration user."""
 
 from __future__ import annotations
 
@@ -34,20 +35,33 @@ def run_jsforce(payload: dict, ca_bundle: str) -> dict:
 
 def test_jsforce_token_metadata_read_deploy_and_retrieve(salesforce_org):
     org = salesforce_org
-    key, ck = B.jwt_app(org, B.Soap(org))
+    soap = B.Soap(org)
+    key, ck = B.jwt_app(org, soap)
+    _, cert = B.key_pair(0)
+    B.deploy_ok(soap, B.eca_files("NodeEca", cert, "NodeEcaKey000001"))
     jwt_text = B.assertion(key, ck, org.integration_username, org.login_url + "/")
     bundle = B.bundle({"PermissionSet": {"FromNode": B.permission_set("From Node")}})
     out = run_jsforce({
         "login_url": org.login_url, "instance_url": org.instance_url, "consumer_key": ck, "assertion": jwt_text,
         "admin_token": org.admin_access_token, "version": "63.0", "app_name": "JwtApp",
-        "zip_base64": base64.b64encode(bundle).decode(),
+        "eca_global_name": "NodeEca_glbloauth", "zip_base64": base64.b64encode(bundle).decode(),
     }, org.ca_bundle)
     assert out["requestToken"] == {"hasAccessToken": True, "instanceUrl": org.instance_url}
     assert out["authorize"]["organizationId"] == org.org_id
     assert out["authorize"]["instanceUrl"] == org.instance_url
-    assert "DailyApiRequests" in out["limits"]
+    assert "query" in out["resources"] and out["ownUser"] == [org.integration_username]
+    # the least-privilege integration user: no View Setup (limits), no id/openid scope (identity URL)
+    assert out["limits"]["errorCode"] == "INSUFFICIENT_ACCESS" and "Insufficient Privileges" in out["limits"]["message"]
+    assert out["identity"] is not None and "Bad_OAuth_Token" in out["identity"]["message"]
     assert out["read"] == {"fullName": "JwtApp", "consumerKey": ck, "isAdminApproved": True,
                            "scopes": ["Api", "RefreshToken"]}
+    # read-back forms: bare base64 DER certificates, no ECA consumer key without both switches
+    assert "BEGIN CERTIFICATE" not in out["certificate"] and base64.b64decode(out["certificate"]) == B.der(cert)
+    assert out["ecaGlobal"] == {"fullName": "NodeEca_glbloauth", "hasConsumerKey": False,
+                                "certificate": out["certificate"]}
+    assert out["noTestRun"]["name"] == "sf:INVALID_OPERATION"
+    assert out["noTestRun"]["message"] == (
+        "INVALID_OPERATION: testLevel of NoTestRun cannot be used in production organizations")
     assert out["deploy"] == {"status": "Succeeded", "success": True, "done": True, "numberComponentsDeployed": 1,
                              "files": ["package.xml", "permissionsets/FromNode.permissionset"]}
     assert out["retrieve"] == {"status": "Succeeded", "hasZip": True}

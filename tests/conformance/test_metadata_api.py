@@ -312,3 +312,51 @@ def test_injected_faults_on_deploy_and_check(salesforce_org, soap):
     response = soap.call(f"<checkDeployStatus><asyncProcessId>{job}</asyncProcessId></checkDeployStatus>")
     assert response.status_code == 500 and b"sf:UNKNOWN_EXCEPTION" in response.content
     assert field(soap.status(job), "status") == "Succeeded"
+
+
+def _deploy_with_test_level(soap, level: str):
+    encoded = base64.b64encode(B.bundle({"PermissionSet": {"P": B.permission_set()}})).decode()
+    return soap.call(f"<deploy><ZipFile>{encoded}</ZipFile><DeployOptions><rollbackOnError>true</rollbackOnError>"
+                     f"<singlePackage>true</singlePackage><testLevel>{level}</testLevel></DeployOptions></deploy>")
+
+
+@pytest.mark.parametrize("edition, refused", [("production", True), ("sandbox", False), ("developer", False),
+                                              ("scratch", False)])
+def test_no_test_run_is_refused_by_production_orgs_only(salesforce_org, soap, edition, refused):
+    salesforce_org.settings(edition=edition)
+    response = _deploy_with_test_level(soap, "NoTestRun")
+    if refused:
+        assert response.status_code == 500
+        assert b"<faultcode>sf:INVALID_OPERATION</faultcode>" in response.content
+        assert (b"<faultstring>INVALID_OPERATION: testLevel of NoTestRun cannot be used in production "
+                b"organizations</faultstring>") in response.content
+        assert salesforce_org.deploys() == []  # refused at the call: no deploy job
+    else:
+        assert response.status_code == 200 and len(salesforce_org.deploys()) == 1
+
+
+def test_other_test_levels_and_no_test_level_deploy_in_production(salesforce_org, soap):
+    assert _deploy_with_test_level(soap, "RunLocalTests").status_code == 200
+    B.deploy_ok(soap, {"PermissionSet": {"Q": B.permission_set()}})  # no testLevel at all
+    response = _deploy_with_test_level(soap, "RunNothing")
+    assert response.status_code == 500 and b"not a valid value for the enum 'TestLevel'" in response.content
+
+
+def test_retrieve_and_read_give_the_read_back_forms(salesforce_org, soap):
+    cert = B.key_pair(0)[1]
+    B.deploy_ok(soap, B.eca_files("Back", cert, "BackKey000000001"))
+    started = soap.result("<retrieve><request><apiVersion>63.0</apiVersion><singlePackage>true</singlePackage>"
+                          "<unpackaged><types><members>Back_glbloauth</members><name>ExtlClntAppGlobalOauthSettings"
+                          "</name></types></unpackaged></request></retrieve>")
+    job = started[0].findtext(f"{{{MD}}}id")
+    result = soap.result(f"<checkRetrieveStatus><asyncProcessId>{job}</asyncProcessId></checkRetrieveStatus>")[0]
+    archive = zipfile.ZipFile(io.BytesIO(base64.b64decode(result.findtext(f"{{{MD}}}zipFile"))))
+    stored = etree.fromstring(archive.read("extlClntAppGlobalOauthSets/Back_glbloauth.ecaGlblOauth"))
+    assert base64.b64decode(stored.findtext(f"{{{MD}}}certificate")) == B.der(cert)
+    assert stored.find(f"{{{MD}}}consumerKey") is None
+    salesforce_org.settings(certificate_readback="pem", consumer_secret_api_access=True)
+    salesforce_org.grant(salesforce_org.admin_username, "ViewClientSecret")
+    record = soap.read("ExtlClntAppGlobalOauthSettings", "Back_glbloauth")[0]
+    assert record.findtext(f"{{{MD}}}certificate").strip() == cert.strip()
+    assert record.findtext(f"{{{MD}}}consumerKey") == "BackKey000000001"
+    assert salesforce_org.app("Back")["consumer_key"] == "BackKey000000001"  # the org always knows it

@@ -1,4 +1,8 @@
-"""REST endpoints on the wire: versions, limits, SOQL, PermissionSetAssignment, userinfo, identity, 401s."""
+"""REST endpoints on the wire: versions, limits, SOQL, PermissionSetAssignment, userinfo, identity, 401s/403s.
+
+The default integration user is least-privilege (profile "Minimum Access - API Only Integrations",
+permission ApiEnabled only) and the JWT app has the scopes Api + RefreshToken, as a real org's would.
+"""
 
 from __future__ import annotations
 
@@ -36,14 +40,49 @@ def test_versions_need_no_authentication(salesforce_org):
     assert {"label": "Winter '26", "url": "/services/data/v65.0", "version": "65.0"} in versions
 
 
-def test_limits_prove_the_api_scope(api):
-    org, http, _ = api
-    limits = http.get(f"{org.instance_url}/services/data/v63.0/limits", timeout=30).json()
-    assert limits["DailyApiRequests"]["Max"] >= limits["DailyApiRequests"]["Remaining"] > 0
-
-
-def test_userinfo_and_identity_name_the_user_and_org(api):
+def test_resource_list_and_own_user_record_need_only_the_api_scope(api):
     org, http, token = api
+    resources = http.get(f"{org.instance_url}/services/data/v66.0/", timeout=30)
+    assert resources.status_code == 200 and resources.json()["query"] == "/services/data/v66.0/query"
+    user_id = token["id"].rsplit("/", 1)[1]
+    own = query(org, http, f"SELECT Id, Username FROM User WHERE Id = '{user_id}'").json()
+    assert own["records"][0]["Username"] == org.integration_username
+
+
+def test_limits_need_the_view_setup_permission(api):
+    org, http, _ = api
+    refused = http.get(f"{org.instance_url}/services/data/v63.0/limits", timeout=30)
+    assert refused.status_code == 403
+    assert refused.json() == [{"message": "Insufficient Privileges", "errorCode": "INSUFFICIENT_ACCESS"}]
+    limits = admin(org).get(f"{org.instance_url}/services/data/v63.0/limits", timeout=30).json()
+    assert limits["DailyApiRequests"]["Max"] >= limits["DailyApiRequests"]["Remaining"] > 0
+    org.update_user(org.integration_username, permissions=["ApiEnabled", "ViewSetup"])
+    assert http.get(f"{org.instance_url}/services/data/v63.0/limits", timeout=30).status_code == 200
+
+
+def test_view_setup_granted_by_an_assigned_permission_set(api):
+    org, http, _ = api
+    permission_set = B.permission_set("Setup Viewer").replace(
+        "</label>", "</label><userPermissions><enabled>true</enabled><name>ViewSetup</name></userPermissions>")
+    B.deploy_ok(B.Soap(org), {"PermissionSet": {"Setup_Viewer": permission_set}})
+    org.assign(org.integration_username, "Setup_Viewer")
+    assert http.get(f"{org.instance_url}/services/data/v63.0/limits", timeout=30).status_code == 200
+
+
+def test_userinfo_and_identity_need_an_identity_scope(api):
+    org, http, token = api
+    for url in (f"{org.instance_url}/services/oauth2/userinfo", token["id"]):
+        refused = http.get(url, timeout=30)
+        assert (refused.status_code, refused.text) == (403, "Bad_OAuth_Token")
+
+
+@pytest.mark.parametrize("scope", ["Basic", "OpenID", "Profile", "Email", "Address", "Phone", "Full"])
+def test_userinfo_and_identity_name_the_user_and_org(salesforce_org, scope):
+    org = salesforce_org
+    key, ck = B.jwt_app(org, B.Soap(org), scopes=("Api", "RefreshToken", scope))
+    token = B.token_request(org, B.assertion(key, ck, org.integration_username, org.instance_url)).json()
+    http = org.session()
+    http.headers["Authorization"] = f"Bearer {token['access_token']}"
     info = http.get(f"{org.instance_url}/services/oauth2/userinfo", timeout=30).json()
     assert info["preferred_username"] == org.integration_username
     assert info["organization_id"] == org.org_id
@@ -51,6 +90,14 @@ def test_userinfo_and_identity_name_the_user_and_org(api):
     assert identity["username"] == org.integration_username
     assert identity["organization_id"] == org.org_id
     assert token["id"].endswith(identity["user_id"])
+
+
+def test_user_without_api_enabled_is_refused_by_the_data_api(api):
+    org, http, _ = api
+    org.update_user(org.integration_username, permissions=[])
+    refused = http.get(f"{org.instance_url}/services/data/v66.0/", timeout=30)
+    assert refused.status_code == 403
+    assert refused.json() == [{"message": "API is disabled for this User", "errorCode": "API_CURRENTLY_DISABLED"}]
 
 
 @pytest.mark.parametrize("header", [None, "Bearer 00Dnope!nope", "Basic abc"])
@@ -85,7 +132,8 @@ def test_queries_the_product_needs(api):
     users = query(org, http, f"SELECT Id, Username, IsActive, Profile.Name FROM User WHERE Username = '{org.integration_username}'").json()
     assert users["totalSize"] == 1
     user = users["records"][0]
-    assert user["attributes"]["type"] == "User" and user["Profile"]["Name"] == "Standard User" and user["IsActive"]
+    assert user["attributes"]["type"] == "User" and user["IsActive"]
+    assert user["Profile"]["Name"] == "Minimum Access - API Only Integrations"
     sets = query(org, http, "SELECT Id, Name FROM PermissionSet WHERE Name = 'JwtAccess' AND IsOwnedByProfile = false").json()
     assert sets["totalSize"] == 1 and sets["records"][0]["Id"].startswith("0PS")
     psa = query(org, http, f"SELECT Id, PermissionSet.Name FROM PermissionSetAssignment WHERE AssigneeId = '{user['Id'][:15]}' "
@@ -93,6 +141,11 @@ def test_queries_the_product_needs(api):
     assert psa["totalSize"] == 1 and psa["records"][0]["PermissionSet"]["Name"] == "JwtAccess"
     organization = query(org, http, "SELECT Id, Name, IsSandbox, OrganizationType FROM Organization").json()
     assert organization["records"][0]["Id"] == org.org_id
+    assert (organization["records"][0]["IsSandbox"], organization["records"][0]["OrganizationType"]) == (
+        False, "Enterprise Edition")  # a production org by default
+    org.settings(edition="sandbox")
+    sandbox = query(org, http, "SELECT IsSandbox FROM Organization").json()["records"][0]
+    assert sandbox["IsSandbox"] is True
 
 
 @pytest.mark.parametrize("soql, status, code", [
@@ -128,8 +181,8 @@ def test_permission_set_assignment_create_duplicate_and_delete(salesforce_org):
 def test_rest_fault_injection_and_unknown_paths(api):
     org, http, _ = api
     org.fault("rest", 503, count=1)
-    response = http.get(f"{org.instance_url}/services/data/v63.0/limits", timeout=30)
+    response = http.get(f"{org.instance_url}/services/data/v63.0/", timeout=30)
     assert response.status_code == 503 and response.json()[0]["errorCode"] == "SERVER_UNAVAILABLE"
-    assert http.get(f"{org.instance_url}/services/data/v63.0/limits", timeout=30).status_code == 200
+    assert http.get(f"{org.instance_url}/services/data/v63.0/", timeout=30).status_code == 200
     missing = http.get(f"{org.instance_url}/services/data/v63.0/nothing-here", timeout=30)
     assert missing.status_code == 404 and missing.json()[0]["errorCode"] == "NOT_FOUND"

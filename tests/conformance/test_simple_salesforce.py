@@ -1,14 +1,21 @@
-"""simple-salesforce 1.12.10 against the emulator: JWT login, REST, its own deploy/checkDeployStatus, zeep reads."""
+"""simple-salesforce 1.12.10 against the emulator: JWT login, REST, its own deploy/checkDeployStatus, zeep reads,
+and what a production org refuses (NoTestRun, limits/userinfo for a least-privilege user, hidden ECA keys)."""
 
 from __future__ import annotations
 
+import base64
 import time
 
 import pytest
 import requests
 import zeep.exceptions
 from simple_salesforce import Salesforce
-from simple_salesforce.exceptions import SalesforceExpiredSession, SalesforceMalformedRequest
+from simple_salesforce.exceptions import (
+    SalesforceExpiredSession,
+    SalesforceGeneralError,
+    SalesforceMalformedRequest,
+    SalesforceRefusedRequest,
+)
 
 from tests.emulator import builders as B
 
@@ -131,3 +138,58 @@ def test_mdapi_list_metadata_and_fault(deployed):
     with pytest.raises(zeep.exceptions.Fault) as fault:
         broken.mdapi.ConnectedApp.read("JwtApp")
     assert fault.value.code == "sf:INVALID_SESSION_ID"
+
+
+def integration_client(org, key: bytes, ck: str) -> Salesforce:
+    return Salesforce(username=org.integration_username, consumer_key=ck, privatekey=key.decode(),
+                      session=RewritingSession(org.instance_url, org.ca_bundle), version="66.0")
+
+
+def test_least_privilege_user_is_refused_limits_and_userinfo_but_not_the_api(deployed):
+    org, key, ck = deployed
+    sf = integration_client(org, key, ck)
+    assert "query" in sf.restful("")  # GET /services/data/v66.0/ : the api scope is enough
+    with pytest.raises(SalesforceRefusedRequest) as limits:
+        sf.limits()
+    assert limits.value.status == 403 and limits.value.content[0]["errorCode"] == "INSUFFICIENT_ACCESS"
+    with pytest.raises(SalesforceRefusedRequest) as userinfo:
+        sf.oauth2("userinfo")
+    assert userinfo.value.status == 403 and "Bad_OAuth_Token" in str(userinfo.value.content)
+    org.grant(org.integration_username, "ViewSetup")
+    assert sf.limits()["DailyApiRequests"]["Max"] > 0
+
+
+def test_production_org_refuses_no_test_run(deployed, tmp_path):
+    org, _, _ = deployed
+    zip_path = tmp_path / "bundle.zip"
+    zip_path.write_bytes(B.bundle({"PermissionSet": {"NoTests": B.permission_set("No tests")}}))
+    sf = admin_client(org)
+    with pytest.raises(SalesforceGeneralError) as refused:
+        sf.deploy(str(zip_path), sandbox=False, testLevel="NoTestRun")
+    assert "INVALID_OPERATION: testLevel of NoTestRun cannot be used in production organizations" in str(
+        refused.value.content)
+    assert sf.deploy(str(zip_path), sandbox=False, testLevel="RunLocalTests")["state"] == "Queued"
+    org.settings(edition="sandbox")
+    assert sf.deploy(str(zip_path), sandbox=True, testLevel="NoTestRun")["state"] == "Queued"
+
+
+def test_mdapi_reads_certificates_as_bare_base64_unless_set_to_pem(deployed):
+    org, _, _ = deployed
+    sf = admin_client(org)
+    certificate = sf.mdapi.ConnectedApp.read("JwtApp").oauthConfig.certificate
+    assert "BEGIN" not in certificate and base64.b64decode(certificate) == B.der(B.key_pair(0)[1])
+    org.settings(certificate_readback="pem")
+    assert sf.mdapi.ConnectedApp.read("JwtApp").oauthConfig.certificate.startswith("-----BEGIN CERTIFICATE-----")
+
+
+def test_mdapi_hides_the_eca_consumer_key_without_both_switches(deployed):
+    org, _, _ = deployed
+    B.deploy_ok(B.Soap(org), B.eca_files("HiddenKey", B.key_pair(1)[1], "HiddenKey0000001"))
+    sf = admin_client(org)
+    assert sf.mdapi.ExtlClntAppGlobalOauthSettings.read("HiddenKey_glbloauth").consumerKey is None
+    org.settings(consumer_secret_api_access=True)  # the org switch alone is not enough
+    assert sf.mdapi.ExtlClntAppGlobalOauthSettings.read("HiddenKey_glbloauth").consumerKey is None
+    org.grant(org.admin_username, "ViewClientSecret")  # ... nor is the permission alone
+    assert sf.mdapi.ExtlClntAppGlobalOauthSettings.read("HiddenKey_glbloauth").consumerKey == "HiddenKey0000001"
+    org.settings(consumer_secret_api_access=False)
+    assert sf.mdapi.ExtlClntAppGlobalOauthSettings.read("HiddenKey_glbloauth").consumerKey is None

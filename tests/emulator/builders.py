@@ -45,6 +45,11 @@ def key_pair(slot: int = 0, kind: str = "rsa") -> tuple[bytes, str]:
     return pem, cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
+def der(certificate_pem: str) -> bytes:
+    """The DER bytes of a PEM certificate (what a real org's bare base64 read-back decodes to)."""
+    return x509.load_pem_x509_certificate(certificate_pem.encode()).public_bytes(serialization.Encoding.DER)
+
+
 def assertion(private_key: bytes, iss: str, sub: str, aud: str, exp: Any = None, alg: str = "RS256",
               **extra: Any) -> str:
     """A signed JWT bearer assertion (PyJWT, like simple-salesforce)."""

@@ -33,6 +33,46 @@ def test_add_user_with_permission_sets_and_errors(salesforce_org):
     assert org.update_user("jwt@example.com", active=False)["active"] is False
 
 
+def test_users_carry_permissions_validated_and_changeable(salesforce_org):
+    org = salesforce_org
+    integration = next(u for u in org.users() if u["username"] == org.integration_username)
+    assert integration["profile"] == "Minimum Access - API Only Integrations"
+    assert integration["permissions"] == ["ApiEnabled"]
+    assert org.add_user("std@example.com")["permissions"] == ["ApiEnabled"]  # from the profile
+    viewer = org.add_user("viewer@example.com", permissions=["ApiEnabled", "ViewSetup"])
+    assert viewer["permissions"] == ["ApiEnabled", "ViewSetup"]
+    assert org.update_user("viewer@example.com", permissions=[])["permissions"] == []
+    assert org.grant("viewer@example.com", "ViewClientSecret")["permissions"] == ["ViewClientSecret"]
+    with pytest.raises(EmulatorError, match="field 'permissions'"):
+        org.add_user("bad@example.com", permissions="ApiEnabled")
+    with pytest.raises(EmulatorError, match="field 'permissions'"):
+        org.update_user("viewer@example.com", permissions=["View Setup"])
+
+
+def test_new_settings_have_production_defaults(salesforce_org):
+    settings = salesforce_org.control("GET", "settings")
+    assert (settings["edition"], settings["certificate_readback"], settings["consumer_secret_api_access"]) == (
+        "production", "base64", False)
+    changed = salesforce_org.settings(edition="scratch", certificate_readback="pem", consumer_secret_api_access=True)
+    assert (changed["edition"], changed["certificate_readback"], changed["consumer_secret_api_access"]) == (
+        "scratch", "pem", True)
+    with pytest.raises(EmulatorError, match="'edition' takes one of"):
+        salesforce_org.settings(edition="Production")
+
+
+def test_metadata_api_needs_api_enabled_and_modify_metadata(salesforce_org):
+    org = salesforce_org
+    soap = B.Soap(org)
+    org.update_user(org.admin_username, permissions=["ApiEnabled", "ViewSetup"])
+    with pytest.raises(Exception, match="INSUFFICIENT_ACCESS"):
+        soap.result("<listMetadata><queries><type>PermissionSet</type></queries></listMetadata>")
+    org.update_user(org.admin_username, permissions=["ModifyMetadata"])
+    with pytest.raises(Exception, match="API_CURRENTLY_DISABLED: API is disabled for this User"):
+        soap.result("<listMetadata><queries><type>PermissionSet</type></queries></listMetadata>")
+    org.update_user(org.admin_username, permissions=["ApiEnabled", "ModifyMetadata"])
+    assert soap.result("<listMetadata><queries><type>PermissionSet</type></queries></listMetadata>") == []
+
+
 def test_settings_validation_names_the_setting(salesforce_org):
     with pytest.raises(EmulatorError, match="unknown setting 'speed'"):
         salesforce_org.settings(speed=3)

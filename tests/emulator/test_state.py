@@ -50,8 +50,13 @@ def test_id_factory_issues_unique_18_character_ids():
 
 
 def test_default_org_has_admin_integration_user_and_profiles(org):
-    assert set(org.profiles) == {"System Administrator", "Standard User"}
-    assert org.user("INTEGRATION@example.com").username == DEFAULT_INTEGRATION
+    assert set(org.profiles) == {"System Administrator", "Standard User", "Minimum Access - API Only Integrations"}
+    integration = org.user("INTEGRATION@example.com")
+    assert integration.username == DEFAULT_INTEGRATION
+    assert (integration.profile, integration.permissions) == ("Minimum Access - API Only Integrations", ["ApiEnabled"])
+    assert {"ApiEnabled", "ViewSetup", "ModifyMetadata"} <= org.user_permissions(org.user("admin@example.com"))
+    assert (org.settings.edition, org.settings.certificate_readback, org.settings.consumer_secret_api_access) == (
+        "production", "base64", False)
     assert org.session(org.admin_access_token) is not None
     assert len(org.org_id) == 18 and org.org_id.startswith("00D")
 
@@ -72,6 +77,9 @@ def test_reset_keeps_org_id_and_admin_token_but_drops_everything_else(org):
     ({"deploy_seconds": -1}, ">= 0"),
     ({"propagation_seconds": {"Other": 1}}, "propagation_seconds"),
     ({"unassigned_user_error": ["only-one"]}, "[error, error_description]"),
+    ({"edition": "enterprise"}, "'edition' takes one of production, sandbox, developer, scratch"),
+    ({"certificate_readback": "der"}, "'certificate_readback' takes one of base64, pem"),
+    ({"consumer_secret_api_access": "on"}, "takes true or false"),
 ])
 def test_settings_reject_bad_values_with_the_setting_name(changes, message):
     with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):

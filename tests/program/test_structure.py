@@ -60,7 +60,7 @@ class Mocks(pulumi.runtime.Mocks):
                             inputs["validityPeriodHours"])
             return f"{args.name}-id", {**inputs, "cert_pem": pem}
         if args.typ.endswith(":AppDeployment"):
-            return f"{args.name}-id", {**inputs, "consumer_key": inputs["desired_consumer_key"]}
+            return f"{args.name}-id", {**inputs, "consumer_key": f"SJPmock{inputs['app_name']}"}
         if args.typ.endswith(":CredentialVersion"):
             arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x-AbCdEf"
             return f"{args.name}-id", {**inputs, "arn": arn, "version_id": "v1"}
@@ -113,8 +113,11 @@ def test_single_strategy_children_and_order(mocks):
         assert app["key_size"] == 2048 and app["app_kind"] == "external-client-app"
         assert app["scopes"] == ["Api", "RefreshToken"]
         assert app["permission_sets"] == ["Acme_JWT_Access"]
+        # the key is derived in the provider from the deployer's org (no org id at program time)
+        assert app["stack"] == "test" and "desired_consumer_key" not in app
+        assert app.get("test_level") is None and app.get("existing_consumer_key") is None
         cred = kinds["CredentialVersion"][0].inputs
-        assert cred["consumer_key"] == app["desired_consumer_key"]
+        assert cred["consumer_key"] == "SJPmockAcme_JWT"  # the app's output, as Salesforce holds it
         # ordering: verification takes the staged version; promotion waits for the verification's result
         assert kinds["Verification"][0].inputs["version_id"] == "v1"
         promotion = kinds["Promotion"][0].inputs

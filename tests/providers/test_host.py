@@ -52,7 +52,7 @@ def app_props(org, key_index: int = 0) -> dict:
         "scopes": ["Api", "RefreshToken"], "permission_set_name": "Host_JWT_Access",
         "permission_sets": ["Host_JWT_Access"], "profiles": [], "pre_authorized": True,
         "integration_username": org.integration_username, "delete_on_destroy": False,
-        "desired_consumer_key": consumer_key_for("test", "Host_JWT", org.login_url),
+        "stack": "test",
         "certificate_pem": generated_key_pair(key_index)[1],
     }
 
@@ -80,7 +80,8 @@ def test_every_provider_unpickles_in_the_host(host):
 
 def test_full_rollout_through_the_host(host, aws, salesforce_org):
     app_id, app = host.create(urn("AppDeployment"), TYPE.format("AppDeployment"), "app", app_props(salesforce_org))
-    assert app["consumer_key"] == app_props(salesforce_org)["desired_consumer_key"]  # configure() gave the deployer
+    # configure() gave the deployer; the key is derived from the deployer session's org id
+    assert app["consumer_key"] == consumer_key_for("test", "Host_JWT", salesforce_org.org_id)
     cred_id, cred = host.create(urn("CredentialVersion"), TYPE.format("CredentialVersion"), "cred",
                                 credential_props(aws, salesforce_org, app["consumer_key"]))
     store = CredentialStore(SECRET, aws.region, aws.endpoint_url)
@@ -121,3 +122,21 @@ def test_provider_errors_carry_the_message_not_secrets(host, aws, salesforce_org
         host.create(urn("AppDeployment"), TYPE.format("AppDeployment"), "app", props)
     assert "nobody@example.com" in str(error.value)
     assert salesforce_org.admin_access_token not in str(error.value)
+
+
+def test_adopting_an_existing_eca_whose_key_salesforce_hides(host, salesforce_org):
+    """Issue 9, point 4: an app this stack did not create needs `existingConsumerKeys`; refresh keeps the key."""
+    from components.salesforce.bundle import ECA, PermissionSetSpec
+    from tests.services.test_salesforce_helpers import app_spec, client
+
+    client(salesforce_org).deploy_app(app_spec(ECA, name="Host_JWT", consumer_key="AdoptedKey000001",
+                                               access_permission_set=PermissionSetSpec("Host_JWT_Access", "Host")))
+    deploys = salesforce_org.calls()["deploy"]
+    with pytest.raises(ProviderError, match="existingConsumerKeys.*Allow Access to OAuth Consumer Secrets"):
+        host.create(urn("AppDeployment"), TYPE.format("AppDeployment"), "app", app_props(salesforce_org))
+    assert salesforce_org.calls()["deploy"] == deploys  # refused before deploying anything
+    props = {**app_props(salesforce_org), "existing_consumer_key": "AdoptedKey000001"}
+    app_id, app = host.create(urn("AppDeployment"), TYPE.format("AppDeployment"), "app", props)
+    assert app["consumer_key"] == "AdoptedKey000001"
+    _, live, _ = host.read(urn("AppDeployment"), TYPE.format("AppDeployment"), app_id, app, props)
+    assert live["consumer_key"] == "AdoptedKey000001"  # hidden by Salesforce, known to the stack: not drift

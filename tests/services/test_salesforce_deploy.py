@@ -10,6 +10,7 @@ import pytest
 from components.salesforce.bundle import CONNECTED_APP, ECA, build_bundle
 from components.salesforce.metadata_api import (
     ConnectedAppCreationBlocked,
+    ConsumerKeyUnknown,
     DeployFailed,
     DeployTimeout,
     DeployUncertain,
@@ -17,10 +18,20 @@ from components.salesforce.metadata_api import (
     PermissionSetAssignmentError,
     PollPolicy,
 )
+from components.salesforce.soap import MetadataFault
 from components.salesforce.session import AccessTokenAuth, open_session
+from components.rollout import AppRequest, ensure_app_certificate
 from components.salesforce.token_exchange import verified_session, verify_jwt_login
 from tests.fixtures.aws import generated_key_pair
-from tests.services.test_salesforce_helpers import EmulatorClock, admin_session, app_spec, client, jwt_login, same_fingerprint
+from tests.services.test_salesforce_helpers import (
+    KEY,
+    EmulatorClock,
+    admin_session,
+    app_spec,
+    client,
+    jwt_login,
+    same_fingerprint,
+)
 
 
 def test_eca_end_to_end_deploy_read_assign_verify(salesforce_org) -> None:
@@ -49,7 +60,7 @@ def test_eca_end_to_end_deploy_read_assign_verify(salesforce_org) -> None:
 def test_eca_rerun_updates_in_place_keeps_the_key_and_rotates_the_certificate(salesforce_org) -> None:
     mdapi = client(salesforce_org)
     mdapi.deploy_app(app_spec(ECA))
-    rotated = mdapi.deploy_app(app_spec(ECA, key_index=1))
+    rotated = mdapi.deploy_app(app_spec(ECA, key_index=1), known_consumer_key=KEY)
     assert not rotated.created and rotated.deployed_spec.consumer_key is None
     assert same_fingerprint(rotated.snapshot.certificate_fingerprint, generated_key_pair(1)[2])
     assert rotated.snapshot.consumer_key == "AcmeJwtKey0001"
@@ -67,7 +78,7 @@ def test_rerun_reuses_an_existing_policy_fullname_instead_of_colliding(salesforc
     with pytest.raises(DeployFailed, match="(?i)duplicate"):
         mdapi.deploy(build_bundle(naive))
     # ... the planned one updates it
-    updated = mdapi.deploy_app(app_spec(ECA, key_index=1))
+    updated = mdapi.deploy_app(app_spec(ECA, key_index=1), known_consumer_key=KEY)
     assert updated.snapshot.component_names["ExtlClntAppOauthConfigurablePolicies"] == "Acme_JWT_ui_policy"
     assert same_fingerprint(updated.snapshot.certificate_fingerprint, generated_key_pair(1)[2])
 
@@ -174,3 +185,91 @@ def test_a_deploy_that_may_have_arrived_is_never_resent(salesforce_org) -> None:
     while not salesforce_org.deploys() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert len(salesforce_org.deploys()) == 1
+
+
+# -- issue 9, point 3: certificates read back as bare base64 DER (or PEM) ----------------------------------------
+@pytest.mark.parametrize("readback", ["base64", "pem"])
+@pytest.mark.parametrize("kind", [ECA, CONNECTED_APP])
+def test_read_back_certificate_matches_in_both_forms_so_nothing_is_redeployed(salesforce_org, kind, readback) -> None:
+    salesforce_org.settings(allow_connected_app_creation=True, certificate_readback=readback)
+    mdapi = client(salesforce_org)
+    deployment = mdapi.deploy_app(app_spec(kind))
+    assert same_fingerprint(deployment.snapshot.certificate_fingerprint, generated_key_pair(0)[2])
+    live = mdapi.read_app("Acme_JWT", kind)
+    assert live is not None and same_fingerprint(live.certificate_fingerprint, generated_key_pair(0)[2])
+    assert live.certificate_pem.startswith("-----BEGIN CERTIFICATE-----")  # normalised to PEM
+    deploys = salesforce_org.calls()["deploy"]
+    request = AppRequest(app_spec(kind), salesforce_org.integration_username, 60, known_consumer_key=KEY)
+    assert ensure_app_certificate(admin_session(salesforce_org), request, generated_key_pair(0)[2]) is False
+    assert salesforce_org.calls()["deploy"] == deploys  # the live certificate is recognised: no redeploy
+
+
+# -- issue 9, point 4: the ECA consumer key is often not shown ----------------------------------------------------
+def test_created_eca_reports_the_key_it_supplied_although_salesforce_hides_it(salesforce_org) -> None:
+    deployment = client(salesforce_org).deploy_app(app_spec(ECA))
+    assert deployment.created and deployment.snapshot.consumer_key == KEY
+    assert client(salesforce_org).read_app("Acme_JWT", ECA).consumer_key is None  # hidden by default
+
+
+def test_existing_eca_with_a_hidden_key_is_refused_before_deploying_naming_the_setting(salesforce_org) -> None:
+    client(salesforce_org).deploy_app(app_spec(ECA))
+    deploys = salesforce_org.calls()["deploy"]
+    with pytest.raises(ConsumerKeyUnknown) as caught:
+        client(salesforce_org).deploy_app(app_spec(ECA, key_index=1, consumer_key="SomeOtherKey01"))
+    message = str(caught.value)
+    assert "existingConsumerKeys" in message and "Allow Access to OAuth Consumer Secrets via Metadata API" in message
+    assert "View External Client Apps Consumer Secrets in Metadata" in message and "Nothing was deployed" in message
+    assert salesforce_org.calls()["deploy"] == deploys
+    adopted = client(salesforce_org).deploy_app(app_spec(ECA, key_index=1), known_consumer_key=KEY)
+    assert adopted.snapshot.consumer_key == KEY and not adopted.created
+
+
+def test_existing_eca_key_is_read_when_both_switches_are_on(salesforce_org) -> None:
+    client(salesforce_org).deploy_app(app_spec(ECA))
+    salesforce_org.settings(consumer_secret_api_access=True)
+    salesforce_org.grant(salesforce_org.admin_username, "ViewClientSecret")
+    updated = client(salesforce_org).deploy_app(app_spec(ECA, key_index=1, consumer_key="SomeOtherKey01"))
+    assert updated.snapshot.consumer_key == KEY  # what Salesforce holds, not the key we would create with
+
+
+def test_discovery_reads_only_the_apps_own_global_oauth_settings(salesforce_org, monkeypatch) -> None:
+    mdapi = client(salesforce_org)
+    for name, key in (("Other_One", "OtherKey00001"), ("Other_Two", "OtherKey00002"), ("Acme_JWT", KEY)):
+        mdapi.deploy_app(app_spec(ECA, name=name, consumer_key=key))
+    reads: list[tuple[str, list[str]]] = []
+    original = MetadataClient.read_metadata
+
+    def spy(self, metadata_type, full_names):  # noqa: ANN001
+        names = list(full_names)
+        reads.append((metadata_type, names))
+        return original(self, metadata_type, names)
+
+    monkeypatch.setattr(MetadataClient, "read_metadata", spy)
+    assert mdapi.read_app("Acme_JWT", ECA) is not None
+    read_globals = [n for t, names in reads if t == "ExtlClntAppGlobalOauthSettings" for n in names]
+    assert read_globals == ["Acme_JWT_glbloauth"]
+
+
+# -- issue 9, point 1: testLevel ------------------------------------------------------------------------------
+def test_deploy_sends_no_test_level_so_a_production_org_accepts_it(salesforce_org) -> None:
+    assert salesforce_org.control("GET", "settings")["edition"] == "production"
+    assert client(salesforce_org).deploy_app(app_spec(ECA)).result.success
+
+
+def test_a_chosen_no_test_run_is_refused_by_production_with_a_hint(salesforce_org) -> None:
+    mdapi = MetadataClient(admin_session(salesforce_org), clock=EmulatorClock(salesforce_org), test_level="NoTestRun")
+    with pytest.raises(MetadataFault) as caught:
+        mdapi.deploy(build_bundle(app_spec(ECA)))
+    message = str(caught.value)
+    assert "INVALID_OPERATION: testLevel of NoTestRun cannot be used in production organizations" in message
+    assert "remove the `testLevel` setting" in message
+    salesforce_org.settings(edition="sandbox")
+    assert mdapi.deploy(build_bundle(app_spec(ECA))).success  # sandboxes accept it: the level is sent
+
+
+def test_a_chosen_test_level_is_validated_and_sent(salesforce_org) -> None:
+    with pytest.raises(ValueError, match="test_level"):
+        MetadataClient(admin_session(salesforce_org), test_level="RunEverything")
+    mdapi = MetadataClient(admin_session(salesforce_org), clock=EmulatorClock(salesforce_org),
+                           test_level="RunLocalTests")
+    assert mdapi.deploy(build_bundle(app_spec(ECA))).success

@@ -11,6 +11,7 @@ from components.salesforce.token_exchange import JwtLogin, RetryPolicy
 from tests.fixtures.aws import generated_key_pair
 
 ACCESS_PS = PermissionSetSpec("Acme_JWT_Access", "Acme JWT Access")
+KEY = "AcmeJwtKey0001"  # the consumer key app_spec() creates the app with
 
 
 class EmulatorClock:
@@ -43,7 +44,7 @@ def client(org, clock: EmulatorClock | None = None) -> MetadataClient:  # noqa: 
 def app_spec(kind: AppKind = ECA, key_index: int = 0, **changes: object) -> AppSpec:
     fields: dict[str, object] = dict(
         kind=kind, name="Acme_JWT", label="Acme JWT", contact_email="admin@example.com",
-        certificate_pem=generated_key_pair(key_index)[1], consumer_key="AcmeJwtKey0001", access_permission_set=ACCESS_PS,
+        certificate_pem=generated_key_pair(key_index)[1], consumer_key=KEY, access_permission_set=ACCESS_PS,
     )
     fields.update(changes)
     return AppSpec(**fields)  # type: ignore[arg-type]
@@ -51,7 +52,7 @@ def app_spec(kind: AppKind = ECA, key_index: int = 0, **changes: object) -> AppS
 
 def jwt_login(org, kind: AppKind = ECA, key_index: int = 0, **changes: object) -> JwtLogin:  # noqa: ANN001
     fields: dict[str, object] = dict(
-        consumer_key="AcmeJwtKey0001", username=org.integration_username,
+        consumer_key=KEY, username=org.integration_username,
         private_key_pem=generated_key_pair(key_index)[0], token_url=f"{org.instance_url}/services/oauth2/token",
         audience=org.instance_url if kind == ECA else "https://login.salesforce.com", app_kind=kind,
         expected_org_id=org.org_id, ca_bundle=org.ca_bundle,

@@ -88,3 +88,25 @@ def test_soap_login_endpoint_absent_is_a_clear_error(salesforce_org) -> None:
     with pytest.raises(SessionError, match="soap login") as caught:
         open_session(auth, ca_bundle=salesforce_org.ca_bundle)
     assert "secret-pw" not in str(caught.value)
+
+
+def test_jwt_deployer_is_identified_without_userinfo(salesforce_org, deployer_app: str, tmp_path: Path) -> None:
+    """Issue 9, point 2: the deployer app has Api + RefreshToken only; userinfo would be refused."""
+    key_file = tmp_path / "deployer.pem"
+    key_file.write_text(deployer_app)
+    before = salesforce_org.calls()
+    session = open_session(JwtAuth(salesforce_org.instance_url, DEPLOYER_KEY, salesforce_org.admin_username,
+                                   KeyFile(key_file)), ca_bundle=salesforce_org.ca_bundle)
+    assert (session.org_id, session.username) == (salesforce_org.org_id, salesforce_org.admin_username)
+    assert session.user_id and session.user_id.startswith("005")
+    assert salesforce_org.calls().get("rest:userinfo", 0) == before.get("rest:userinfo", 0)
+
+
+def test_access_token_without_identity_scope_names_the_scope(salesforce_org, deployer_app: str, tmp_path) -> None:
+    from tests.emulator import builders as B
+
+    token = B.token_request(salesforce_org, B.assertion(deployer_app.encode(), DEPLOYER_KEY, salesforce_org.admin_username,
+                                                        salesforce_org.instance_url)).json()["access_token"]
+    with pytest.raises(SessionError, match="userinfo, which needs the id, openid or full scope") as caught:
+        open_session(AccessTokenAuth(salesforce_org.instance_url, token), ca_bundle=salesforce_org.ca_bundle)
+    assert token not in str(caught.value)

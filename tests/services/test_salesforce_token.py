@@ -14,7 +14,7 @@ from components.salesforce.token_exchange import (
     verified_session,
     verify_jwt_login,
 )
-from tests.services.test_salesforce_helpers import EmulatorClock, app_spec, client, jwt_login
+from tests.services.test_salesforce_helpers import KEY, EmulatorClock, app_spec, client, jwt_login
 
 USER_PS = "Acme_JWT_Access"
 
@@ -69,7 +69,7 @@ def test_new_certificate_is_retried_until_it_is_live(salesforce_org, deployed) -
     salesforce_org.advance_clock(301)  # the app itself is long live; only its certificate changes now
     clock = EmulatorClock(salesforce_org)
     clock.offset = 301
-    deployed.deploy_app(app_spec(ECA, key_index=1))
+    deployed.deploy_app(app_spec(ECA, key_index=1), known_consumer_key=KEY)
     changed_at = clock.now()
     result = verify_jwt_login(jwt_login(salesforce_org, key_index=1), clock=clock)
     assert result.attempts > 1 and set(result.errors_seen) == {"invalid_grant"}  # invalid assertion meanwhile
@@ -149,7 +149,78 @@ def test_tls_stays_verified(salesforce_org, deployed) -> None:
         verify_jwt_login(jwt_login(salesforce_org, ca_bundle=None), clock=EmulatorClock(salesforce_org))
 
 
-def test_token_without_api_access_is_reported(salesforce_org, deployed) -> None:
-    salesforce_org.fault("rest", 401, count=4)
+def test_token_without_the_api_scope_is_reported_naming_the_scope(salesforce_org, deployed) -> None:
+    salesforce_org.patch_app("Acme_JWT", scopes=["Web", "RefreshToken"])
     with pytest.raises(VerificationFailed, match="refused by the API .*scopes must include Api"):
         verify_jwt_login(jwt_login(salesforce_org), clock=EmulatorClock(salesforce_org))
+
+
+def test_user_without_api_enabled_is_reported_naming_the_permission(salesforce_org, deployed) -> None:
+    salesforce_org.update_user(salesforce_org.integration_username, permissions=[])
+    with pytest.raises(VerificationFailed, match="HTTP 403 .*lacks the 'API Enabled' permission"):
+        verify_jwt_login(jwt_login(salesforce_org), clock=EmulatorClock(salesforce_org))
+
+
+# -- issue 9, point 2: a least-privilege integration user verifies ---------------------------------------------
+def test_least_privilege_user_without_view_setup_or_identity_scopes_verifies(salesforce_org, deployed) -> None:
+    user = next(u for u in salesforce_org.users() if u["username"] == salesforce_org.integration_username)
+    assert (user["profile"], user["permissions"]) == ("Minimum Access - API Only Integrations", ["ApiEnabled"])
+    before = salesforce_org.calls()
+    result = verify_jwt_login(jwt_login(salesforce_org), clock=EmulatorClock(salesforce_org))
+    assert (result.username, result.org_id, result.api_calls) == (salesforce_org.integration_username,
+                                                                   salesforce_org.org_id, 1)
+    after = salesforce_org.calls()
+    assert after.get("rest:query", 0) - before.get("rest:query", 0) == 1
+    for refused in ("rest:limits", "rest:userinfo", "rest:identity"):  # calls a real org would refuse
+        assert after.get(refused, 0) == before.get(refused, 0)
+
+
+
+# -- issue 9, point 6: "user hasn't approved this consumer" right after a deploy --------------------------------
+class PolicyPropagation(EmulatorClock):
+    """The emulator clock, plus Salesforce applying the app's new pre-authorization ``after`` seconds later."""
+
+    def __init__(self, org, after: float) -> None:  # noqa: ANN001
+        super().__init__(org)
+        self.after, self.applied = after, False
+
+    def sleep(self, seconds: float) -> None:
+        super().sleep(seconds)
+        if not self.applied and self.offset >= self.after:
+            self.org.patch_app("Acme_JWT", permitted_users_policy="AdminApprovedPreAuthorized")
+            self.applied = True
+
+
+def test_not_approved_after_this_run_changed_the_app_is_retried_within_the_budget(salesforce_org, deployed) -> None:
+    salesforce_org.patch_app("Acme_JWT", permitted_users_policy="AllSelfAuthorized")  # the old policy still live
+    clock = PolicyPropagation(salesforce_org, after=120)
+    result = verify_jwt_login(jwt_login(salesforce_org, app_changed=True), clock=clock)
+    assert result.attempts > 1 and set(result.errors_seen) == {"invalid_grant"}
+    assert clock.applied and clock.offset < 120 + 35
+
+
+def test_not_approved_that_outlasts_the_budget_says_it_may_be_propagation(salesforce_org, deployed) -> None:
+    salesforce_org.patch_app("Acme_JWT", permitted_users_policy="AllSelfAuthorized")
+    with pytest.raises(VerificationFailed) as caught:
+        verify_jwt_login(jwt_login(salesforce_org, app_changed=True, budget_seconds=60),
+                         clock=EmulatorClock(salesforce_org))
+    assert caught.value.attempts > 1 and "still failing" in str(caught.value) and "30 minutes" in str(caught.value)
+
+
+def test_rollout_retries_not_approved_only_when_the_app_was_redeployed(salesforce_org, deployed, aws) -> None:
+    from components.credentials import CredentialStore
+    from components.rollout import RolloutFailed, VerificationRequest, verify_version
+    from tests.fixtures.aws import credential_document
+
+    store = CredentialStore("prod/propagation", aws.region, aws.endpoint_url)
+    store.ensure_secret()
+    version = store.put_pending(credential_document(
+        0, consumer_key=KEY, app_name="Acme_JWT", login_url=salesforce_org.login_url,
+        audience=salesforce_org.instance_url, token_url=f"{salesforce_org.instance_url}/services/oauth2/token"))
+    request = VerificationRequest(version, salesforce_org.ca_bundle, "66.0", 600, expected_org_id=salesforce_org.org_id)
+    salesforce_org.patch_app("Acme_JWT", permitted_users_policy="AllSelfAuthorized")
+    with pytest.raises(RolloutFailed, match="refused: invalid_grant: user hasn't approved"):  # nothing changed: fast
+        verify_version(store, request, clock=EmulatorClock(salesforce_org))
+    clock = PolicyPropagation(salesforce_org, after=90)
+    result = verify_version(store, request, prepare=lambda doc: True, clock=clock)  # prepare redeployed the app
+    assert result.attempts > 1 and clock.applied

@@ -177,3 +177,23 @@ def test_check_all_verify_over_several_integrations(aws, salesforce_org, capsys,
     assert code == 0 and len(data["integrations"]) == 4
     assert all(r["verification"]["ok"] for r in data["integrations"])
     assert salesforce_org.calls().get("token", 0) >= 4
+
+
+def test_verify_and_drift_use_the_one_default_api_version(integration, capsys, monkeypatch):
+    """Issue 9, point 7: `verify`/`check` used 63.0 while stacks default to 66.0."""
+    from components.settings import DEFAULT_API_VERSION
+
+    deployer_env(monkeypatch, integration.org)
+    assert main(["check", *integration.args("--verify", "--drift", "--format", "json")]) == 0, capsys.readouterr()
+    paths = [r["path"] for r in integration.org.requests_log()]
+    versioned = [p for p in paths if p.startswith(("/services/data/v", "/services/Soap/m/"))]
+    assert versioned and all(f"v{DEFAULT_API_VERSION}" in p or f"/m/{DEFAULT_API_VERSION}" in p for p in versioned)
+    assert DEFAULT_API_VERSION == "66.0"
+
+
+def test_drift_check_with_a_hidden_eca_key_is_not_drift(integration, capsys, monkeypatch):
+    """Issue 9, point 4: readMetadata omits the ECA consumer key by default; that is not drift."""
+    deployer_env(monkeypatch, integration.org)
+    code = main(["check", *integration.args("--drift", "--format", "json")])
+    result = json.loads(capsys.readouterr().out)["integrations"][0]
+    assert code == 0 and result["drift"]["drifted"] is False, result

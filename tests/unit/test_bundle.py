@@ -106,12 +106,22 @@ def test_eca_children_all_name_the_header_and_preauthorize(spec: AppSpec) -> Non
         assert etree.fromstring(files[path]).findtext("m:externalClientApplication", namespaces=NS) == spec.name
     policy = etree.fromstring(files[f"extlClntAppOauthPolicies/{spec.component_names()['ExtlClntAppOauthConfigurablePolicies']}.ecaOauthPlcy"])
     assert policy.findtext("m:permittedUsersPolicyType", namespaces=NS) == "AdminApprovedPreAuthorized"
-    listed = (policy.findtext("m:commaSeparatedPermissionSet", namespaces=NS) or "").split(", ")
-    assert set(spec.all_permission_sets) <= set(listed)
+    listed = policy.findtext("m:commaSeparatedPermissionSet", namespaces=NS)
+    assert listed == (",".join(spec.all_permission_sets) or None)  # joined with "," only
     glbl = [p for p in children if p.startswith("extlClntAppGlobalOauthSets/")][0]
     assert etree.fromstring(files[glbl]).findtext("m:certificate", namespaces=NS) == CERT.strip()
     scopes = etree.fromstring(files[f"extlClntAppOauthSettings/{spec.name}_oauth.ecaOauth"])
     assert scopes.findtext("m:commaSeparatedOauthScopes", namespaces=NS).split(", ") == list(spec.scopes)
+
+
+def test_pre_authorization_lists_are_joined_with_a_bare_comma() -> None:
+    """Issue 9, point 5: real org captures show ``A,B`` (the old bundle wrote ``A, B``)."""
+    spec = AppSpec(kind=ECA, name="Acme_JWT", label="Acme JWT", contact_email="a@example.com", certificate_pem=CERT,
+                   permission_sets=("Ops", "Audit"), profiles=("System Administrator", "Integration Profile"),
+                   access_permission_set=PermissionSetSpec("Acme_JWT_Access", "Acme JWT Access"))
+    policy = etree.fromstring(build_bundle(spec).files["extlClntAppOauthPolicies/Acme_JWT_oauth_defaultPolicy.ecaOauthPlcy"])
+    assert policy.findtext("m:commaSeparatedPermissionSet", namespaces=NS) == "Ops,Audit,Acme_JWT_Access"
+    assert policy.findtext("m:commaSeparatedProfile", namespaces=NS) == "System Administrator,Integration Profile"
 
 
 def test_connected_app_is_admin_approved_with_certificate_scopes_and_access() -> None:

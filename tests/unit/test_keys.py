@@ -246,3 +246,23 @@ def test_renewal_window_must_fit_the_lifetime(window):
 def test_empty_lifetime_refused():
     with pytest.raises(KeyPolicyError, match="lifetime is empty"):
         keys.renewal_time(NOW, NOW)
+
+
+def test_stored_certificates_are_read_in_both_forms_salesforce_returns() -> None:
+    """Issue 9, point 3: a real org returns a ConnectedApp's certificate as bare base64 DER."""
+    import base64
+    import textwrap
+
+    from cryptography.hazmat.primitives import serialization
+
+    cert = make_cert(make_rsa_key())
+    pem = pem_cert(cert).decode()
+    der64 = base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode()
+    expected = keys.fingerprint_sha256(cert)
+    for text in (pem, pem.strip(), der64, "\n".join(textwrap.wrap(der64, 64)), f"  {der64}\n"):
+        found = keys.load_stored_certificate(text)
+        assert found is not None and keys.fingerprint_sha256(found) == expected
+    assert keys.pem_of(keys.load_stored_certificate(der64)).strip() == pem.strip()
+    for junk in (None, "", "not base64!", base64.b64encode(b"not a certificate").decode(),
+                 "-----BEGIN CERTIFICATE-----\nbroken\n-----END CERTIFICATE-----"):
+        assert keys.load_stored_certificate(junk) is None

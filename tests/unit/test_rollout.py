@@ -39,11 +39,22 @@ def test_blue_green_starts_with_one_slot():
     assert [p.slot for p in plan_slots(settings(rotationStrategy="blue-green"))] == ["a"]
 
 
+ORG_A, ORG_B = "00D5g000000AbCdEAE", "00D5g000000WxYzEAA"
+
+
 def test_consumer_keys_are_stable_per_stack_app_and_org_and_valid():
-    key = consumer_key_for("dev", "Acme_JWT", LOGIN)
-    assert key == consumer_key_for("dev", "Acme_JWT", LOGIN) and key.isalnum() and 8 <= len(key) <= 256
-    assert len({key, consumer_key_for("prod", "Acme_JWT", LOGIN), consumer_key_for("dev", "Acme_JWT_B", LOGIN),
-                consumer_key_for("dev", "Acme_JWT", "https://other.my.salesforce.com")}) == 4
+    key = consumer_key_for("dev", "Acme_JWT", ORG_A)
+    assert key == consumer_key_for("dev", "Acme_JWT", ORG_A) and key.isalnum() and 8 <= len(key) <= 256
+    assert key == consumer_key_for("dev", "Acme_JWT", ORG_A[:15])  # 15- and 18-character ids are one org
+    assert len({key, consumer_key_for("prod", "Acme_JWT", ORG_A), consumer_key_for("dev", "Acme_JWT_B", ORG_A),
+                consumer_key_for("dev", "Acme_JWT", ORG_B)}) == 4
+
+
+def test_two_orgs_behind_the_same_login_url_get_different_keys():
+    """Issue 9, point 8: keys are globally unique; stack + app + login.salesforce.com collided."""
+    assert consumer_key_for("prod", "Orders_JWT", ORG_A) != consumer_key_for("prod", "Orders_JWT", ORG_B)
+    with pytest.raises(ValueError, match="not a Salesforce org id"):
+        consumer_key_for("prod", "Orders_JWT", LOGIN)
 
 
 @pytest.mark.parametrize(("env", "kind"), [

@@ -496,3 +496,47 @@ def test_ca_signed_needs_single_strategy():
     message = only_problem(certificateMode="ca-signed", rotationStrategy="blue-green")
     assert "certificateMode" in message and "rotationStrategy single" in message
     assert load(certificateMode="ca-signed").certificate.awaiting_ca_signature
+
+
+# ---------------------------------------------------------------- issue 9: testLevel and existing consumer keys
+
+def test_test_level_is_not_sent_by_default():
+    assert load().salesforce.test_level is None
+
+
+@pytest.mark.parametrize("login", ["https://test.salesforce.com", "https://acme--uat.sandbox.my.salesforce.com",
+                                   "https://acme-dev-ed.develop.my.salesforce.com", "https://acme.scratch.my.salesforce.com",
+                                   "https://127.0.0.1:8443"])
+def test_no_test_run_is_accepted_where_the_org_may_not_be_production(login):
+    assert load(salesforceLoginUrl=login, appKind="connected-app", testLevel="NoTestRun").salesforce.test_level == \
+        "NoTestRun"
+
+
+@pytest.mark.parametrize("login", ["https://login.salesforce.com", "https://acme.my.salesforce.com"])
+def test_no_test_run_is_refused_for_production_with_the_reason(login):
+    problem = only_problem(salesforceLoginUrl=login, testLevel="NoTestRun")
+    assert problem.startswith("testLevel = 'NoTestRun'")
+    assert "testLevel of NoTestRun cannot be used in production organizations" in problem
+    assert "leave testLevel unset" in problem
+
+
+@pytest.mark.parametrize("level", ["RunLocalTests", "RunAllTestsInOrg"])
+def test_other_test_levels_are_kept(level):
+    assert load(testLevel=level).salesforce.test_level == level
+
+
+@pytest.mark.parametrize("level, fragment", [("RunSpecifiedTests", "names of the tests"),
+                                             ("runlocaltests", "did you mean 'RunLocalTests'"),
+                                             ("Everything", "accepted: NoTestRun, RunLocalTests")])
+def test_unknown_test_levels_are_refused(level, fragment):
+    assert fragment in only_problem(testLevel=level)
+
+
+def test_existing_consumer_keys_name_this_stacks_apps():
+    s = load(existingConsumerKeys={"Acme_JWT": "3MVG9abc.DEF_ghi"})
+    assert s.app.existing_consumer_keys == (("Acme_JWT", "3MVG9abc.DEF_ghi"),)
+    assert load().app.existing_consumer_keys == ()
+    blue_green = load(rotationStrategy="blue-green", existingConsumerKeys='{"Acme_JWT_A": "KeyForSlotA1"}')
+    assert dict(blue_green.app.existing_consumer_keys) == {"Acme_JWT_A": "KeyForSlotA1"}
+    assert "this stack's apps are Acme_JWT" in only_problem(existingConsumerKeys={"Other_App": "KeyForOther1"})
+    assert "the key for Acme_JWT" in only_problem(existingConsumerKeys={"Acme_JWT": "short"})

@@ -124,6 +124,13 @@ def test_invalid_assertion_is_permanent_when_the_certificate_did_not_change() ->
     assert classify("invalid_grant", "invalid assertion", certificate_changed=False)[0] is ErrorClass.PERMANENT
 
 
+def test_not_approved_is_propagation_only_when_this_run_changed_the_app() -> None:
+    """Issue 9, point 6: right after a deploy the new policies may still be propagating."""
+    after_deploy, hint = classify("invalid_grant", "user hasn't approved this consumer", app_changed=True)
+    assert after_deploy is ErrorClass.PROPAGATING and "30 minutes" in hint
+    assert classify("invalid_grant", "user hasn't approved this consumer")[0] is ErrorClass.PERMANENT
+
+
 def test_token_error_message_carries_error_and_fix_and_retryability() -> None:
     exc = TokenExchangeError("invalid_grant", "audience is invalid", status=400,
                              error_class=ErrorClass.PERMANENT, hint=classify("invalid_grant", "audience is invalid")[1])
@@ -153,3 +160,23 @@ def test_bad_login_input_fails_before_any_request() -> None:
                  token_url="https://x/services/oauth2/token", audience="a")
     with pytest.raises(ValueError, match="retry"):
         RetryPolicy(initial=10, max_interval=5)
+
+
+def test_one_api_version_everywhere() -> None:
+    """Issue 9, point 7: stacks, bundles, logins and deployer sessions share one default."""
+    import inspect
+
+    from components import settings
+    from components.salesforce import bundle, session
+
+    login = JwtLogin(consumer_key="CK", username="u@example.com", private_key_pem=KEY,
+                     token_url="https://acme.my.salesforce.com/services/oauth2/token",
+                     audience="https://acme.my.salesforce.com")
+    spec_default = bundle.AppSpec.__dataclass_fields__["api_version"].default
+    open_default = inspect.signature(session.open_session).parameters["api_version"].default
+    session_default = session.SalesforceSession.__dataclass_fields__["api_version"].default
+    assert login.api_version == spec_default == open_default == session_default == settings.DEFAULT_API_VERSION
+    assert settings.load_settings({"salesforceLoginUrl": "https://login.salesforce.com", "appName": "A_B",
+                                   "contactEmail": "a@example.com", "integrationUsername": "i@example.com",
+                                   "awsRegion": "eu-west-1"}, stack="dev", require_deployer=False,
+                                  env={}).salesforce.api_version == settings.DEFAULT_API_VERSION
