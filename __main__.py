@@ -1,11 +1,5 @@
-"""Stack program: stack config -> Settings -> SalesforceJwtIntegration -> stack outputs."""
+"""Stack program: stack config -> Args (one integration, or one per `integrations` item) -> components -> exports."""
 
-import pulumi
+from components.integration import SalesforceJwtIntegration, export_all, from_stack_config
 
-from components.integration import SalesforceJwtIntegration, stack_config
-
-integration = SalesforceJwtIntegration(
-    "salesforce-jwt",
-    settings=stack_config(),
-)
-integration.export_outputs()
+export_all([SalesforceJwtIntegration(name, args) for name, args in from_stack_config()])

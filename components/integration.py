@@ -1,5 +1,8 @@
 """SalesforceJwtIntegration: the ComponentResource. Wiring and ordering only, no business logic.
 
+Build it from :class:`SalesforceJwtIntegrationArgs` in your own program, or from the stack config
+with :func:`from_stack_config` (one integration, or one per item of the ``integrations`` key).
+
 Per slot: PrivateKey -> certificate (SelfSignedCert, or a CA-signed one for a CertRequest) ->
 AppDeployment. For the active slot: CredentialVersion (AWSPENDING) -> Verification (a real JWT
 login) -> Promotion (AWSCURRENT). The new public key is therefore deployed and proven before the
@@ -24,24 +27,73 @@ from components.providers.credential_version import CredentialVersion
 from components.providers.promotion import Promotion
 from components.providers.verification import Verification
 from components.rollout import SlotPlan, iso, plan_slots
+from components.integration_args import SalesforceJwtIntegrationArgs, config_key
 from components.settings import PROJECT, Settings, SettingsError, load_settings
+
+__all__ = ["SalesforceJwtIntegration", "SalesforceJwtIntegrationArgs", "from_stack_config", "stack_config"]
 
 TYPE = "salesforce-jwt:index:Integration"
 ALLOWED_USES = ["digital_signature", "key_encipherment", "client_auth"]
 SECRET_DESCRIPTION = "Salesforce JWT bearer credential (managed by the salesforce-jwt Pulumi component)"
 
 
-def stack_config() -> Settings:
-    """The current stack's config, validated; a config problem stops the program before any resource."""
-    raw = {k: v for k, v in runtime_config.CONFIG.get().items() if k.startswith(f"{PROJECT}:")}
+DEFAULT_NAME = PROJECT  # the component's name for a stack with one integration (keeps its URNs)
+
+
+def _project_config() -> dict[str, Any]:
+    return {k: v for k, v in runtime_config.CONFIG.get().items() if k.startswith(f"{PROJECT}:")}
+
+
+def _load_all(raw: dict[str, Any]) -> tuple[Settings, ...]:
+    """Every integration the config declares: one per ``integrations`` item, else one."""
+    from components import settings as settings_module
+
+    load_integrations = getattr(settings_module, "load_integrations", None)
+    secret_keys = runtime_config.get_config_secret_keys_env()
+    if load_integrations is not None:
+        return tuple(load_integrations(raw, stack=pulumi.get_stack(), secret_keys=secret_keys))
+    return (load_settings(raw, stack=pulumi.get_stack(), secret_keys=secret_keys),)
+
+
+def from_stack_config() -> list[tuple[str, SalesforceJwtIntegrationArgs]]:
+    """(component name, Args) for each integration in the current stack's config, validated; a config
+    problem stops the program before any resource is registered."""
     try:
-        settings = load_settings(raw, stack=pulumi.get_stack(),
-                                 secret_keys=runtime_config.get_config_secret_keys_env())
+        all_settings = _load_all(_project_config())
     except SettingsError as problem:
         raise pulumi.RunError(str(problem)) from None
-    for warning in settings.warnings:
-        pulumi.log.warn(warning)
-    return settings
+    for settings in all_settings:
+        for warning in settings.warnings:
+            pulumi.log.warn(warning)
+    if len(all_settings) == 1:
+        return [(DEFAULT_NAME, SalesforceJwtIntegrationArgs.from_settings(all_settings[0]))]
+    return [(f"{DEFAULT_NAME}-{s.app.name}", SalesforceJwtIntegrationArgs.from_settings(s)) for s in all_settings]
+
+
+def stack_config() -> Settings:
+    """The current stack's single integration, validated (kept for programs written against it)."""
+    ((_, args),) = from_stack_config()
+    return _settings_of("salesforce-jwt", args)
+
+
+def _deployer_config() -> dict[str, Any]:
+    """The stack's deployer keys: they reach the providers through configure(), never as inputs."""
+    return {k: v for k, v in _project_config().items() if k.rpartition(":")[2].startswith("deployer")}
+
+
+def _settings_of(name: str, args: SalesforceJwtIntegrationArgs) -> Settings:
+    """Validate Args as the stack config would be; name the Args fields in the error."""
+    try:
+        return args.settings(pulumi.get_stack(), deployer_config=_deployer_config(),
+                             secret_keys=runtime_config.get_config_secret_keys_env())
+    except SettingsError as error:
+        fields = {config_key(f): f for f in SalesforceJwtIntegrationArgs.__dataclass_fields__}
+        lines = [f"SalesforceJwtIntegration {name!r}: {len(error.problems)} invalid argument(s):"]
+        for problem in error.problems:
+            key, _, shown = problem.key.rpartition(":")[2].partition(" ")
+            where = f"{key} (SalesforceJwtIntegrationArgs.{fields[key]})" if key in fields else key
+            lines.append(f"  - {where}{' ' + shown if shown else ''}: {problem.message}")
+        raise pulumi.RunError("\n".join(lines)) from None
 
 
 def certificate_facts(certificate_pem: str, renew_before_days: int | None) -> dict[str, Any]:
@@ -78,7 +130,14 @@ class SalesforceJwtIntegration(pulumi.ComponentResource):
     renew_after: pulumi.Output[str]
     verified_at: pulumi.Output[str]
 
-    def __init__(self, name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: SalesforceJwtIntegrationArgs | None = None,
+                 opts: pulumi.ResourceOptions | None = None, *, settings: Settings | None = None) -> None:
+        """``args`` are validated before any resource is registered (``settings``: already validated)."""
+        if settings is None:
+            if args is None:
+                raise TypeError("SalesforceJwtIntegration needs args (SalesforceJwtIntegrationArgs)")
+            settings = _settings_of(name, args)
+        self._deferred = args.deferred_inputs() if args is not None else {}
         super().__init__(TYPE, name, None, opts)
         self._name, self._settings = name, settings
         plans = plan_slots(settings)
@@ -153,11 +212,26 @@ class SalesforceJwtIntegration(pulumi.ComponentResource):
             "description": s.app.description, "contact_email": s.app.contact_email,
             "scopes": sorted(s.app.scopes), "permission_set_name": s.app.permission_set_name,
             "permission_sets": sorted(s.app.permission_sets), "profiles": sorted(s.app.profiles),
-            "pre_authorized": True, "integration_username": s.app.integration_username,
+            "pre_authorized": True, "integration_username": self._input("integration_username"),
             "delete_on_destroy": s.app.delete_on_destroy, "stack": s.stack,
             "existing_consumer_key": dict(s.app.existing_consumer_keys).get(plan.app_name),
             "test_level": s.salesforce.test_level,
         }
+
+    def _input(self, field: str) -> Any:
+        """An Input field as the user gave it (an Output, checked as it resolves) or as validated."""
+        if field in self._deferred:
+            return self._deferred[field]
+        s = self._settings
+        return {"integration_username": s.app.integration_username, "kms_key_id": s.secret.kms_key_id,
+                "tags": s.secret.tags, "secret_reader_arns": list(s.secret.reader_arns)}[field]
+
+    def _tags(self) -> Any:
+        """User tags (possibly an Output) plus the tags that mark the secret as managed by us."""
+        managed = self._settings.secret.tags
+        if "tags" not in self._deferred:
+            return managed
+        return self._deferred["tags"].apply(lambda user: {**user, **managed})
 
     def _where(self) -> dict[str, Any]:
         s = self._settings
@@ -170,12 +244,12 @@ class SalesforceJwtIntegration(pulumi.ComponentResource):
         s = self._settings
         store = {"secret_name": s.secret.name, "aws_region": s.aws.region, "aws_endpoint_url": s.aws.endpoint_url}
         credential = CredentialVersion(f"{self._name}-credential", {
-            **store, "kms_key_id": s.secret.kms_key_id, "tags": s.secret.tags,
-            "reader_arns": list(s.secret.reader_arns),
+            **store, "kms_key_id": self._input("kms_key_id"), "tags": self._tags(),
+            "reader_arns": self._input("secret_reader_arns"),
             "recovery_window_days": s.secret.recovery_window_days, "description": SECRET_DESCRIPTION,
             "private_key_pem": pulumi.Output.secret(slot.key.private_key_pem),
             "certificate_pem": slot.certificate_pem, "consumer_key": slot.app.consumer_key,
-            "username": s.app.integration_username, "login_url": s.salesforce.login_url,
+            "username": self._input("integration_username"), "login_url": s.salesforce.login_url,
             "audience": s.salesforce.audience, "token_url": s.salesforce.token_url,
             "app_name": plan.app_name, "app_kind": s.app.kind,
             "slot": None if _single(s) else plan.slot,
@@ -185,7 +259,7 @@ class SalesforceJwtIntegration(pulumi.ComponentResource):
         verification = Verification(f"{self._name}-verification", {
             **store, "version_id": credential.version_id,
             "certificate_fingerprint": slot.facts.apply(lambda f: f["fingerprint"]),
-            "app_revision": _revision(slot.app_props), "app": slot.app_props,
+            "app_revision": pulumi.Output.from_input(slot.app_props).apply(_revision), "app": slot.app_props,
             "ca_bundle": self._where()["ca_bundle"], "api_version": s.salesforce.api_version,
             "budget_seconds": s.operations.verification_budget_seconds,
         }, opts=self._child(depends_on=[credential, slot.app]))
@@ -198,9 +272,8 @@ class SalesforceJwtIntegration(pulumi.ComponentResource):
         self.secret_version_id = promotion.current_version_id
         self.consumer_key = slot.app.consumer_key
         self.verified_at = verification.verified_at
-        kms = s.secret.kms_key_id
-        self.runtime_policy_json = credential.arn.apply(
-            lambda arn: json.dumps(runtime_policy_document(arn, kms), sort_keys=True) if arn else None)
+        self.runtime_policy_json = pulumi.Output.all(credential.arn, self._input("kms_key_id")).apply(
+            lambda both: json.dumps(runtime_policy_document(both[0], both[1]), sort_keys=True) if both[0] else None)
 
     # -- outputs ---------------------------------------------------------------------------------------
     def outputs(self) -> dict[str, Any]:
@@ -214,10 +287,22 @@ class SalesforceJwtIntegration(pulumi.ComponentResource):
         self.register_outputs(self.outputs())
 
     def export_outputs(self) -> None:
-        """``pulumi.export`` each output under its camelCase name."""
+        """``pulumi.export`` each output under its camelCase name (a stack with one integration)."""
         for name, value in self.outputs().items():
-            head, *rest = name.split("_")
-            pulumi.export(head + "".join(part.title() for part in rest), value)
+            pulumi.export(config_key(name), value)
+
+    def public_outputs(self) -> dict[str, Any]:
+        """The outputs under camelCase names, without the private key (for a stack's summary export)."""
+        return {config_key(n): v for n, v in self.outputs().items() if n != "private_key_pem"}
+
+
+def export_all(integrations: list[SalesforceJwtIntegration]) -> None:
+    """One integration: its outputs at the top level, as always. Several: ``integrations`` maps each
+    app name to its outputs (no private key: integrations read it from Secrets Manager)."""
+    if len(integrations) == 1:
+        integrations[0].export_outputs()
+        return
+    pulumi.export("integrations", {i._settings.app.name: i.public_outputs() for i in integrations})
 
 
 def _single(settings: Settings) -> bool:

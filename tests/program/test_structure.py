@@ -88,7 +88,7 @@ def _build(config: dict):
     from components.settings import load_settings
 
     settings = load_settings({**BASE, **config}, stack="test")
-    return SalesforceJwtIntegration("acme", settings)
+    return SalesforceJwtIntegration("acme", settings=settings)
 
 
 def _by_type(mocks: Mocks) -> dict[str, list]:
