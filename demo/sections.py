@@ -163,7 +163,8 @@ def operations(demo: Demo, outputs: dict[str, Any]) -> None:
         note(f"{what}: the org emulator's clock moves to {clock['iso']} (POST /__emulator__/clock), "
              f"and check's with --pretend-now")
         demo.check("--verify", expected=expected, pretend_now=moment)
-    note("Salesforce does not refuse an expired app certificate in the JWT flow, so logins keep working: only check tells")
+    note("Salesforce reportedly accepts an expired app certificate in the JWT flow (the emulator does too), "
+         "so logins keep working: only check tells")
     note("the same, as Prometheus text (node_exporter's textfile collector; alerts in monitoring/prometheus/)")
     demo.check("--verify", "--format", "prometheus", expected=2, pretend_now=not_after + timedelta(hours=12))
 
