@@ -18,8 +18,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import pulumi_tools  # noqa: E402 - run as a script before the virtualenv exists
+try:
+    from tools import pulumi_tools
+except ImportError:  # run as a script (tools/ is on sys.path, the repository root is not)
+    import pulumi_tools  # type: ignore[no-redef]
 
 MODULE_DIR = pulumi_tools.TOOLS / "actionlint"
 PACKAGE = "github.com/rhysd/actionlint"
