@@ -18,6 +18,7 @@ import pytest
 
 from components.cli import main
 from tests.operations.promtool_tests import RULES, TEST_FILE, Scenario, render
+from tests.operations.required_tools import missing
 from tests.services.test_check import document, provision
 from tests.services.test_verify import APP, deploy, deployer_env
 from tests.unit.test_health import make_document
@@ -41,7 +42,7 @@ HEADER = f"""\
 def promtool() -> str:
     found = shutil.which("promtool")
     if found is None:
-        pytest.skip("promtool is not installed (Debian/Ubuntu: apt-get install prometheus; .ci/run installs it)")
+        missing("promtool is not installed (Debian/Ubuntu: apt-get install prometheus; .ci/run installs it)")
     return found
 
 
