@@ -104,7 +104,8 @@ def render(scenarios: list[Scenario], header: str) -> str:
         found = [s for s in samples(scenario.exposition) if s.name not in LEFT_OUT]
         lines += ["", f"  # {scenario.name}: {scenario.command}", "  - interval: 1m", "    input_series:"]
         for sample in found:
-            lines += [f"      - series: '{selector(sample)}'", f"        values: '{series_values(sample, scenario.checked_at)}'"]
+            lines += [f"      - series: '{selector(sample)}'",
+                      f"        values: '{series_values(sample, scenario.checked_at)}'"]
         lines.append("    alert_rule_test:")
         for rule in alerting:
             expected = []

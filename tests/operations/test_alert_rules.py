@@ -73,7 +73,8 @@ def produce_scenarios(aws, org, capsys, monkeypatch) -> list[Scenario]:
         org_now = float(org.control("GET", "clock")["now"])
         org.advance_clock(max(0.0, moment.timestamp() - org_now))
         main([*base, "--secret-id", secret, *options, "--pretend-now", at(moment)])
-        shown = " ".join(["check --secret-id", secret, *options, f"--pretend-now <issued + {days:g} day{'s' * (days != 1)}>"])
+        when = f"--pretend-now <issued + {days:g} day{'s' * (days != 1)}>"
+        shown = " ".join(["check --secret-id", secret, *options, when])
         scenarios.append(Scenario(name, shown, capsys.readouterr().out, moment.timestamp(), frozenset(firing)))
 
     check("healthy", 1, ("--verify", "--drift"), set())
@@ -107,7 +108,8 @@ def test_promtool_unit_tests_pass_on_the_check_series(promtool):
 
 def test_promtool_unit_tests_catch_a_broken_rule(promtool, tmp_path):
     """The unit tests can fail: a 1-day threshold instead of 7 misses the '3 days before' series."""
-    broken = RULES.read_text().replace("- time() < 7 * 86400\n        for: 10m", "- time() < 1 * 86400\n        for: 10m")
+    seven_days = "- time() < 7 * 86400\n        for: 10m"
+    broken = RULES.read_text().replace(seven_days, seven_days.replace("7 *", "1 *"))
     assert broken != RULES.read_text()
     (tmp_path / RULES.name).write_text(broken)
     shutil.copy(TEST_FILE, tmp_path / TEST_FILE.name)

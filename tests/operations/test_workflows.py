@@ -104,8 +104,9 @@ def test_check_steps_fail_on_critical_and_only_warn_in_the_renewal_window(aws, s
     deploy(org, doc)
     provision(aws, secret, doc)
     summary = tmp_path / "summary.md"
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", "PYTHONPATH": str(ROOT),
-           "AWS_REGION": aws.region, "AWS_ENDPOINT_URL_SECRETS_MANAGER": aws.endpoint_url, "SF_CA_BUNDLE": org.ca_bundle,
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+           "PYTHONPATH": str(ROOT), "AWS_REGION": aws.region, "AWS_ENDPOINT_URL_SECRETS_MANAGER": aws.endpoint_url,
+           "SF_CA_BUNDLE": org.ca_bundle,
            "REQUESTS_CA_BUNDLE": org.ca_bundle, "SF_ACCESS_TOKEN": org.admin_access_token,
            "SF_INSTANCE_URL": org.instance_url, "GITHUB_STEP_SUMMARY": str(summary), "STACK": STACK,
            "SECRET_PREFIX": f"salesforce/jwt/{STACK}/"}
