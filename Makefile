@@ -34,3 +34,12 @@ bench: $(STAMP) tools
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .demo
+
+# The operations files we ship, checked by the tools their users run (both also run in `make test`).
+.PHONY: actionlint alert-rules
+actionlint:
+	$(PYTHON) tools/actionlint_tool.py run .github/workflows/*.yml
+
+alert-rules:
+	promtool check rules monitoring/prometheus/salesforce-jwt-alerts.yml
+	cd monitoring/prometheus && promtool test rules salesforce-jwt-alerts.test.yml

@@ -14,6 +14,7 @@ import re
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -89,6 +90,37 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+class PretendClock:
+    """Wall-clock time shifted to start at a given instant (``check --pretend-now``); it keeps ticking.
+
+    Serves both as ``Inspector.now`` and as the JWT's clock (``exp`` is dated by it), so a live login
+    agrees with an org emulator whose clock was moved by the same amount.
+    """
+
+    def __init__(self, start: datetime) -> None:
+        self.offset = start.timestamp() - time.time()
+
+    def now(self) -> float:
+        return time.time() + self.offset
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+    def utcnow(self) -> datetime:
+        return datetime.fromtimestamp(self.now(), timezone.utc)
+
+
+def _pretend_clock(text: str | None) -> PretendClock | None:
+    """The clock of ``--pretend-now`` (RFC 3339; no offset means UTC), or None for the real time."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageProblem(f"--pretend-now {text!r} is not an RFC 3339 time; use e.g. 2030-01-01T00:00:00Z") from None
+    return PretendClock(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc))
+
+
 def _holder(versions: dict[str, tuple[str, ...]], stage: str) -> str | None:
     return next((version for version, stages in versions.items() if stage in stages), None)
 
@@ -132,6 +164,7 @@ class Inspector:
     deployer: Any = None  # components.salesforce.session.DeployerCredentials, for --drift
     client: Any = None  # one boto3 client shared by all threads (boto3 clients are thread-safe)
     now: Callable[[], datetime] = _utcnow
+    clock: Any = None  # components.salesforce.token_exchange.Clock for the JWT; None: the system clock
     _session: Any = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _local: threading.local = field(default_factory=threading.local, init=False, repr=False)
@@ -207,7 +240,7 @@ class Inspector:
                 budget_seconds=self.verify_budget, certificate_changed=False,
                 retry=tx.RetryPolicy(initial=1.0, multiplier=2.0, max_interval=5.0, jitter=0.5),
             )
-            result = tx.verify_jwt_login(login, http=self._http())
+            result = tx.verify_jwt_login(login, clock=self.clock, http=self._http())
         except tx.VerificationFailed as exc:
             return Verification(False, stage, attempts=exc.attempts, elapsed_seconds=exc.elapsed_seconds,
                                 error=str(exc))
@@ -427,6 +460,11 @@ def check(
         "--login-url", envvar="SF_LOGIN_URL",
         help="With --drift: the org's login or My Domain URL, for the deployer credentials.",
     )] = "https://login.salesforce.com",
+    pretend_now: Annotated[Optional[str], typer.Option(
+        "--pretend-now", envvar="SALESFORCE_JWT_PRETEND_NOW", hidden=True,
+        help="Tests and the demo only: check as if it were this time (RFC 3339); the live login's "
+             "JWT is dated by the same clock.",
+    )] = None,
 ) -> None:
     """Certificate expiry, stuck rotations, deletion marks; optionally a live login and drift."""
     secret_ids = list(secret_id or [])
@@ -434,11 +472,13 @@ def check(
         raise UsageProblem("give either --secret-id (one or more) or --all")
     if prefix and not all_:
         raise UsageProblem("--prefix only applies with --all")
+    clock = _pretend_clock(pretend_now)
     inspector = Inspector(
         _require_region(region), endpoint_url or None,
         policy=_policy(renew_before_days, stuck_after_minutes, require_scope), verify=verify, drift=drift,
         ca_bundle=str(ca_bundle) if ca_bundle else None, verify_budget=verify_budget,
         deployer=_deployer_credentials(login_url) if drift else None,
+        **({"now": clock.utcnow, "clock": clock} if clock else {}),
     )
     try:
         targets = _targets(inspector, secret_ids, all_, prefix)

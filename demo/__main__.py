@@ -1,9 +1,13 @@
-"""`make demo`: stack `local` end to end against the emulators, then a rotation, then a real login.
+"""`make demo`: stack `local` end to end against the emulators, in four titled sections.
 
-Starts moto server and the Salesforce org emulator on loopback; runs `pulumi up` with the real CLI
-(the one `make tools` provides: file backend, passphrase-encrypted secrets, on a scratch copy of the
-project under .demo/); bumps the rotation counter and runs `up` again; reads the credential back
-from Secrets Manager and logs in with it; stops everything it started, also on failure or Ctrl-C.
+Starts moto server and the Salesforce org emulator on loopback and runs the real pulumi CLI (the one
+`make tools` provides: file backend, passphrase-encrypted secrets, on a scratch copy of the project
+under .demo/). After the first `pulumi up`: (1) the PR preview of a rotation and its `up`;
+(2) `check` today, inside the renewal window and past not-after (the org's and the check's clocks
+moved), and its Prometheus text; (3) drift made out of band, found by `pulumi refresh` and
+`check --drift`, repaired by `pulumi up --refresh`; (4) the integration's own login with the key
+read back from AWSCURRENT. Every command's real exit code is shown. Everything it started is
+stopped at the end, on failure, on Ctrl-C or SIGTERM, and when its parent (`make`) is killed.
 """
 
 from __future__ import annotations
@@ -14,13 +18,18 @@ import signal
 import sys
 from pathlib import Path
 
-from rich.console import Console
-
+from demo import sections
 from demo.services import Services, start_services
+from demo.terminal import ROOT, console
+from emulator.parent_death import die_with_parent_now
 from tools.pulumi_cli import Stack
 
-ROOT = Path(__file__).resolve().parent.parent
-console = Console(highlight=False, emoji=False, soft_wrap=True)
+PASSPHRASE = "local-demo-passphrase"
+
+
+def work_dir() -> Path:
+    """Where the demo's files go (``SALESFORCE_JWT_DEMO_DIR``, default .demo/); emptied first."""
+    return Path(os.environ.get("SALESFORCE_JWT_DEMO_DIR") or ROOT / ".demo").resolve()
 
 
 def _stack_config(services: Services) -> dict[str, str]:
@@ -33,76 +42,43 @@ def _environment(services: Services) -> dict[str, str]:
     ready = services.salesforce.ready
     return {"SF_ACCESS_TOKEN": ready["admin_access_token"], "SF_INSTANCE_URL": ready["instance_url"],
             "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": services.aws.region, "PULUMI_CONFIG_PASSPHRASE": "local-demo-passphrase"}
+            "AWS_DEFAULT_REGION": services.aws.region, "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE}
 
 
-def _stack(work: Path, config: dict[str, str], env: dict[str, str]) -> Stack:
-    stack = Stack(ROOT, "local", work / "pulumi", env=env, passphrase=env["PULUMI_CONFIG_PASSPHRASE"])
+def _stack(work: Path, services: Services) -> Stack:
+    stack = Stack(ROOT, "local", work / "pulumi", env=_environment(services), passphrase=PASSPHRASE)
     console.print(f"[bold]pulumi[/] {stack.run('version').check().stdout.strip()} ({stack.binary}), "
                   f"file backend under {work / 'pulumi' / 'state'}")
-    stack.set_config(**config)
+    stack.set_config(**_stack_config(services))
     return stack
 
 
-def _up(stack: Stack, title: str) -> dict:
-    console.rule(title)
-    outcome = stack.run("up", "--yes", "--skip-preview", "--stack", stack.name)
-    console.print(outcome.stdout.rstrip(), markup=False)
-    outcome.check()
-    return stack.outputs()
-
-
-def _show(title: str, outputs: dict) -> None:
-    console.rule(title)
-    for key in ("appName", "appKind", "consumerKey", "certificateFingerprint", "certificateNotAfter",
-                "renewAfter", "secretArn", "secretVersionId", "verifiedAt", "privateKeyPem"):
-        if key in outputs:
-            console.print(f"  {key:<24} {outputs[key]}", markup=False)
-
-
-def _login_with_stored_key(services: Services, secret_arn: str) -> None:
-    """What an integration does at run time: read AWSCURRENT, sign a JWT, log in, call the API."""
-    from components.cli import secret_name
-    from components.credentials import AWSCURRENT, CredentialStore
-    from components.salesforce.token_exchange import JwtLogin, verify_jwt_login
-
-    store = CredentialStore(secret_name(secret_arn), services.aws.region, services.aws.endpoint_url)
-    stored = store.get(AWSCURRENT)
-    doc = stored.document
-    result = verify_jwt_login(JwtLogin(
-        consumer_key=doc.consumer_key, username=doc.username, private_key_pem=doc.private_key_pem,
-        token_url=doc.token_url, audience=doc.audience, app_kind=doc.app_kind,
-        ca_bundle=services.salesforce.ready["ca_bundle"], budget_seconds=60))
-    console.rule("JWT login with the key read back from Secrets Manager (AWSCURRENT)")
-    console.print(f"  version {stored.version_id} {list(stored.stages)}, certificate {doc.fingerprint_sha256[:23]}...")
-    console.print(f"  logged in as {result.username} to org {result.org_id} after {result.attempts} attempt(s), "
-                  f"{result.elapsed_seconds:.2f} s; API call OK")
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
 def main() -> int:
-    work = ROOT / ".demo"
+    die_with_parent_now(signal.SIGTERM)  # `make demo` killed: SIGTERM, so the finally below still runs
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _interrupt)
+    work = work_dir()
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     console.print("Starting moto server (AWS) and the Salesforce org emulator on 127.0.0.1 ...")
     services = start_services(work)
     try:
         os.environ.update(_environment(services))
-        stack = _stack(work, _stack_config(services), _environment(services))
-        first = _up(stack, "pulumi up (first deployment)")
-        _show("outputs", first)
-        stack.set_config(rotation=1)
-        rotated = _up(stack, "pulumi up with rotation = 1 (new key deployed and verified before promotion)")
-        _show("outputs after the rotation", rotated)
-        console.print(f"  certificate {first['certificateFingerprint'][:23]}... -> "
-                      f"{rotated['certificateFingerprint'][:23]}...")
-        if rotated["certificateFingerprint"] == first["certificateFingerprint"]:
-            raise RuntimeError("the rotation did not change the certificate")
-        _login_with_stored_key(services, rotated["secretArn"])
+        demo = sections.Demo(_stack(work, services), services, work)
+        first = sections.first_deployment(demo)
+        rotated = sections.pr_preview(demo, first)
+        sections.operations(demo, rotated)
+        sections.drift(demo, rotated)
+        sections.integration_login(demo, rotated)
+        console.print()
         console.print("[bold green]demo passed[/]")
         return 0
-    except KeyboardInterrupt:
-        console.print("[red]interrupted[/]")
+    except KeyboardInterrupt as stop:
+        console.print(f"[red]interrupted ({stop or 'Ctrl-C'})[/]")
         return 130
     except Exception as error:  # noqa: BLE001 - the demo reports and still cleans up
         console.print(f"[red]demo failed:[/] {error}")

@@ -1,7 +1,8 @@
 """Start and stop a moto server (AWS stand-in) on loopback.
 
 Used by the test fixtures and the local demo. `python -m emulator.aws` runs one in the foreground and
-prints a JSON ready line with the endpoint.
+prints a JSON ready line with the endpoint. The server dies with the process that started it, even a
+SIGKILLed one (see emulator/parent_death.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from typing import IO
+
+from emulator.parent_death import die_with_parent
 
 DEFAULT_REGION = "us-east-1"
 LOOPBACK = "127.0.0.1"
@@ -121,7 +124,8 @@ def _launch(host: str, port: int, region: str, timeout: float) -> MotoServer:
     env = {**os.environ, "AWS_DEFAULT_REGION": region, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True,
+        preexec_fn=die_with_parent())  # gone with its parent, even a SIGKILLed one
     server = MotoServer(process, host, port, region, log)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -112,6 +112,9 @@ def _run(args: list[str], what: str, cwd: Path = TOOLS) -> str:
     return result.stdout
 
 
+run_go = _run  # the same Go build environment for tools/actionlint_tool.py
+
+
 def build() -> Path:
     """Build the tools into the cache unless they are there already; returns their folder."""
     target = built_bin()

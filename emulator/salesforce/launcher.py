@@ -1,6 +1,8 @@
 """Start and stop ``python -m emulator.salesforce serve`` from Python (test fixtures, the demo).
 
-Like ``emulator.aws`` does for moto server: a free loopback port, the JSON ready line, a clean stop.
+Like ``emulator.aws`` does for moto server: a free loopback port, the JSON ready line, a clean stop,
+and no emulator left running when the process that started it dies, even by SIGKILL
+(``emulator.parent_death``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from emulator.parent_death import die_with_parent
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 30.0
@@ -76,7 +80,7 @@ def start_server(data_dir: Path, timeout: float = START_TIMEOUT) -> SalesforceSe
         [sys.executable, "-m", "emulator.salesforce", "serve", "--host", "127.0.0.1", "--port", "0",
          "--data-dir", str(data_dir)],
         cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)}, preexec_fn=die_with_parent(),
     )
     stderr.close()
     return SalesforceServer(process, _read_ready_line(process, timeout), data_dir)
