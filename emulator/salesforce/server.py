@@ -97,9 +97,10 @@ class EmulatorApp:
             with self.org.lock:
                 settle_deploys(self.org, shared_schema)
                 response = call.run()
+        # counted when handled, so a reset during a slow reply never sees a late count from before it
+        self._record(call.operation, request, response.status_code)
         if fault is not None and fault.delay_seconds:
             time.sleep(fault.delay_seconds)  # slow reply: the work is done, the answer comes late
-        self._record(call.operation, request, response.status_code)
         return response
 
     def _record(self, operation: str, request: Request, status: int) -> None:
