@@ -181,7 +181,7 @@ def load_settings(config: Mapping[str, Any], *, stack: str, env: Mapping[str, st
         problems.append(Problem(INTEGRATIONS_KEY, "lists several integrations, which load_integrations reads "
                                 "(one Settings per item); load_settings reads one integration from the top-level "
                                 "keys: remove integrations or load the stack with load_integrations"))
-        raw.pop(INTEGRATIONS_KEY)
+        raise SettingsError(problems, stack)
     check_secrets_marked(raw, secret_keys, problems)
     settings = build_settings(raw, stack=stack, env=env, require_deployer=require_deployer, problems=problems)
     if problems or settings is None:

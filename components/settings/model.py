@@ -236,14 +236,14 @@ class AppSettings(SettingsModel):
             return value
         if "name" not in info.data:
             dependency_failed()
-        return info.data["name"].replace("_", " ")
+        return rules.default_label(info.data["name"])
 
     @field_validator("description", mode="before")
     @classmethod
     def _default_description(cls, value: Any, info: ValidationInfo) -> Any:
         if value is not None:
             return value
-        return f"Salesforce JWT bearer integration managed by Pulumi ({context(info).stack or dependency_failed()})"
+        return rules.default_description(context(info).stack or dependency_failed())
 
     @field_validator("permission_set_name", mode="before")
     @classmethod
@@ -252,7 +252,7 @@ class AppSettings(SettingsModel):
             return value
         if "name" not in info.data:
             dependency_failed()
-        return f"{info.data['name']}_Access"
+        return rules.default_permission_set_name(info.data["name"])
 
     @field_validator("extra_permission_sets")
     @classmethod
@@ -373,7 +373,7 @@ class SecretSettings(SettingsModel):
         ctx = context(info)
         if ctx.stack is None or ctx.app_name is None:
             dependency_failed()
-        return f"salesforce/jwt/{ctx.stack}/{ctx.app_name}"
+        return rules.default_secret_name(ctx.stack, ctx.app_name)
 
     @field_validator("stack", "app_name", mode="before")
     @classmethod

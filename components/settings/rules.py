@@ -219,6 +219,23 @@ def slot_app_names(app_name: str, strategy: str | None) -> tuple[str, ...]:
     return (app_name,)
 
 
+def default_label(app_name: str) -> str:
+    return app_name.replace("_", " ")
+
+
+def default_permission_set_name(app_name: str) -> str:
+    """The permission set the component creates and assigns to the integration user."""
+    return f"{app_name}_Access"
+
+
+def default_secret_name(stack: str, app_name: str) -> str:
+    return f"salesforce/jwt/{stack}/{app_name}"
+
+
+def default_description(stack: str) -> str:
+    return f"Salesforce JWT bearer integration managed by Pulumi ({stack})"
+
+
 def validate_email(value: str, *, max_length: int = USERNAME_MAX) -> str:
     if len(value) > max_length:
         raise ValueError(f"is {len(value)} characters; at most {max_length} are allowed")
