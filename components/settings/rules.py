@@ -149,7 +149,9 @@ def string_list(value: Any, example: str = '["Api", "RefreshToken"]') -> tuple[s
 
 
 def string_map(value: Any, example: str = '{"team": "integrations"}') -> dict[str, str]:
-    """A map of string to string."""
+    """A map of string to string (also from the sorted pairs the model stores it as)."""
+    if isinstance(value, tuple) and all(isinstance(pair, tuple) and len(pair) == 2 for pair in value):
+        value = dict(value)
     mapping = structured(value, dict, example)
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
         raise ValueError("keys and values must all be strings (quote numbers and booleans)")
