@@ -61,33 +61,29 @@ class SettingsModel(BaseModel):
         raise FrozenInstanceError(f"cannot delete field {name!r}")
 
 
-def _checked(validator: Any) -> Any:
-    """Text passed through one rule of :mod:`~components.settings.rules`."""
-    return Annotated[Text, AfterValidator(validator)]
-
-
-def _list(item: Any, whole: Any) -> Any:
-    """A list setting (JSON text or a list) of ``item``, then checked as a whole."""
-    return Annotated[tuple[item, ...], BeforeValidator(rules.string_list), AfterValidator(whole)]
-
-
-LoginUrl = _checked(rules.validate_login_url)
-TokenUrl = _checked(rules.validate_token_url)
-AudienceUrl = _checked(rules.validate_audience)
-InstanceUrl = _checked(rules.validate_instance_url)
-EndpointUrl = _checked(rules.validate_aws_endpoint_url)
-Email = _checked(rules.validate_email)
-OneLine = _checked(rules.validate_one_line)
-PermissionSetName = _checked(rules.validate_permission_set_name)
-SecretName = _checked(rules.validate_secret_name)
-SecretId = _checked(rules.validate_secret_id)
-KmsKeyId = _checked(rules.validate_kms_key_id)
-Region = _checked(rules.validate_region)
-ConsumerKey = _checked(rules.validate_consumer_key)
-Scopes = _list(_checked(rules.validate_scope), rules.validate_scopes)
-PermissionSets = _list(_checked(rules.validate_extra_permission_set), rules.unique)
-Profiles = _list(_checked(rules.validate_profile_name), rules.unique)
-ReaderArns = _list(_checked(rules.validate_reader_arn), rules.unique)
+LoginUrl = Annotated[Text, AfterValidator(rules.validate_login_url)]
+TokenUrl = Annotated[Text, AfterValidator(rules.validate_token_url)]
+AudienceUrl = Annotated[Text, AfterValidator(rules.validate_audience)]
+InstanceUrl = Annotated[Text, AfterValidator(rules.validate_instance_url)]
+EndpointUrl = Annotated[Text, AfterValidator(rules.validate_aws_endpoint_url)]
+Email = Annotated[Text, AfterValidator(rules.validate_email)]
+OneLine = Annotated[Text, AfterValidator(rules.validate_one_line)]
+PermissionSetName = Annotated[Text, AfterValidator(rules.validate_permission_set_name)]
+SecretName = Annotated[Text, AfterValidator(rules.validate_secret_name)]
+SecretId = Annotated[Text, AfterValidator(rules.validate_secret_id)]
+KmsKeyId = Annotated[Text, AfterValidator(rules.validate_kms_key_id)]
+Region = Annotated[Text, AfterValidator(rules.validate_region)]
+ConsumerKey = Annotated[Text, AfterValidator(rules.validate_consumer_key)]
+# List settings: JSON text or a list of non-empty strings, each item checked, then the whole list.
+Scopes = Annotated[tuple[Annotated[Text, AfterValidator(rules.validate_scope)], ...],
+                   BeforeValidator(rules.string_list), AfterValidator(rules.validate_scopes)]
+PermissionSets = Annotated[tuple[Annotated[Text, AfterValidator(rules.validate_extra_permission_set)], ...],
+                           BeforeValidator(rules.string_list), AfterValidator(rules.unique)]
+Profiles = Annotated[tuple[Annotated[Text, AfterValidator(rules.validate_profile_name)], ...],
+                     BeforeValidator(rules.string_list), AfterValidator(rules.unique)]
+ReaderArns = Annotated[tuple[Annotated[Text, AfterValidator(rules.validate_reader_arn)], ...],
+                       BeforeValidator(rules.string_list), AfterValidator(rules.unique)]
+# Map settings, stored as sorted (key, value) pairs so the model stays hashable.
 Tags = Annotated[tuple[tuple[str, str], ...], BeforeValidator(lambda v: rules.validate_tags(rules.string_map(v)))]
 ExistingPath = Annotated[Path, from_text(rules.validate_ca_bundle)]
 KeyFile = Annotated[Path, from_text(rules.validate_key_file)]
