@@ -28,7 +28,7 @@ from components.providers.promotion import Promotion
 from components.providers.verification import Verification
 from components.rollout import SlotPlan, iso, plan_slots
 from components.integration_args import SalesforceJwtIntegrationArgs, config_key
-from components.settings import PROJECT, Settings, SettingsError, load_settings
+from components.settings import PROJECT, Settings, SettingsError, load_integrations
 
 __all__ = ["SalesforceJwtIntegration", "SalesforceJwtIntegrationArgs", "from_stack_config", "stack_config"]
 
@@ -46,13 +46,8 @@ def _project_config() -> dict[str, Any]:
 
 def _load_all(raw: dict[str, Any]) -> tuple[Settings, ...]:
     """Every integration the config declares: one per ``integrations`` item, else one."""
-    from components import settings as settings_module
-
-    load_integrations = getattr(settings_module, "load_integrations", None)
-    secret_keys = runtime_config.get_config_secret_keys_env()
-    if load_integrations is not None:
-        return tuple(load_integrations(raw, stack=pulumi.get_stack(), secret_keys=secret_keys))
-    return (load_settings(raw, stack=pulumi.get_stack(), secret_keys=secret_keys),)
+    return tuple(load_integrations(raw, stack=pulumi.get_stack(),
+                                   secret_keys=runtime_config.get_config_secret_keys_env()))
 
 
 def from_stack_config() -> list[tuple[str, SalesforceJwtIntegrationArgs]]:
