@@ -65,6 +65,7 @@ class LoginCounters:
         self.refusals: Tally[tuple[str, str]] = Tally()  # (stage, OAuth error) -> refused token requests
         self.failures: Tally[str] = Tally()  # reason -> failed logins
         self.last_stage: str | None = None
+        self.slowest_login = 0.0  # seconds, waits through a rotation window included
         self._age: Callable[[], float | None] = lambda: None
 
     def watch(self, client: Watched) -> None:
@@ -77,6 +78,7 @@ class LoginCounters:
         with self._lock:
             self.logins[stage] += 1
             self.last_stage = stage
+            self.slowest_login = max(self.slowest_login, seconds)
 
     def login_refused(self, secret: str, stage: str, error: str) -> None:
         with self._lock:

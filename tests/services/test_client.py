@@ -71,10 +71,10 @@ class Org:
     store: CredentialStore
 
     def document(self, index: int, app: str = APP, slot: str | None = None) -> CredentialDocument:
-        return credential_document(index, consumer_key="SJPorders" + app.replace("_", "") + "Key", username=self.org.integration_username,
-                                   login_url=self.org.instance_url, audience=self.org.instance_url,
-                                   token_url=f"{self.org.instance_url}/services/oauth2/token", app_name=app,
-                                   slot=slot)
+        url = self.org.instance_url
+        return credential_document(index, consumer_key="SJPorders" + app.replace("_", "") + "Key",
+                                   username=self.org.integration_username, login_url=url, audience=url,
+                                   token_url=f"{url}/services/oauth2/token", app_name=app, slot=slot)
 
     def deploy(self, doc: CredentialDocument) -> None:
         session = open_session(AccessTokenAuth(self.org.instance_url, self.org.admin_access_token),
@@ -82,7 +82,8 @@ class Org:
         metadata = MetadataClient(session)
         metadata.deploy_app(AppSpec(kind=ECA, name=doc.app_name, label=doc.app_name.replace("_", " "),
                                     contact_email="ops@example.com", certificate_pem=doc.certificate_pem,
-                                    consumer_key=doc.consumer_key, access_permission_set=PermissionSetSpec(ACCESS, ACCESS)))
+                                    consumer_key=doc.consumer_key,
+                                    access_permission_set=PermissionSetSpec(ACCESS, ACCESS)))
         metadata.assign_permission_set(self.org.integration_username, ACCESS)
 
     def give_app(self, doc: CredentialDocument, index: int) -> None:
