@@ -204,7 +204,10 @@ def test_concurrent_requests_make_one_login_and_all_succeed(env):
 
 
 # -- rotations ----------------------------------------------------------------------------------------
-def test_single_app_mid_rotation_logs_in_with_awspending_and_reports_it(env):
+@pytest.mark.parametrize("signature_error", [["invalid_grant", "invalid assertion"],
+                                             ["invalid_client", "invalid client credentials"]])
+def test_single_app_mid_rotation_logs_in_with_awspending_and_reports_it(env, signature_error):
+    env.org.settings(eca_signature_error=signature_error)  # both answers are reported for ECAs
     client = env.client()
     ok(client)
     env.give_app(env.document(1), 1)  # deployed and verified, not promoted yet
@@ -212,7 +215,7 @@ def test_single_app_mid_rotation_logs_in_with_awspending_and_reports_it(env):
     client.invalidate()
     result = client.login()
     assert result.stage == AWSPENDING and result.proved
-    assert result.errors_seen == ("AWSCURRENT: invalid_grant",)
+    assert result.errors_seen == (f"AWSCURRENT: {signature_error[0]}",)
     ok(client)
     env.promote(env.document(1))
     client.invalidate()
