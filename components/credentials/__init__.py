@@ -2,7 +2,13 @@
 
 
 from components.credentials.aws_calls import RetryPolicy, is_transient, make_client, new_session
-from components.credentials.document import APP_KINDS, SCHEMA_VERSION, CredentialDocument
+from components.credentials.document import (
+    APP_KINDS,
+    NOT_PROVISIONED_JSON,
+    SCHEMA_VERSION,
+    CredentialDocument,
+    is_not_provisioned,
+)
 from components.credentials.errors import (
     AccessDeniedError,
     AwsError,
@@ -12,6 +18,7 @@ from components.credentials.errors import (
     KmsKeyError,
     NewerSchemaError,
     NoPreviousVersionError,
+    NotProvisionedError,
     SecretNotFoundError,
     SecretNotManagedError,
     SecretScheduledForDeletionError,
@@ -29,10 +36,16 @@ from components.credentials.policies import (
     resource_policy_document,
     runtime_policy_document,
 )
-from components.credentials.store import (
+from components.credentials.stages import (
     AWSCURRENT,
     AWSPENDING,
     AWSPREVIOUS,
+    BLUE_GREEN_STAGES,
+    RUNTIME_STAGES,
+    SINGLE_APP_STAGES,
+    runtime_stages,
+)
+from components.credentials.store import (
     DEFAULT_RECOVERY_DAYS,
     MANAGED_BY_KEY,
     MANAGED_BY_VALUE,
@@ -42,6 +55,7 @@ from components.credentials.store import (
     StoredCredential,
     check_recovery_window,
     list_managed_secrets,
+    secret_name,
 )
 
 __all__ = [
@@ -50,6 +64,7 @@ __all__ = [
     "AWSPENDING",
     "AWSPREVIOUS",
     "AccessDeniedError",
+    "BLUE_GREEN_STAGES",
     "AwsError",
     "CredentialDocument",
     "CredentialDocumentError",
@@ -61,9 +76,13 @@ __all__ = [
     "MANAGED_BY_KEY",
     "MANAGED_BY_VALUE",
     "NewerSchemaError",
+    "NOT_PROVISIONED_JSON",
     "NoPreviousVersionError",
+    "NotProvisionedError",
+    "RUNTIME_STAGES",
     "RetryPolicy",
     "SCHEMA_VERSION",
+    "SINGLE_APP_STAGES",
     "SecretDescription",
     "SecretNotFoundError",
     "SecretNotManagedError",
@@ -79,6 +98,7 @@ __all__ = [
     "check_principals",
     "check_recovery_window",
     "classify",
+    "is_not_provisioned",
     "is_transient",
     "list_managed_secrets",
     "make_client",
@@ -86,4 +106,6 @@ __all__ = [
     "principal_of_caller",
     "resource_policy_document",
     "runtime_policy_document",
+    "runtime_stages",
+    "secret_name",
 ]

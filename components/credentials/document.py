@@ -2,6 +2,10 @@
 
 Stored as JSON in AWS Secrets Manager. The schema is versioned (`schema_version`); parsing is strict
 (exact field set, checked types) so a malformed or newer document fails loudly instead of half-working.
+
+A version may instead be the *not provisioned* marker (`NOT_PROVISIONED_JSON`: a JSON object with
+`"provisioned": false` and no private key), e.g. the placeholder a secret is created with before its
+first key is proven; `is_not_provisioned` recognises it, and nothing may log in with it.
 """
 
 from __future__ import annotations
@@ -22,6 +26,22 @@ SCHEMA_VERSION = 1
 APP_KINDS = ("external-client-app", "connected-app")
 _FINGERPRINT = re.compile(r"^[0-9A-F]{2}(:[0-9A-F]{2}){31}$")
 _REDACTED = "[redacted]"
+NOT_PROVISIONED_FIELD = "provisioned"
+NOT_PROVISIONED_JSON = json.dumps(
+    {NOT_PROVISIONED_FIELD: False, "schema_version": SCHEMA_VERSION,
+     "note": "placeholder: no key yet; the deployment stages, verifies and promotes the first one"},
+    sort_keys=True, separators=(",", ":"))
+
+
+def is_not_provisioned(text: str | None) -> bool:
+    """True when a secret value is the *not provisioned* marker: a JSON object with
+    ``"provisioned": false`` and no private key (never a document to log in with)."""
+    try:
+        data = json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        return False
+    return (isinstance(data, dict) and data.get(NOT_PROVISIONED_FIELD) is False
+            and "private_key_pem" not in data)
 
 
 @dataclass(frozen=True)

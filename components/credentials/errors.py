@@ -54,6 +54,10 @@ class NewerSchemaError(CredentialDocumentError):
     """The stored document was written with a newer schema than this code understands."""
 
 
+class NotProvisionedError(CredentialDocumentError):
+    """The version is the *not provisioned* marker: it holds no key (the first rollout has not finished)."""
+
+
 class StoreConfigError(CredentialError, ValueError):
     """An argument given to the store is invalid; raised before any call to AWS."""
 

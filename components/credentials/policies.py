@@ -6,6 +6,7 @@ import re
 from typing import Any, Sequence
 
 from components.credentials.errors import StoreConfigError
+from components.credentials.stages import RUNTIME_STAGES
 
 POLICY_VERSION = "2012-10-17"
 _SECRET_ARN = re.compile(
@@ -54,11 +55,13 @@ def _secret_arn_parts(secret_arn: str) -> re.Match[str]:
 
 
 def runtime_policy_document(secret_arn: str, kms_key_id: str | None = None,
-                            stages: Sequence[str] = ("AWSCURRENT",)) -> dict[str, Any]:
+                            stages: Sequence[str] = RUNTIME_STAGES) -> dict[str, Any]:
     """Least-privilege identity policy for the integration's runtime role.
 
     Allows only GetSecretValue on this secret, only for the given staging labels, and kms:Decrypt on
-    the secret's customer-managed key only when called through Secrets Manager for this secret.
+    the secret's customer-managed key only when called through Secrets Manager for this secret. The
+    default covers what the runtime client reads with either strategy (``stages.runtime_stages``:
+    AWSCURRENT; AWSPENDING during a rotation; AWSPREVIOUS with blue-green).
     """
     parts = _secret_arn_parts(secret_arn)
     if not stages or any(not isinstance(s, str) or not s for s in stages):

@@ -18,11 +18,12 @@ from typing import Any, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from components.credentials.aws_calls import AwsCaller, RetryPolicy, make_client, new_session
-from components.credentials.document import CredentialDocument
+from components.credentials.document import CredentialDocument, is_not_provisioned
 from components.credentials.errors import (
     CredentialDocumentError,
     InvalidRequestError,
     NoPreviousVersionError,
+    NotProvisionedError,
     SecretNotFoundError,
     SecretNotManagedError,
     SecretScheduledForDeletionError,
@@ -37,14 +38,21 @@ from components.credentials.policies import (
     resource_policy_document,
     runtime_policy_document,
 )
+from components.credentials.stages import AWSCURRENT, AWSPENDING, AWSPREVIOUS, RUNTIME_STAGES
 
-AWSCURRENT, AWSPENDING, AWSPREVIOUS = "AWSCURRENT", "AWSPENDING", "AWSPREVIOUS"
 MANAGED_BY_KEY, MANAGED_BY_VALUE = "managed-by", "salesforce-jwt-pulumi"
 DEFAULT_DESCRIPTION = (
     "Salesforce JWT bearer credential (private key, certificate, consumer key); managed by salesforce-jwt-pulumi")
 MIN_RECOVERY_DAYS, MAX_RECOVERY_DAYS, DEFAULT_RECOVERY_DAYS = 7, 30, 30
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+_SECRET_ARN = re.compile(r"^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:(?P<name>.+)-[A-Za-z0-9]{6}$")
+
+
+def secret_name(secret_id: str) -> str:
+    """The secret's name, also when given its ARN (AWS appends '-' and 6 characters to the name)."""
+    match = _SECRET_ARN.match(secret_id) if isinstance(secret_id, str) else None
+    return match.group("name") if match else secret_id
 
 
 @dataclass(frozen=True)
@@ -273,7 +281,7 @@ class CredentialStore:
         text = self._call("GetResourcePolicy", SecretId=self.name).get("ResourcePolicy")
         return json.loads(text) if text else None
 
-    def runtime_policy(self, stages: Sequence[str] = (AWSCURRENT,)) -> dict[str, Any]:
+    def runtime_policy(self, stages: Sequence[str] = RUNTIME_STAGES) -> dict[str, Any]:
         """Least-privilege IAM policy document for the integration's runtime role."""
         current = self.describe()
         return runtime_policy_document(current.arn, current.kms_key_id, stages)
@@ -330,6 +338,17 @@ class CredentialStore:
             raise
         return self._stored(resp)
 
+    def find(self, stage: str) -> StoredCredential | None:
+        """The document carrying a staging label, or None when no version carries it.
+
+        Only GetSecretValue is called (no DescribeSecret), so a least-privilege runtime role can use it.
+        """
+        try:
+            resp = self._call("GetSecretValue", stage=stage, SecretId=self.name, VersionStage=stage)
+        except StageNotFoundError:
+            return None
+        return self._stored(resp)
+
     def get_version(self, version_id: str) -> StoredCredential:
         """Read one version by id."""
         try:
@@ -345,6 +364,11 @@ class CredentialStore:
             raise CredentialDocumentError(
                 f"Secret '{self.name}' version {resp.get('VersionId')} holds binary data, not a credential "
                 "document. Re-run the deployment to write a fresh version.")
+        if is_not_provisioned(text):
+            raise NotProvisionedError(
+                f"Secret '{self.name}' version {resp.get('VersionId')} is a placeholder that holds no key "
+                "(not provisioned yet): the deployment has not promoted a verified credential to it. Run "
+                "`pulumi up` and let it finish; nothing logs in with this version.")
         try:
             document = CredentialDocument.from_json(text)
         except CredentialDocumentError as err:

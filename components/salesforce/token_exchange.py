@@ -2,7 +2,8 @@
 
 - ``assertion_claims``/``build_assertion``: RS256 assertion with PyJWT (iss = consumer key,
   sub = username, aud per app kind and login URL, exp at most 3 minutes ahead).
-- ``request_token``: one POST to the token URL over verified https; errors are classified.
+- ``request_token``: one POST to the token URL over verified https; errors are classified;
+  ``exchange_once``: one signed assertion, one token request (the runtime client and verification share it).
 - ``verify_jwt_login``: retry while the app is still propagating (bounded budget, exponential
   backoff with jitter through tenacity, injectable clock), fail fast on permanent errors, then use
   the token with the one API call the ``api`` scope authorizes for any API-enabled user (a SOQL query
@@ -149,6 +150,15 @@ _HINTS = {
 }
 
 
+def is_signature_refusal(error: str, description: str) -> bool:
+    """The app's certificate does not verify the assertion's signature: ``invalid_grant``/``invalid assertion``
+    (connected apps), ``invalid_client``/``invalid client credentials`` (seen for External Client Apps).
+
+    What a key whose certificate is not (or no longer, or not yet) on the app gets, e.g. mid-rotation."""
+    err, desc = (error or "").lower(), (description or "").lower()
+    return "invalid assertion" in desc or (err == "invalid_client" and "invalid client credentials" in desc)
+
+
 def classify(
     error: str, description: str, *, certificate_changed: bool = True, app_changed: bool = False
 ) -> tuple[ErrorClass, str]:
@@ -162,7 +172,7 @@ def classify(
         return ErrorClass.PROPAGATING, _HINTS["invalid_client_id"]
     if err == "app_not_found":
         return ErrorClass.PROPAGATING, _HINTS["app_not_found"]
-    if "invalid assertion" in desc or (err == "invalid_client" and "invalid client credentials" in desc):
+    if is_signature_refusal(error, description):
         kind = ErrorClass.PROPAGATING if certificate_changed else ErrorClass.PERMANENT
         return kind, _HINTS["invalid_assertion"]
     if "hasn't approved" in desc or "has not approved" in desc:
@@ -197,6 +207,11 @@ class TokenExchangeError(Exception):
     def retryable(self) -> bool:
         return self.error_class is not ErrorClass.PERMANENT
 
+    @property
+    def signature_refused(self) -> bool:
+        """The app's certificate does not verify this key's signature (see :func:`is_signature_refusal`)."""
+        return is_signature_refusal(self.error, self.description)
+
 
 @dataclass(frozen=True)
 class AccessToken:
@@ -219,7 +234,7 @@ class AccessToken:
         return parts[-1] if len(parts) >= 3 and parts[-3] == "id" else None
 
 
-class _VerifiedSession(requests.Session):
+class VerifiedSession(requests.Session):
     """A session whose own ``verify`` always applies and whose requests time out.
 
     requests lets ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` override ``Session.verify`` unless the
@@ -241,7 +256,7 @@ def verified_session(
 
     ``timeout`` is (connect, read) seconds for every request made through it.
     """
-    http = _VerifiedSession()
+    http = VerifiedSession()
     http.timeout = timeout
     http.verify = ca_bundle if ca_bundle else True
     return http
@@ -483,6 +498,17 @@ def _propagation_retrying(login: JwtLogin, clock: Clock, start: float) -> Retryi
     )
 
 
+def exchange_once(login: JwtLogin, *, clock: Clock, http: requests.Session) -> AccessToken:
+    """One login: a fresh RS256 assertion (``exp`` at most 3 minutes after ``clock.now()``), one token request."""
+    claims = assertion_claims(
+        consumer_key=login.consumer_key, username=login.username, audience=login.audience, issued_at=clock.now()
+    )
+    return request_token(
+        http, login.token_url, build_assertion(login.signing_key, claims),
+        certificate_changed=login.certificate_changed, app_changed=login.app_changed,
+    )
+
+
 def exchange_with_retry(
     login: JwtLogin, *, clock: Clock, http: requests.Session
 ) -> tuple[AccessToken, int, list[str]]:
@@ -493,15 +519,8 @@ def exchange_with_retry(
         for attempt in _propagation_retrying(login, clock, start):
             with attempt:
                 attempts += 1
-                claims = assertion_claims(
-                    consumer_key=login.consumer_key, username=login.username, audience=login.audience,
-                    issued_at=clock.now(),
-                )
                 try:
-                    token = request_token(
-                        http, login.token_url, build_assertion(login.signing_key, claims),
-                        certificate_changed=login.certificate_changed, app_changed=login.app_changed,
-                    )
+                    token = exchange_once(login, clock=clock, http=http)
                 except TokenExchangeError as exc:
                     errors.append(exc.error)
                     raise
@@ -518,6 +537,24 @@ def exchange_with_retry(
     return token, attempts, errors
 
 
+def check_identity(
+    identity: Identity, token: AccessToken, *, username: str, expected_org_id: str | None = None,
+    attempts: int = 1, elapsed_seconds: float = 0.0,
+) -> None:
+    """``VerificationFailed`` unless the API names the expected user, in the expected org (else the token's)."""
+    if identity.username.lower() != username.lower():
+        raise VerificationFailed(
+            f"the token belongs to {identity.username}, expected {username}; check the 'sub' username",
+            attempts=attempts, elapsed_seconds=elapsed_seconds,
+        )
+    expected_org = expected_org_id or token.org_id
+    if expected_org and not same_id(identity.org_id, expected_org):
+        raise VerificationFailed(
+            f"the token is for org {identity.org_id}, expected {expected_org}; the token URL or login URL "
+            "points at another org", attempts=attempts, elapsed_seconds=elapsed_seconds,
+        )
+
+
 def verify_jwt_login(
     login: JwtLogin, *, clock: Clock | None = None, http: requests.Session | None = None
 ) -> VerificationResult:
@@ -528,17 +565,8 @@ def verify_jwt_login(
     token, attempts, errors = exchange_with_retry(login, clock=clock, http=http)
     identity = prove_token(token, http=http, api_version=login.api_version)
     elapsed = clock.now() - start
-    if identity.username.lower() != login.username.lower():
-        raise VerificationFailed(
-            f"the token belongs to {identity.username}, expected {login.username}; check the 'sub' username",
-            attempts=attempts, elapsed_seconds=elapsed,
-        )
-    expected_org = login.expected_org_id or token.org_id
-    if expected_org and not same_id(identity.org_id, expected_org):
-        raise VerificationFailed(
-            f"the token is for org {identity.org_id}, expected {expected_org}; the token URL or login URL "
-            "points at another org", attempts=attempts, elapsed_seconds=elapsed,
-        )
+    check_identity(identity, token, username=login.username, expected_org_id=login.expected_org_id,
+                   attempts=attempts, elapsed_seconds=elapsed)
     return VerificationResult(
         username=identity.username, org_id=identity.org_id, user_id=identity.user_id,
         instance_url=token.instance_url, attempts=attempts, elapsed_seconds=elapsed, api_calls=1,

@@ -12,9 +12,11 @@ from components.credentials import (
     AWSCURRENT,
     AWSPENDING,
     AWSPREVIOUS,
+    NOT_PROVISIONED_JSON,
     CredentialDocumentError,
     CredentialStore,
     NoPreviousVersionError,
+    NotProvisionedError,
     RetryPolicy,
     SecretNotFoundError,
     SecretNotManagedError,
@@ -23,6 +25,7 @@ from components.credentials import (
     StoreConfigError,
     VersionNotFoundError,
     list_managed_secrets,
+    secret_name,
 )
 from tests.fixtures.aws import credential_document
 
@@ -318,3 +321,32 @@ def test_the_document_never_reaches_the_logs(store):
     key_body = credential_document().private_key_pem.splitlines()[1]
     leaks = sorted({r.name for r in records if "PRIVATE KEY" in r.getMessage() or key_body in r.getMessage()})
     assert leaks == []
+
+
+def test_a_not_provisioned_placeholder_is_refused_as_such_by_every_read(store, sm):
+    store.ensure_secret()
+    sm.put_secret_value(SecretId=store.name, SecretString=NOT_PROVISIONED_JSON)  # AWS labels it AWSCURRENT
+    with pytest.raises(NotProvisionedError, match="not provisioned yet") as raised:
+        store.get(AWSCURRENT)
+    assert isinstance(raised.value, CredentialDocumentError)  # callers that refuse bad documents refuse it too
+    with pytest.raises(NotProvisionedError):
+        store.find(AWSCURRENT)
+    version = store.describe().version_for(AWSCURRENT)
+    with pytest.raises(NotProvisionedError):
+        store.get_version(version)
+
+
+def test_find_returns_none_for_a_stage_no_version_carries_without_describing_the_secret(store, sm):
+    store.ensure_secret()
+    version = store.put_pending(credential_document(0))
+    store.promote(version)
+    assert store.find(AWSPENDING) is None
+    found = store.find(AWSCURRENT)
+    assert found is not None and found.version_id == version and AWSCURRENT in found.stages
+    assert found.document == credential_document(0)
+
+
+def test_secret_name_of_an_arn_is_the_name_aws_suffixed():
+    arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/orders-AbC123"
+    assert secret_name(arn) == "prod/orders"
+    assert secret_name("prod/orders") == "prod/orders"

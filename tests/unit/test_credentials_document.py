@@ -10,10 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from components.credentials import (
+    NOT_PROVISIONED_JSON,
     SCHEMA_VERSION,
     CredentialDocument,
     CredentialDocumentError,
     NewerSchemaError,
+    is_not_provisioned,
 )
 from tests.fixtures.aws import credential_document, generated_key_pair
 
@@ -155,3 +157,25 @@ def test_document_is_immutable():
     doc = credential_document()
     with pytest.raises(AttributeError):
         doc.consumer_key = "changed"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("text, expected", [
+    (NOT_PROVISIONED_JSON, True),
+    ('{"provisioned": false}', True),
+    ('{"provisioned": false, "note": "placeholder"}', True),
+    ('{"provisioned": true}', False),
+    ('{"provisioned": 0}', False),  # only JSON false marks it
+    ('{"provisioned": false, "private_key_pem": "-----BEGIN PRIVATE KEY-----"}', False),  # holds a key
+    ('[{"provisioned": false}]', False),
+    ("not json", False),
+    ("", False),
+    (None, False),
+])
+def test_not_provisioned_marker_is_a_json_object_with_provisioned_false_and_no_key(text, expected):
+    assert is_not_provisioned(text) is expected
+
+
+def test_a_real_document_is_not_the_not_provisioned_marker():
+    assert not is_not_provisioned(credential_document(0).to_json())
+    with pytest.raises(CredentialDocumentError):  # and the marker is no credential document
+        CredentialDocument.from_json(NOT_PROVISIONED_JSON)

@@ -6,21 +6,35 @@ import json
 
 import pytest
 
-from components.credentials import StoreConfigError, resource_policy_document, runtime_policy_document
+from components.credentials import (
+    StoreConfigError,
+    resource_policy_document,
+    runtime_policy_document,
+    runtime_stages,
+)
 
 ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app/jwt-AbCdEf"
 KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
-def test_runtime_policy_reads_only_current_version_of_this_secret():
+def test_runtime_policy_reads_only_the_stages_the_runtime_client_reads_of_this_secret():
     policy = runtime_policy_document(ARN)
     assert policy["Version"] == "2012-10-17"
     [statement] = policy["Statement"]
     assert statement["Effect"] == "Allow"
     assert statement["Action"] == "secretsmanager:GetSecretValue"
     assert statement["Resource"] == ARN
-    assert statement["Condition"] == {"StringEquals": {"secretsmanager:VersionStage": ["AWSCURRENT"]}}
+    assert statement["Condition"] == {"StringEquals": {"secretsmanager:VersionStage": [
+        "AWSCURRENT", "AWSPENDING", "AWSPREVIOUS"]}}
     json.dumps(policy)  # JSON-serialisable as is
+
+
+def test_runtime_stages_per_strategy_leave_previous_to_blue_green():
+    assert runtime_stages(blue_green=False) == ("AWSCURRENT", "AWSPENDING")
+    assert runtime_stages(blue_green=True) == ("AWSCURRENT", "AWSPENDING", "AWSPREVIOUS")
+    single = runtime_policy_document(ARN, stages=runtime_stages(blue_green=False))
+    assert single["Statement"][0]["Condition"]["StringEquals"]["secretsmanager:VersionStage"] == [
+        "AWSCURRENT", "AWSPENDING"]
 
 
 def test_runtime_policy_can_allow_previous_for_blue_green_readers():

@@ -22,6 +22,7 @@ from components.salesforce.token_exchange import (
     audience_for,
     build_assertion,
     classify,
+    is_signature_refusal,
     load_rsa_private_key,
     token_url_for,
 )
@@ -180,3 +181,18 @@ def test_one_api_version_everywhere() -> None:
                                    "contactEmail": "a@example.com", "integrationUsername": "i@example.com",
                                    "awsRegion": "eu-west-1"}, stack="dev", require_deployer=False,
                                   env={}).salesforce.api_version == settings.DEFAULT_API_VERSION
+
+
+@pytest.mark.parametrize("error, description, refused", [
+    ("invalid_grant", "invalid assertion", True),  # connected apps; the emulator's default for ECAs too
+    ("invalid_client", "invalid client credentials", True),  # reported for External Client Apps
+    ("invalid_grant", "audience is invalid", False),
+    ("invalid_grant", "user hasn't approved this consumer", False),
+    ("invalid_client_id", "client identifier invalid", False),
+    ("invalid_grant", "expired authorization code", False),
+    ("invalid_grant", "inactive user", False),
+])
+def test_signature_refusal_is_what_a_certificate_that_does_not_match_the_key_gets(error, description, refused):
+    assert is_signature_refusal(error, description) is refused
+    exc = TokenExchangeError(error, description, status=400, error_class=ErrorClass.PERMANENT, hint="h")
+    assert exc.signature_refused is refused
