@@ -21,7 +21,7 @@ import pulumi_tls as tls
 from pulumi.runtime import config as runtime_config
 
 from components import keys
-from components.credentials import runtime_policy_document
+from components.credentials import runtime_policy_document, runtime_stages
 from components.providers.app_deployment import AppDeployment
 from components.providers.credential_version import CredentialVersion
 from components.providers.promotion import Promotion
@@ -267,8 +267,10 @@ class SalesforceJwtIntegration(pulumi.ComponentResource):
         self.secret_version_id = promotion.current_version_id
         self.consumer_key = slot.app.consumer_key
         self.verified_at = verification.verified_at
+        stages = runtime_stages(blue_green=not _single(s))  # what the runtime client reads, nothing more
         self.runtime_policy_json = pulumi.Output.all(credential.arn, self._input("kms_key_id")).apply(
-            lambda both: json.dumps(runtime_policy_document(both[0], both[1]), sort_keys=True) if both[0] else None)
+            lambda both: json.dumps(runtime_policy_document(both[0], both[1], stages=stages), sort_keys=True)
+            if both[0] else None)
 
     # -- outputs ---------------------------------------------------------------------------------------
     def outputs(self) -> dict[str, Any]:
