@@ -1,6 +1,7 @@
 """Drive one stack of a project with the real ``pulumi`` CLI, offline: file backend, passphrase secrets.
 
-Used by the tests and by ``make demo``. Each :class:`Stack` works on a scratch copy of the project
+Used by the tests and by ``make demo``. The CLI gets SIGTERM when the process that started it dies
+(it then cancels cleanly, and its plugins stop with it). Each :class:`Stack` works on a scratch copy of the project
 (so ``pulumi config set`` never edits tracked files) with its own ``PULUMI_HOME`` and state folder;
 plugins come from PATH (see ``tools/pulumi_tools.py``) and are never downloaded. Operations run with
 ``--json``: ``up``/``refresh``/``destroy`` stream engine events, previews print one digest;
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from emulator.parent_death import die_with_parent
 from tools import pulumi_tools
 
 PROJECT_FILES = ("Pulumi.yaml", "__main__.py")
@@ -143,7 +145,8 @@ class Stack:
         """Run ``pulumi --non-interactive <args>``; with ``events``, add ``--json`` and read what it prints."""
         argv = [self.binary, "--non-interactive", *args, *(["--json"] if events else [])]
         process = subprocess.Popen(argv, cwd=self.project, env={**self.env, **(env or {})}, text=True,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                                   preexec_fn=die_with_parent(signal.SIGTERM))
         try:
             stdout, stderr = process.communicate(timeout=timeout)
         except BaseException:
@@ -160,7 +163,8 @@ class Stack:
         """Start ``pulumi --non-interactive <args>`` in a session of its own and return at once."""
         return subprocess.Popen([self.binary, "--non-interactive", *args], cwd=self.project,
                                 env={**self.env, **(env or {})}, text=True, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
+                                stderr=subprocess.DEVNULL, start_new_session=True,
+                                preexec_fn=die_with_parent(signal.SIGTERM))
 
     def set_config(self, secret: bool = False, **values: Any) -> None:
         """``pulumi config set`` each key (camelCase, project namespace)."""
