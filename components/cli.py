@@ -205,7 +205,7 @@ class Inspector:
                 private_key_pem=document["private_key_pem"], token_url=document["token_url"],
                 audience=document["audience"], app_kind=document["app_kind"], ca_bundle=self.ca_bundle,
                 budget_seconds=self.verify_budget, certificate_changed=False,
-                retry=tx.RetryPolicy(initial=1.0, multiplier=2.0, max_interval=5.0, jitter=0.5),
+                retry=tx.RetryPolicy(max_interval=5.0), key_proven=True,
             )
             result = tx.verify_jwt_login(login, http=self._http())
         except tx.VerificationFailed as exc:

@@ -3,8 +3,8 @@
 - ``assertion_claims``/``build_assertion``: RS256 assertion with PyJWT (iss = consumer key,
   sub = username, aud per app kind and login URL, exp at most 3 minutes ahead).
 - ``request_token``: one POST to the token URL over verified https; errors are classified.
-- ``verify_jwt_login``: retry while the app is still propagating (bounded budget, exponential
-  backoff with jitter through tenacity, injectable clock), fail fast on permanent errors, then use
+- ``verify_jwt_login``: retry while the app is still propagating (bounded budget, waits that grow
+  with the time already waited through tenacity, injectable clock), fail fast on permanent errors, then use
   the token with the one API call the ``api`` scope authorizes for any API-enabled user (a SOQL query
   of the user's own record, named by the token response's ``id`` URL) and check the user and org.
   ``/limits`` (needs "View Setup and Configuration") and userinfo/the identity URL (need the
@@ -15,6 +15,7 @@ Tokens and private keys never appear in messages, reprs or logs.
 from __future__ import annotations
 
 import enum
+import random
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -24,11 +25,10 @@ from urllib.parse import urlsplit
 import jwt
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
-from simple_salesforce import Salesforce, format_soql
-from simple_salesforce.exceptions import SalesforceError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from components import keys
+from components.salesforce import rest
 from components.salesforce.bundle import CONNECTED_APP, ECA, AppKind
 from components.settings import DEFAULT_API_VERSION
 
@@ -99,11 +99,13 @@ def assertion_claims(
     return {"iss": consumer_key, "sub": username, "aud": audience, "exp": int(issued_at + lifetime)}
 
 
-def load_rsa_private_key(private_key_pem: str, *, setting: str = "private_key_pem") -> rsa.RSAPrivateKey:
+def load_rsa_private_key(private_key_pem: str, *, setting: str = "private_key_pem",
+                         proven: bool = False) -> rsa.RSAPrivateKey:
     """Parse an unencrypted PEM private key under the RS256 policy of :mod:`components.keys`; the
-    message names ``setting`` and never contains the key."""
+    message names ``setting`` and never contains the key. ``proven``: a stored key that was proven
+    before (see :func:`components.keys.load_stored_private_key`)."""
     try:
-        key = keys.load_private_key(private_key_pem)
+        key = keys.load_stored_private_key(private_key_pem) if proven else keys.load_private_key(private_key_pem)
     except keys.KeyPolicyError as problem:
         raise ValueError(f"{setting}: {problem}") from None
     if not isinstance(key, rsa.RSAPrivateKey):  # the policy admits RSA only; this keeps the type exact
@@ -305,16 +307,29 @@ def request_token(
 # -- verification ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Backoff while waiting for propagation: initial * multiplier^n + jitter, capped at max_interval."""
+    """How long to wait while a change propagates: a ``share`` of the time waited so far, at least
+    ``initial`` and at most ``max_interval`` seconds, plus up to ``jitter`` of itself (so that many
+    integrations do not retry in step).
 
-    initial: float = 5.0
-    multiplier: float = 2.0
+    A change that goes live at P seconds is therefore seen less than ``share * (1 + jitter)`` * P
+    later (16.5 % with the defaults) once the waits have grown past ``initial`` (from about
+    ``initial / share`` seconds on), and at most ``max_interval * (1 + jitter)`` later for long
+    windows: little waste whether propagation takes 10 seconds or 30 minutes, with few calls.
+    """
+
+    initial: float = 1.0
+    share: float = 0.15
     max_interval: float = 30.0
-    jitter: float = 2.0
+    jitter: float = 0.1
 
     def __post_init__(self) -> None:
-        if self.initial <= 0 or self.multiplier < 1 or self.max_interval < self.initial or self.jitter < 0:
-            raise ValueError("retry: need initial > 0, multiplier >= 1, max_interval >= initial, jitter >= 0")
+        if self.initial <= 0 or not 0 < self.share <= 1 or self.max_interval < self.initial or not 0 <= self.jitter <= 1:
+            raise ValueError("retry: need initial > 0, 0 < share <= 1, max_interval >= initial, 0 <= jitter <= 1")
+
+    def wait(self, elapsed: float) -> float:
+        """Seconds to wait after an attempt made ``elapsed`` seconds into the wait."""
+        base = min(self.max_interval, max(self.initial, self.share * elapsed))
+        return base * (1 + random.uniform(0, self.jitter))
 
 
 @dataclass(frozen=True)
@@ -334,10 +349,11 @@ class JwtLogin:
     certificate_changed: bool = True
     app_changed: bool = False  # this run deployed the app or its policies (they may still be propagating)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    key_proven: bool = False  # read from the credential store: proven before it was promoted
 
     def __post_init__(self) -> None:
         require_https(self.token_url, "token_url")
-        object.__setattr__(self, "_key", load_rsa_private_key(self.private_key_pem))
+        object.__setattr__(self, "_key", load_rsa_private_key(self.private_key_pem, proven=self.key_proven))
         assertion_claims(consumer_key=self.consumer_key, username=self.username, audience=self.audience, issued_at=0)
         if self.budget_seconds is not None and self.budget_seconds < 0:
             raise ValueError("budget_seconds: must be zero or more")
@@ -397,11 +413,9 @@ _API_REFUSALS = {
 NOT_FOR_REST = "the token is not valid for the REST API: the app's scopes must include Api (OAuth scope 'api')"
 
 
-def api_refusal(exc: SalesforceError) -> str:
+def api_refusal(exc: rest.ApiError) -> str:
     """What a refused REST call means, naming the missing scope or permission."""
-    entries = exc.content if isinstance(exc.content, list) else []
-    first = entries[0] if entries and isinstance(entries[0], dict) else {}
-    code, message = str(first.get("errorCode", "")), str(first.get("message", ""))
+    code, message = exc.code, exc.message
     if exc.status == 401:
         if "not valid for use with the REST API" in message:
             return NOT_FOR_REST
@@ -409,11 +423,13 @@ def api_refusal(exc: SalesforceError) -> str:
     return _API_REFUSALS.get(code, f"{code or 'HTTP ' + str(exc.status)}: {message or 'refused'}")
 
 
-def own_user(sf: Salesforce, user_id: str) -> dict[str, Any] | None:
+def own_user(http: requests.Session, instance_url: str, access_token: str, user_id: str,
+             api_version: str = DEFAULT_API_VERSION) -> dict[str, Any] | None:
     """The user's own record (Id, Username) through SOQL: the ``api`` scope and "API Enabled" suffice."""
+    soql = f"SELECT Id, Username FROM User WHERE Id = {rest.soql_quote(user_id)}"
     for attempt in _api_retrying():
         with attempt:
-            records = sf.query(format_soql("SELECT Id, Username FROM User WHERE Id = {}", user_id)).get("records")
+            records = rest.query(http, instance_url, access_token, soql, api_version)
     return records[0] if records else None
 
 
@@ -427,10 +443,9 @@ def prove_token(
         raise VerificationFailed("the token response has no identity URL ('id': <host>/id/<orgId>/<userId>); "
                                  "check that token_url points at Salesforce's /services/oauth2/token",
                                  attempts=1, elapsed_seconds=0)
-    sf = Salesforce(instance_url=instance_url, session_id=token.access_token, session=http, version=api_version)
     try:
-        record = own_user(sf, str(user_id))
-    except SalesforceError as exc:
+        record = own_user(http, instance_url, token.access_token, str(user_id), api_version)
+    except rest.ApiError as exc:
         raise VerificationFailed(
             f"the new token was refused by the API (HTTP {exc.status} on a query of the user's own record): "
             f"{api_refusal(exc)}", attempts=1, elapsed_seconds=0,
@@ -449,7 +464,7 @@ def prove_token(
 def _is_transient_api_error(exc: BaseException) -> bool:
     if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
         return True
-    return isinstance(exc, SalesforceError) and getattr(exc, "status", 0) >= 500
+    return isinstance(exc, rest.ApiError) and exc.status >= 500
 
 
 def _api_retrying() -> Retrying:
@@ -462,14 +477,11 @@ def _api_retrying() -> Retrying:
 
 
 def _propagation_retrying(login: JwtLogin, clock: Clock, start: float) -> Retrying:
-    policy = login.retry
     deadline = start + login.budget
-    backoff = wait_exponential_jitter(
-        multiplier=policy.initial, max=policy.max_interval, exp_base=policy.multiplier, jitter=policy.jitter
-    )
 
     def wait(state: RetryCallState) -> float:
-        return max(0.0, min(backoff(state), deadline - clock.now()))
+        now = clock.now()
+        return max(0.0, min(login.retry.wait(now - start), deadline - now))
 
     def stop(state: RetryCallState) -> bool:
         return clock.now() >= deadline
