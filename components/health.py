@@ -11,27 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import IntEnum
 from typing import Any
 from urllib.parse import urlparse
 
 from components import keys
+from components.severity import Severity
 
 DEFAULT_STUCK_AFTER = timedelta(hours=1)
 PRE_AUTHORIZATION_SCOPES = frozenset({"RefreshToken"})  # a pre-authorized JWT app needs it
-
-
-class Severity(IntEnum):
-    """Severity of a finding; the highest one is the process exit code."""
-
-    OK = 0
-    WARNING = 1
-    CRITICAL = 2
-    ERROR = 3  # could not check: usage or configuration error
-
-    @property
-    def label(self) -> str:
-        return {0: "healthy", 1: "warning", 2: "critical", 3: "error"}[int(self)]
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from components.credentials.errors import (
     StoreConfigError,
     VersionNotFoundError,
 )
+from components.credentials.stages import AWSCURRENT, AWSPENDING, AWSPREVIOUS, MANAGED_BY_KEY, MANAGED_BY_VALUE
 from components.credentials.policies import (
     check_kms_key_id,
     check_principals,
@@ -38,8 +39,6 @@ from components.credentials.policies import (
     runtime_policy_document,
 )
 
-AWSCURRENT, AWSPENDING, AWSPREVIOUS = "AWSCURRENT", "AWSPENDING", "AWSPREVIOUS"
-MANAGED_BY_KEY, MANAGED_BY_VALUE = "managed-by", "salesforce-jwt-pulumi"
 DEFAULT_DESCRIPTION = (
     "Salesforce JWT bearer credential (private key, certificate, consumer key); managed by salesforce-jwt-pulumi")
 MIN_RECOVERY_DAYS, MAX_RECOVERY_DAYS, DEFAULT_RECOVERY_DAYS = 7, 30, 30
