@@ -15,7 +15,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Sequence
 from enum import Enum
 from pathlib import Path
@@ -66,6 +65,8 @@ def _write(text: str, output: Path | None) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
+    import tempfile
+
     directory = output.resolve().parent
     with tempfile.NamedTemporaryFile("w", dir=directory, delete=False, prefix=f".{output.name}.",
                                      encoding="utf-8") as handle:
