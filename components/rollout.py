@@ -154,11 +154,13 @@ def metadata_client(session: SalesforceSession, deploy_timeout_seconds: float,
     return MetadataClient(session, poll=PollPolicy(deadline=deploy_timeout_seconds), test_level=test_level)
 
 
-def deploy_app(session: SalesforceSession, request: AppRequest) -> AppSnapshot:
+def deploy_app(session: SalesforceSession, request: AppRequest,
+               components: dict[str, str] | None = None) -> AppSnapshot:
     """Deploy the bundle (create or update), then assign the access permission set to the user.
-    The snapshot always names the consumer key (see ``MetadataClient.deploy_app``)."""
+    The snapshot always names the consumer key (see ``MetadataClient.deploy_app``); ``components``
+    (from the last deploy's outputs) reads the existing app by name instead of discovering it."""
     client = metadata_client(session, request.deploy_timeout_seconds, request.test_level)
-    outcome = client.deploy_app(request.spec, known_consumer_key=request.known_consumer_key)
+    outcome = client.deploy_app(request.spec, known_consumer_key=request.known_consumer_key, components=components)
     if request.spec.access_permission_set is not None:
         client.assign_permission_set(request.integration_username, request.spec.access_permission_set.name)
     return outcome.snapshot
@@ -194,6 +196,7 @@ def app_outputs(snapshot: AppSnapshot, known_consumer_key: str | None = None) ->
         "pre_authorized": snapshot.pre_authorized,
         "permission_sets": sorted(snapshot.permission_sets),
         "profiles": sorted(snapshot.profiles),
+        "component_names": dict(snapshot.component_names),
     }
 
 
@@ -244,6 +247,7 @@ class VerificationRequest:
     budget_seconds: float
     app_changed: bool = False
     expected_org_id: str | None = None
+    live_fingerprint: str | None = None  # the certificate the app deployment read back in this run
 
 
 class RolloutFailed(Exception):
@@ -254,21 +258,28 @@ def verify_version(store: CredentialStore, request: VerificationRequest, *,
                    prepare: Callable[[CredentialDocument], Any] | None = None,
                    restore_certificate: Callable[[CredentialDocument], Any] | None = None,
                    clock: Clock | None = None) -> VerificationResult:
-    """Log in with the stored version's key (``prepare`` runs first with its document, e.g. to make
-    sure the app holds its certificate; it returns True when it redeployed the app). On failure, when that version is not AWSCURRENT and the
+    """Log in with the stored version's key, then prove the token on the API.
+
+    ``prepare`` makes sure the app holds the version's certificate (returning True when it had to
+    redeploy it). When the app deployment of this run read that certificate back
+    (``request.live_fingerprint``), the login is tried at once and ``prepare`` runs only if the first
+    attempt fails in a way a stale app would explain (a failed earlier run may have put the previous
+    certificate back); otherwise it runs first. On failure, when that version is not AWSCURRENT and the
     current document names the same app, ``restore_certificate`` redeploys the current certificate so
     the key in use keeps working; AWSCURRENT is never touched, the failed version stays AWSPENDING."""
     stored = store.get_version(request.version_id)
     doc = stored.document
-    redeployed = prepare(doc) is True if prepare is not None else False
+    read_back = (request.live_fingerprint or "").upper() == doc.fingerprint_sha256.upper()
+    redeployed = prepare(doc) is True if prepare is not None and not read_back else False
     login = JwtLogin(
         consumer_key=doc.consumer_key, username=doc.username, private_key_pem=doc.private_key_pem,
         token_url=doc.token_url, audience=doc.audience, app_kind=doc.app_kind, ca_bundle=request.ca_bundle,
         api_version=request.api_version, budget_seconds=request.budget_seconds,
         app_changed=request.app_changed or redeployed, expected_org_id=request.expected_org_id,
     )
+    recheck = (lambda: prepare(doc) is True) if prepare is not None and read_back else None
     try:
-        return verify_jwt_login(login, clock=clock)
+        return verify_jwt_login(login, clock=clock, first_failure=recheck)
     except VerificationFailed as failure:
         raise RolloutFailed(_failure_message(store, stored.stages, doc, failure, restore_certificate)) from None
 

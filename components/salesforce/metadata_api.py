@@ -515,15 +515,21 @@ class MetadataClient:
         existing = self.existing_components(spec)
         return plan_spec(spec, existing), existing is None
 
-    def deploy_app(self, spec: AppSpec, *, known_consumer_key: str | None = None) -> AppDeployment:
+    def deploy_app(self, spec: AppSpec, *, known_consumer_key: str | None = None,
+                   components: Mapping[str, str] | None = None) -> AppDeployment:
         """Plan against the org, deploy the bundle once, read the app back.
 
         The snapshot's consumer key is what Salesforce shows, else the key this deploy created the app
         with, else ``known_consumer_key``; an existing app whose key is none of these is refused with
         ``ConsumerKeyUnknown`` before anything is deployed. (A new app created without a key gets one from
-        Salesforce, which the snapshot shows only if the org reveals it.)
+        Salesforce, which the snapshot shows only if the org reveals it.) ``components`` (type -> fullName,
+        the snapshot of an earlier deploy) reads the existing app by name instead of discovering it
+        with listMetadata; when its header is gone, discovery runs after all.
         """
-        records = self._app_records(spec.name, spec.kind)
+        records = self._named_records(components) if components else None
+        header = "ConnectedApp" if spec.kind == CONNECTED_APP else "ExternalClientApplication"
+        if not records or header not in records:
+            records = self._app_records(spec.name, spec.kind)
         existing = {t: soap.text(r, "fullName") or "" for t, r in records.items()} if records is not None else None
         planned, creating = plan_spec(spec, existing), existing is None
         consumer_key = spec.consumer_key if creating else (_record_consumer_key(records or {}) or known_consumer_key)

@@ -19,6 +19,7 @@ import random
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from collections.abc import Callable
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -496,11 +497,15 @@ def _propagation_retrying(login: JwtLogin, clock: Clock, start: float) -> Retryi
 
 
 def exchange_with_retry(
-    login: JwtLogin, *, clock: Clock, http: requests.Session
+    login: JwtLogin, *, clock: Clock, http: requests.Session, first_failure: Callable[[], bool] | None = None
 ) -> tuple[AccessToken, int, list[str]]:
-    """Token exchange, retried on propagation/transient errors within the budget; returns (token, attempts, errors)."""
+    """Token exchange, retried on propagation/transient errors within the budget; returns (token, attempts, errors).
+
+    ``first_failure`` runs once, after a first attempt that failed but may be retried (e.g. to check
+    that the app holds the certificate); True means it changed the app, which may now be propagating.
+    """
     start = clock.now()
-    attempts, errors = 0, []
+    attempts, errors, app_changed = 0, [], login.app_changed
     try:
         for attempt in _propagation_retrying(login, clock, start):
             with attempt:
@@ -512,10 +517,12 @@ def exchange_with_retry(
                 try:
                     token = request_token(
                         http, login.token_url, build_assertion(login.signing_key, claims),
-                        certificate_changed=login.certificate_changed, app_changed=login.app_changed,
+                        certificate_changed=login.certificate_changed, app_changed=app_changed,
                     )
                 except TokenExchangeError as exc:
                     errors.append(exc.error)
+                    if attempts == 1 and exc.retryable and first_failure is not None:
+                        app_changed = first_failure() or app_changed
                     raise
     except TokenExchangeError as exc:
         elapsed = clock.now() - start
@@ -531,13 +538,14 @@ def exchange_with_retry(
 
 
 def verify_jwt_login(
-    login: JwtLogin, *, clock: Clock | None = None, http: requests.Session | None = None
+    login: JwtLogin, *, clock: Clock | None = None, http: requests.Session | None = None,
+    first_failure: Callable[[], bool] | None = None,
 ) -> VerificationResult:
     """Prove a JWT bearer login end to end: token (with propagation retries), then the API identity check."""
     clock = clock or SystemClock()
     http = http or verified_session(login.ca_bundle)
     start = clock.now()
-    token, attempts, errors = exchange_with_retry(login, clock=clock, http=http)
+    token, attempts, errors = exchange_with_retry(login, clock=clock, http=http, first_failure=first_failure)
     identity = prove_token(token, http=http, api_version=login.api_version)
     elapsed = clock.now() - start
     if identity.username.lower() != login.username.lower():
