@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
-import time
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,7 @@ class EmulatorApp:
 
     def __init__(self, org: Org) -> None:
         self.org = org
+        self.stopping = threading.Event()  # set on shutdown: delayed (faulted) replies end at once
 
     def __call__(self, environ: dict, start_response: Any) -> Any:
         request = Request(environ)
@@ -89,7 +90,7 @@ class EmulatorApp:
                 settle_deploys(self.org, shared_schema)
                 response = call.run()
         if fault is not None and fault.delay_seconds:
-            time.sleep(fault.delay_seconds)  # slow reply: the work is done, the answer comes late
+            self.stopping.wait(fault.delay_seconds)  # slow reply: the work is done, the answer comes late
         self._record(call.operation, request, response.status_code)
         return response
 
@@ -140,15 +141,20 @@ class Running:
     """A started emulator: its HTTP server, org and the facts of the ready line."""
 
     server: wsgi.Server
-    org: Org
+    app: EmulatorApp
     ready: dict[str, str]
+
+    @property
+    def org(self) -> Org:
+        return self.app.org
 
     def serve(self) -> None:
         """Answer requests until :meth:`stop` (or an interrupt)."""
         self.server.serve()
 
     def stop(self) -> None:
-        """Stop accepting, finish the requests in flight, close every connection."""
+        """Stop accepting, cut delayed replies short, finish the requests in flight, close every connection."""
+        self.app.stopping.set()
         self.server.stop()
 
 
@@ -172,7 +178,7 @@ def start(host: str = "127.0.0.1", port: int = 0, data_dir: Path | None = None) 
     directory = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="sf-emulator-"))
     files = create_tls_files(directory, host)
     preload_in_background()
-    holder: dict[str, Org] = {}
+    holder: dict[str, EmulatorApp] = {}
     server = _http_server(host, port, lambda e, s: holder["app"](e, s), files)
     display_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
     instance_url = f"https://{display_host}:{server.bind_addr[1]}"
@@ -188,7 +194,7 @@ def start(host: str = "127.0.0.1", port: int = 0, data_dir: Path | None = None) 
         "integration_username": DEFAULT_INTEGRATION,
         "control_url": instance_url + control.PREFIX,
     }
-    return Running(server, org, ready)
+    return Running(server, holder["app"], ready)
 
 
 def ready_line(running: Running) -> str:
