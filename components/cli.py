@@ -11,6 +11,7 @@ report, Metadata API or preview code, and `preview-summary` loads no AWS or Sale
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -53,6 +54,14 @@ def secret_name(secret_id: str) -> str:
     """The secret's name, also when given its ARN (AWS appends '-' and 6 characters to the name)."""
     match = _SECRET_ARN.match(secret_id)
     return match.group("name") if match else secret_id
+
+
+def started() -> None:
+    """The CLI has loaded what it needs: keep it out of the garbage collector's way and turn the collector
+    back on, when ``python -m components`` paused it for the start (see ``components/__main__.py``)."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def _stderr(text: str) -> None:
@@ -186,6 +195,7 @@ def check(secret_id: tuple[str, ...], all_: bool, prefix: str | None, verify: bo
         verify=verify, drift=drift, ca_bundle=ca_bundle or None, verify_budget=verify_budget,
         deployer=ins.deployer_credentials(login_url) if drift else None,
     )
+    started()
     targets = _targets(inspector, secret_ids, all_, prefix)
     with _progress(all_) as progress:
         results = ins.run_checks(inspector, targets, concurrency, progress if all_ else None)
@@ -223,6 +233,7 @@ def verify(secret_id: str, stage: str, output_format: str, region: str | None, e
 
     inspector = ins.Inspector(ins.require_region(region), endpoint_url or None, ca_bundle=ca_bundle or None,
                               verify_budget=budget)
+    started()
     try:
         stored = inspector.store(secret_id).get(stage)
     except creds.StoreConfigError as exc:

@@ -162,3 +162,18 @@ def test_secret_ids_may_be_arns(given, name):
 def test_bad_aws_location_is_a_usage_error_not_a_warning(args, capsys):
     assert main(["check", "--secret-id", "x", *args]) == 3
     assert "--endpoint-url" in capsys.readouterr().err
+
+
+def test_the_collector_paused_for_start_up_is_turned_back_on():
+    """`python -m components` pauses the cyclic GC while it loads; a long `check --all` must collect again."""
+    import gc
+
+    gc.disable()
+    try:
+        cli.started()
+        assert gc.isenabled()
+        cli.started()  # already on (as in this test process): nothing changes
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+        gc.enable()
