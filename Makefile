@@ -4,16 +4,25 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# Our own packages, compiled to bytecode at install and before each run: every process (the CLI, the
+# Pulumi program, the provider host, the emulators) then loads .pyc files instead of compiling the
+# sources again, also where PYTHONDONTWRITEBYTECODE stops Python from caching them itself.
+SOURCES := components emulator tests tools benchmarks demo __main__.py
 
-.PHONY: test demo venv tools which-pulumi bench clean
+.PHONY: test demo venv tools which-pulumi bench bytecode clean
 
 venv: $(STAMP)
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --compile -r requirements-dev.txt
+	$(PY) -m compileall -q -j 0 $(SOURCES)
 	touch $(STAMP)
+
+# Only changed sources are recompiled (compileall compares each .pyc with its source).
+bytecode: $(STAMP)
+	@$(PY) -m compileall -q -j 0 $(SOURCES)
 
 # The pulumi CLI on PATH when it is recent enough, else built from Go modules into a cache folder
 # outside the repository (once per machine and version; see tools/pulumi_tools.py).
@@ -23,14 +32,15 @@ tools:
 which-pulumi:
 	@$(PYTHON) tools/pulumi_tools.py which
 
-test: $(STAMP) tools
+test: $(STAMP) bytecode tools
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-demo: $(STAMP) tools
+demo: $(STAMP) bytecode tools
 	$(PY) -m demo
 
-bench: $(STAMP) tools
-	for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+# Runs every benchmarks/*.py and ends with one GOAL line per goal; fails only when one could not run.
+bench: $(STAMP) bytecode tools
+	$(PY) -m benchmarks
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .demo

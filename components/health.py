@@ -11,30 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import IntEnum
 from typing import Any
 from urllib.parse import urlparse
 
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-
 from components import keys
+from components.severity import Severity
 
 DEFAULT_STUCK_AFTER = timedelta(hours=1)
 PRE_AUTHORIZATION_SCOPES = frozenset({"RefreshToken"})  # a pre-authorized JWT app needs it
-
-
-class Severity(IntEnum):
-    """Severity of a finding; the highest one is the process exit code."""
-
-    OK = 0
-    WARNING = 1
-    CRITICAL = 2
-    ERROR = 3  # could not check: usage or configuration error
-
-    @property
-    def label(self) -> str:
-        return {0: "healthy", 1: "warning", 2: "critical", 3: "error"}[int(self)]
 
 
 @dataclass(frozen=True)
@@ -209,18 +193,9 @@ def _certificate_findings(document: Mapping[str, Any], info: keys.CertificateInf
 
 
 def _public_half(pem: str) -> Any:
-    """The public key of a PEM private key, without RSA's costly consistency check.
-
-    Only the public half is compared with the certificate here (nothing is signed), and the
-    check costs ~70 ms per key, which would dominate `check --all`; keys.load_private_key (with the
-    check) still guards every key the product signs with.
-    """
-    try:
-        private = serialization.load_pem_private_key(pem.encode("utf-8"), password=None,
-                                                     unsafe_skip_rsa_key_validation=True)
-    except (ValueError, TypeError, UnsupportedAlgorithm):
-        raise keys.KeyPolicyError("the private key PEM is malformed or encrypted") from None
-    return private.public_key()
+    """The public key of a stored private key (parsed once, without RSA's costly consistency check:
+    see :func:`components.keys.load_stored_private_key`), for comparison with the certificate."""
+    return keys.load_stored_private_key(pem).public_key()
 
 
 def _key_findings(document: Mapping[str, Any], certificate_pem: str) -> list[Finding]:

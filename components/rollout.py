@@ -17,30 +17,19 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from components import keys
-from components.credentials import AWSCURRENT, CredentialDocument, CredentialStore
-from components.salesforce.bundle import AppSpec, PermissionSetSpec
-from components.salesforce.metadata_api import AppSnapshot, MetadataClient, PollPolicy
-from components.salesforce.session import (
-    AccessTokenAuth,
-    JwtAuth,
-    KeyFile,
-    RefreshTokenAuth,
-    SalesforceSession,
-    SecretsManagerKey,
-    SoapLoginAuth,
-    open_session,
-)
-from components.salesforce.token_exchange import (
-    Clock,
-    JwtLogin,
-    VerificationFailed,
-    VerificationResult,
-    verify_jwt_login,
-)
-from components.settings import DeployerCredentials, Settings
+from components.credentials.stages import AWSCURRENT
+
+if TYPE_CHECKING:  # imported where used: the Pulumi program needs only the slot plan from here
+    from components.credentials import CredentialDocument, CredentialStore
+    from components.salesforce.bundle import AppSpec
+    from components.salesforce.metadata_api import AppSnapshot, MetadataClient
+    from components.salesforce.session import AccessTokenAuth, JwtAuth, RefreshTokenAuth, SalesforceSession, SoapLoginAuth
+    from components.salesforce.token_exchange import Clock, VerificationFailed, VerificationResult
+    from components.settings import DeployerCredentials, Settings
+
+    SessionCredentials = AccessTokenAuth | JwtAuth | RefreshTokenAuth | SoapLoginAuth
 
 
 @dataclass(frozen=True)
@@ -90,12 +79,18 @@ def consumer_key_for(stack: str, app_name: str, org_id: str) -> str:
 
 # -- the deployer ------------------------------------------------------------------------------------
 
-SessionCredentials = AccessTokenAuth | JwtAuth | RefreshTokenAuth | SoapLoginAuth
-
-
 def session_credentials(deployer: DeployerCredentials, login_url: str, aws_region: str | None = None,
                         aws_endpoint_url: str | None = None) -> SessionCredentials:
     """Map the validated deployer settings onto the Salesforce session's credential types."""
+    from components.salesforce.session import (
+        AccessTokenAuth,
+        JwtAuth,
+        KeyFile,
+        RefreshTokenAuth,
+        SecretsManagerKey,
+        SoapLoginAuth,
+    )
+
     if deployer.method == "access-token":
         return AccessTokenAuth(deployer.instance_url or login_url, deployer.access_token.reveal())
     if deployer.method in ("auth-url", "refresh-token"):
@@ -115,6 +110,8 @@ def session_credentials(deployer: DeployerCredentials, login_url: str, aws_regio
 def deployer_session(credentials: SessionCredentials, *, ca_bundle: str | None,
                      api_version: str) -> SalesforceSession:
     """Authenticate the deployer once for one provider call."""
+    from components.salesforce.session import open_session
+
     return open_session(credentials, ca_bundle=ca_bundle, api_version=api_version)
 
 
@@ -141,6 +138,8 @@ def app_spec(*, kind: str, name: str, label: str, contact_email: str, descriptio
              extra_permission_sets: tuple[str, ...], profiles: tuple[str, ...], consumer_key: str,
              api_version: str) -> AppSpec:
     """The bundle description of one slot's app, with its own access permission set."""
+    from components.salesforce.bundle import AppSpec, PermissionSetSpec
+
     return AppSpec(
         kind=kind, name=name, label=label, contact_email=contact_email, description=description,
         certificate_pem=certificate_pem, scopes=scopes, permission_sets=extra_permission_sets,
@@ -151,14 +150,18 @@ def app_spec(*, kind: str, name: str, label: str, contact_email: str, descriptio
 
 def metadata_client(session: SalesforceSession, deploy_timeout_seconds: float,
                     test_level: str | None = None) -> MetadataClient:
+    from components.salesforce.metadata_api import MetadataClient, PollPolicy
+
     return MetadataClient(session, poll=PollPolicy(deadline=deploy_timeout_seconds), test_level=test_level)
 
 
-def deploy_app(session: SalesforceSession, request: AppRequest) -> AppSnapshot:
+def deploy_app(session: SalesforceSession, request: AppRequest,
+               components: dict[str, str] | None = None) -> AppSnapshot:
     """Deploy the bundle (create or update), then assign the access permission set to the user.
-    The snapshot always names the consumer key (see ``MetadataClient.deploy_app``)."""
+    The snapshot always names the consumer key (see ``MetadataClient.deploy_app``); ``components``
+    (from the last deploy's outputs) reads the existing app by name instead of discovering it."""
     client = metadata_client(session, request.deploy_timeout_seconds, request.test_level)
-    outcome = client.deploy_app(request.spec, known_consumer_key=request.known_consumer_key)
+    outcome = client.deploy_app(request.spec, known_consumer_key=request.known_consumer_key, components=components)
     if request.spec.access_permission_set is not None:
         client.assign_permission_set(request.integration_username, request.spec.access_permission_set.name)
     return outcome.snapshot
@@ -176,11 +179,15 @@ def ensure_app_certificate(session: SalesforceSession, request: AppRequest, fing
 
 def read_app(session: SalesforceSession, name: str, kind: str) -> AppSnapshot | None:
     """The app as Salesforce stores it now, or None when it is gone."""
+    from components.salesforce.metadata_api import MetadataClient
+
     return MetadataClient(session).read_app(name, kind)
 
 
 def delete_app(session: SalesforceSession, name: str, kind: str) -> bool:
     """Remove the app from the org (only with deleteAppOnDestroy); False when it was already gone."""
+    from components.salesforce.metadata_api import MetadataClient
+
     return MetadataClient(session).delete_app(name, kind)
 
 
@@ -194,6 +201,7 @@ def app_outputs(snapshot: AppSnapshot, known_consumer_key: str | None = None) ->
         "pre_authorized": snapshot.pre_authorized,
         "permission_sets": sorted(snapshot.permission_sets),
         "profiles": sorted(snapshot.profiles),
+        "component_names": dict(snapshot.component_names),
     }
 
 
@@ -204,6 +212,9 @@ def credential_document(*, private_key_pem: str, certificate_pem: str, consumer_
                         slot: str | None) -> CredentialDocument:
     """The document an integration reads at run time. ``created_at`` is the certificate's start, so
     the same key and certificate always give the same document (and the same secret version)."""
+    from components import keys
+    from components.credentials import CredentialDocument
+
     info = keys.certificate_info(certificate_pem)
     return CredentialDocument(
         private_key_pem=private_key_pem, certificate_pem=certificate_pem,
@@ -244,6 +255,7 @@ class VerificationRequest:
     budget_seconds: float
     app_changed: bool = False
     expected_org_id: str | None = None
+    live_fingerprint: str | None = None  # the certificate the app deployment read back in this run
 
 
 class RolloutFailed(Exception):
@@ -254,21 +266,30 @@ def verify_version(store: CredentialStore, request: VerificationRequest, *,
                    prepare: Callable[[CredentialDocument], Any] | None = None,
                    restore_certificate: Callable[[CredentialDocument], Any] | None = None,
                    clock: Clock | None = None) -> VerificationResult:
-    """Log in with the stored version's key (``prepare`` runs first with its document, e.g. to make
-    sure the app holds its certificate; it returns True when it redeployed the app). On failure, when that version is not AWSCURRENT and the
+    """Log in with the stored version's key, then prove the token on the API.
+
+    ``prepare`` makes sure the app holds the version's certificate (returning True when it had to
+    redeploy it). When the app deployment of this run read that certificate back
+    (``request.live_fingerprint``), the login is tried at once and ``prepare`` runs only if the first
+    attempt fails in a way a stale app would explain (a failed earlier run may have put the previous
+    certificate back); otherwise it runs first. On failure, when that version is not AWSCURRENT and the
     current document names the same app, ``restore_certificate`` redeploys the current certificate so
     the key in use keeps working; AWSCURRENT is never touched, the failed version stays AWSPENDING."""
+    from components.salesforce.token_exchange import JwtLogin, VerificationFailed, verify_jwt_login
+
     stored = store.get_version(request.version_id)
     doc = stored.document
-    redeployed = prepare(doc) is True if prepare is not None else False
+    read_back = (request.live_fingerprint or "").upper() == doc.fingerprint_sha256.upper()
+    redeployed = prepare(doc) is True if prepare is not None and not read_back else False
     login = JwtLogin(
         consumer_key=doc.consumer_key, username=doc.username, private_key_pem=doc.private_key_pem,
         token_url=doc.token_url, audience=doc.audience, app_kind=doc.app_kind, ca_bundle=request.ca_bundle,
         api_version=request.api_version, budget_seconds=request.budget_seconds,
         app_changed=request.app_changed or redeployed, expected_org_id=request.expected_org_id,
     )
+    recheck = (lambda: prepare(doc) is True) if prepare is not None and read_back else None
     try:
-        return verify_jwt_login(login, clock=clock)
+        return verify_jwt_login(login, clock=clock, first_failure=recheck)
     except VerificationFailed as failure:
         raise RolloutFailed(_failure_message(store, stored.stages, doc, failure, restore_certificate)) from None
 

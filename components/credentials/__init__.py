@@ -1,111 +1,47 @@
-"""AWS Secrets Manager: the credential document and its staged versions (no pulumi import)."""
+"""AWS Secrets Manager: the credential document and its staged versions (no pulumi import).
+
+The names below are loaded on first use (PEP 562), so that importing one light part (the stage
+labels, the document) does not import botocore.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_MODULES: dict[str, tuple[str, ...]] = {
+    "aws_calls": ("RetryPolicy", "is_transient", "make_client", "new_session"),
+    "document": ("APP_KINDS", "CredentialDocument", "NOT_PROVISIONED_JSON", "SCHEMA_VERSION", "is_not_provisioned"),
+    "errors": (
+        "AccessDeniedError", "AwsError", "CredentialDocumentError", "CredentialError",
+        "InvalidRequestError", "KmsKeyError", "NewerSchemaError", "NoPreviousVersionError", "NotProvisionedError",
+        "SecretNotFoundError", "SecretNotManagedError", "SecretScheduledForDeletionError",
+        "ServiceUnavailableError", "StageNotFoundError", "StoreConfigError", "ThrottledError",
+        "VersionNotFoundError", "classify",
+    ),
+    "policies": (
+        "check_kms_key_id", "check_principals", "principal_of_caller", "resource_policy_document",
+        "runtime_policy_document",
+    ),
+    "stages": ("AWSCURRENT", "AWSPENDING", "AWSPREVIOUS", "BLUE_GREEN_STAGES", "MANAGED_BY_KEY", "MANAGED_BY_VALUE",
+               "RUNTIME_STAGES", "SINGLE_APP_STAGES", "runtime_stages"),
+    "store": (
+        "CredentialStore", "DEFAULT_RECOVERY_DAYS", "SecretDescription", "SecretSummary",
+        "StoredCredential", "check_recovery_window", "list_managed_secrets", "secret_name",
+    ),
+}
+_HOME = {name: module for module, names in _MODULES.items() for name in names}
+__all__ = sorted(_HOME)
 
 
-from components.credentials.aws_calls import RetryPolicy, is_transient, make_client, new_session
-from components.credentials.document import (
-    APP_KINDS,
-    NOT_PROVISIONED_JSON,
-    SCHEMA_VERSION,
-    CredentialDocument,
-    is_not_provisioned,
-)
-from components.credentials.errors import (
-    AccessDeniedError,
-    AwsError,
-    CredentialDocumentError,
-    CredentialError,
-    InvalidRequestError,
-    KmsKeyError,
-    NewerSchemaError,
-    NoPreviousVersionError,
-    NotProvisionedError,
-    SecretNotFoundError,
-    SecretNotManagedError,
-    SecretScheduledForDeletionError,
-    ServiceUnavailableError,
-    StageNotFoundError,
-    StoreConfigError,
-    ThrottledError,
-    VersionNotFoundError,
-    classify,
-)
-from components.credentials.policies import (
-    check_kms_key_id,
-    check_principals,
-    principal_of_caller,
-    resource_policy_document,
-    runtime_policy_document,
-)
-from components.credentials.stages import (
-    AWSCURRENT,
-    AWSPENDING,
-    AWSPREVIOUS,
-    BLUE_GREEN_STAGES,
-    RUNTIME_STAGES,
-    SINGLE_APP_STAGES,
-    runtime_stages,
-)
-from components.credentials.store import (
-    DEFAULT_RECOVERY_DAYS,
-    MANAGED_BY_KEY,
-    MANAGED_BY_VALUE,
-    CredentialStore,
-    SecretDescription,
-    SecretSummary,
-    StoredCredential,
-    check_recovery_window,
-    list_managed_secrets,
-    secret_name,
-)
+def __getattr__(name: str) -> Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
 
-__all__ = [
-    "APP_KINDS",
-    "AWSCURRENT",
-    "AWSPENDING",
-    "AWSPREVIOUS",
-    "AccessDeniedError",
-    "BLUE_GREEN_STAGES",
-    "AwsError",
-    "CredentialDocument",
-    "CredentialDocumentError",
-    "CredentialError",
-    "CredentialStore",
-    "DEFAULT_RECOVERY_DAYS",
-    "InvalidRequestError",
-    "KmsKeyError",
-    "MANAGED_BY_KEY",
-    "MANAGED_BY_VALUE",
-    "NewerSchemaError",
-    "NOT_PROVISIONED_JSON",
-    "NoPreviousVersionError",
-    "NotProvisionedError",
-    "RUNTIME_STAGES",
-    "RetryPolicy",
-    "SCHEMA_VERSION",
-    "SINGLE_APP_STAGES",
-    "SecretDescription",
-    "SecretNotFoundError",
-    "SecretNotManagedError",
-    "SecretScheduledForDeletionError",
-    "SecretSummary",
-    "ServiceUnavailableError",
-    "StageNotFoundError",
-    "StoreConfigError",
-    "StoredCredential",
-    "ThrottledError",
-    "VersionNotFoundError",
-    "check_kms_key_id",
-    "check_principals",
-    "check_recovery_window",
-    "classify",
-    "is_not_provisioned",
-    "is_transient",
-    "list_managed_secrets",
-    "make_client",
-    "new_session",
-    "principal_of_caller",
-    "resource_policy_document",
-    "runtime_policy_document",
-    "runtime_stages",
-    "secret_name",
-]
+
+def __dir__() -> list[str]:
+    return __all__

@@ -38,9 +38,15 @@ from components.credentials.policies import (
     resource_policy_document,
     runtime_policy_document,
 )
-from components.credentials.stages import AWSCURRENT, AWSPENDING, AWSPREVIOUS, RUNTIME_STAGES
+from components.credentials.stages import (
+    AWSCURRENT,
+    AWSPENDING,
+    AWSPREVIOUS,
+    MANAGED_BY_KEY,
+    MANAGED_BY_VALUE,
+    RUNTIME_STAGES,
+)
 
-MANAGED_BY_KEY, MANAGED_BY_VALUE = "managed-by", "salesforce-jwt-pulumi"
 DEFAULT_DESCRIPTION = (
     "Salesforce JWT bearer credential (private key, certificate, consumer key); managed by salesforce-jwt-pulumi")
 MIN_RECOVERY_DAYS, MAX_RECOVERY_DAYS, DEFAULT_RECOVERY_DAYS = 7, 30, 30

@@ -22,10 +22,11 @@ STATE_KEYS = ("delete_on_destroy",)
 class AppDeploymentProvider(StackConfigProvider):
     """Deploys through the Metadata API; ``read`` returns the live app so refresh shows drift."""
 
-    def _deploy(self, props: dict[str, Any], known_consumer_key: str | None) -> dict[str, Any]:
+    def _deploy(self, props: dict[str, Any], known_consumer_key: str | None,
+                components: dict[str, str] | None = None) -> dict[str, Any]:
         session = self.session(props)
-        snapshot = deploy_app(session, app_request(props, session, known_consumer_key))
-        return {**props, **app_outputs(snapshot)}
+        snapshot = deploy_app(session, app_request(props, session, known_consumer_key), components)
+        return {**props, **app_outputs(snapshot), "org_id": session.org_id}
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         outs = self._deploy(props, None)
@@ -41,7 +42,7 @@ class AppDeploymentProvider(StackConfigProvider):
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         if not changed(olds, news, UPDATE_KEYS) and olds.get("certificate_pem") == news.get("certificate_pem"):
             return UpdateResult({**olds, **{key: news.get(key) for key in STATE_KEYS}})
-        return UpdateResult(self._deploy(news, olds.get("consumer_key")))
+        return UpdateResult(self._deploy(news, olds.get("consumer_key"), olds.get("component_names") or None))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         snapshot = read_app(self.session(props), props["app_name"], props["app_kind"])
@@ -57,11 +58,13 @@ class AppDeploymentProvider(StackConfigProvider):
 
 
 class AppDeployment(Resource, module="salesforce-jwt", name="AppDeployment"):
-    """The app of one slot; outputs hold what Salesforce stores (consumer key, live certificate)."""
+    """The app of one slot; outputs hold what Salesforce stores (consumer key, live certificate, its
+    components' names) and the deployer's org, which the verification uses instead of reading them again."""
 
     consumer_key: pulumi.Output[str]
     certificate_fingerprint: pulumi.Output[str]
+    org_id: pulumi.Output[str]
 
     def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
-        outputs = {"consumer_key": None, "pre_authorized": None}
+        outputs = {"consumer_key": None, "pre_authorized": None, "org_id": None, "component_names": None}
         super().__init__(AppDeploymentProvider(), name, {**outputs, **props}, opts)

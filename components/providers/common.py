@@ -1,20 +1,23 @@
 """Plumbing shared by the dynamic providers: deployer credentials from stack config, stores, errors.
 
 Providers are pickled by reference (``components.providers.*``) and rebuilt in the provider host,
-so they hold no clients and no secrets; everything is built inside each method.
+so they hold no clients and no secrets; everything is built inside each method, and the AWS and
+Salesforce clients are imported there too: the Pulumi program and a no-op ``diff`` never load them.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 
-from components.credentials import CredentialStore
 from components.providers.engine_watch import watch_engine
 from components.rollout import AppRequest, app_spec, consumer_key_for, deployer_session, session_credentials
-from components.salesforce.session import SalesforceSession
 from components.settings import KNOWN_KEYS, load_deployer
+
+if TYPE_CHECKING:  # the clients are imported by the methods that call out (not by check, diff or the program)
+    from components.credentials import CredentialStore
+    from components.salesforce.session import SalesforceSession
 
 
 class StackConfigProvider(ResourceProvider):
@@ -36,6 +39,8 @@ class StackConfigProvider(ResourceProvider):
 
 def store_for(props: dict[str, Any]) -> CredentialStore:
     """The credential store named by a resource's properties."""
+    from components.credentials import CredentialStore
+
     return CredentialStore(props["secret_name"], props["aws_region"], props.get("aws_endpoint_url"))
 
 

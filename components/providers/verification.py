@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from components.credentials import CredentialDocument
+from components.providers.app_deployment import AppDeployment
 from components.providers.common import StackConfigProvider, app_request, changed, store_for
 from components.rollout import AppRequest, VerificationRequest, deploy_app, ensure_app_certificate, verify_version
 
@@ -22,19 +24,22 @@ class VerificationProvider(StackConfigProvider):
     """Logs in with the version's key; on failure puts the previous certificate back on the app."""
 
     def _verify(self, props: dict[str, Any], app_changed: bool) -> dict[str, Any]:
-        session = self.session(props["app"])
+        """The deployer's session is opened only when the app must be read or redeployed: the app
+        deployment's outputs (inputs here) already say which certificate it holds and in which org."""
+        session = functools.cache(lambda: self.session(props["app"]))
 
         def app_for(document: CredentialDocument) -> AppRequest:
-            return app_request({**props["app"], "certificate_pem": document.certificate_pem}, session,
+            return app_request({**props["app"], "certificate_pem": document.certificate_pem}, session(),
                                document.consumer_key)
 
         request = VerificationRequest(props["version_id"], props.get("ca_bundle"), props["api_version"],
                                       float(props["budget_seconds"]), app_changed=app_changed,
-                                      expected_org_id=session.org_id)
+                                      expected_org_id=props.get("app_org_id") or session().org_id,
+                                      live_fingerprint=props.get("app_certificate_fingerprint"))
         result = verify_version(
             store_for(props), request,
-            prepare=lambda doc: ensure_app_certificate(session, app_for(doc), doc.fingerprint_sha256),
-            restore_certificate=lambda current: deploy_app(session, app_for(current)))
+            prepare=lambda doc: ensure_app_certificate(session(), app_for(doc), doc.fingerprint_sha256),
+            restore_certificate=lambda current: deploy_app(session(), app_for(current)))
         return {**props, "verified_at": result.verified_at, "attempts": result.attempts,
                 "elapsed_seconds": round(result.elapsed_seconds, 3), "org_id": result.org_id,
                 "verified_username": result.username}
@@ -63,4 +68,13 @@ class Verification(Resource, module="salesforce-jwt", name="Verification"):
     def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
         outputs = {"verified_at": None, "attempts": None, "elapsed_seconds": None, "org_id": None,
                    "verified_username": None}
-        super().__init__(VerificationProvider(), name, {**outputs, **props}, opts)
+        super().__init__(VerificationProvider(), name, {**outputs, **props, **_read_back(opts)}, opts)
+
+
+def _read_back(opts: pulumi.ResourceOptions | None) -> dict[str, Any]:
+    """What the app deployment this verification depends on read back: its certificate and org."""
+    depends_on = opts.depends_on if opts is not None and isinstance(opts.depends_on, list) else []
+    app = next((r for r in depends_on if isinstance(r, AppDeployment)), None)
+    if app is None:
+        return {}
+    return {"app_certificate_fingerprint": app.certificate_fingerprint, "app_org_id": app.org_id}

@@ -25,8 +25,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from lxml import etree
-from simple_salesforce import format_soql
-from simple_salesforce.exceptions import SalesforceError, SalesforceMalformedRequest
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -37,7 +35,7 @@ from tenacity import (
 )
 
 from components import keys
-from components.salesforce import soap
+from components.salesforce import rest, soap
 from components.salesforce.bundle import CONNECTED_APP, ECA, ECA_TYPES, AppKind, AppSpec, Bundle, build_bundle
 from components.salesforce.session import SalesforceSession
 from components.salesforce.token_exchange import Clock, SystemClock
@@ -517,15 +515,21 @@ class MetadataClient:
         existing = self.existing_components(spec)
         return plan_spec(spec, existing), existing is None
 
-    def deploy_app(self, spec: AppSpec, *, known_consumer_key: str | None = None) -> AppDeployment:
+    def deploy_app(self, spec: AppSpec, *, known_consumer_key: str | None = None,
+                   components: Mapping[str, str] | None = None) -> AppDeployment:
         """Plan against the org, deploy the bundle once, read the app back.
 
         The snapshot's consumer key is what Salesforce shows, else the key this deploy created the app
         with, else ``known_consumer_key``; an existing app whose key is none of these is refused with
         ``ConsumerKeyUnknown`` before anything is deployed. (A new app created without a key gets one from
-        Salesforce, which the snapshot shows only if the org reveals it.)
+        Salesforce, which the snapshot shows only if the org reveals it.) ``components`` (type -> fullName,
+        the snapshot of an earlier deploy) reads the existing app by name instead of discovering it
+        with listMetadata; when its header is gone, discovery runs after all.
         """
-        records = self._app_records(spec.name, spec.kind)
+        records = self._named_records(components) if components else None
+        header = "ConnectedApp" if spec.kind == CONNECTED_APP else "ExternalClientApplication"
+        if not records or header not in records:
+            records = self._app_records(spec.name, spec.kind)
         existing = {t: soap.text(r, "fullName") or "" for t, r in records.items()} if records is not None else None
         planned, creating = plan_spec(spec, existing), existing is None
         consumer_key = spec.consumer_key if creating else (_record_consumer_key(records or {}) or known_consumer_key)
@@ -558,42 +562,45 @@ class MetadataClient:
     # -- REST -------------------------------------------------------------------------------------
     def _single_id(self, soql: str, what: str) -> str | None:
         self.calls["query"] += 1
-        records = self.session.client().query(soql).get("records", [])
+        records = self.session.query(soql)
         if len(records) > 1:
             raise PermissionSetAssignmentError(f"{what} is ambiguous ({len(records)} matches)")
         return records[0]["Id"] if records else None
 
     def assign_permission_set(self, username: str, permission_set: str) -> AssignmentResult:
-        """Assign ``permission_set`` (API name) to ``username``; a second call changes nothing."""
-        user_id = self._single_id(format_soql("SELECT Id FROM User WHERE Username = {}", username), f"user {username}")
+        """Assign ``permission_set`` (API name) to ``username``; a second call changes nothing.
+
+        One query finds an assignment that exists already (by the user's and the permission set's
+        names); only a missing one costs the lookups of both ids and the insert.
+        """
+        quote = rest.soql_quote
+        existing = self._single_id(
+            "SELECT Id FROM PermissionSetAssignment WHERE Assignee.Username = "
+            f"{quote(username)} AND PermissionSet.Name = {quote(permission_set)}", "assignment")
+        if existing:
+            return AssignmentResult(created=False, assignment_id=existing)
+        user_id = self._single_id(f"SELECT Id FROM User WHERE Username = {quote(username)}", f"user {username}")
         if not user_id:
             raise PermissionSetAssignmentError(f"integration user {username!r} not found; check the username setting")
         ps_id = self._single_id(
-            format_soql("SELECT Id FROM PermissionSet WHERE Name = {} AND IsOwnedByProfile = false", permission_set),
+            f"SELECT Id FROM PermissionSet WHERE Name = {quote(permission_set)} AND IsOwnedByProfile = false",
             f"permission set {permission_set}",
         )
         if not ps_id:
             raise PermissionSetAssignmentError(
                 f"permission set {permission_set!r} not found; deploy it first (access_permission_set) or fix the name"
             )
-        existing = self._single_id(
-            format_soql(
-                "SELECT Id FROM PermissionSetAssignment WHERE AssigneeId = {} AND PermissionSetId = {}", user_id, ps_id
-            ),
-            "assignment",
-        )
-        if existing:
-            return AssignmentResult(created=False, assignment_id=existing)
+        return self._create_assignment(username, permission_set, user_id, ps_id)
+
+    def _create_assignment(self, username: str, permission_set: str, user_id: str, ps_id: str) -> AssignmentResult:
         self.calls["create"] += 1
         try:
-            created = self.session.client().PermissionSetAssignment.create(
-                {"AssigneeId": user_id, "PermissionSetId": ps_id}
-            )
-        except SalesforceMalformedRequest as exc:
-            if "DUPLICATE_VALUE" in str(exc.content):
+            created = self.session.create("PermissionSetAssignment", {"AssigneeId": user_id, "PermissionSetId": ps_id})
+        except rest.ApiError as exc:
+            if exc.status == 400 and "DUPLICATE_VALUE" in str(exc.content):
                 return AssignmentResult(created=False, assignment_id=None)
-            raise PermissionSetAssignmentError(f"assigning {permission_set} to {username} failed: {exc.content}") from None
-        except SalesforceError as exc:
+            if exc.status == 400:
+                raise PermissionSetAssignmentError(f"assigning {permission_set} to {username} failed: {exc.content}") from None
             raise PermissionSetAssignmentError(
                 f"assigning {permission_set} to {username} failed (HTTP {exc.status}); the deployer needs "
                 "'Assign Permission Sets'"

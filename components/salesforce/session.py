@@ -21,10 +21,9 @@ from urllib.parse import unquote, urlsplit
 
 import requests
 from lxml import etree
-from simple_salesforce import Salesforce
-from simple_salesforce.exceptions import SalesforceError
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
+from components.salesforce import rest
 from components.salesforce.token_exchange import (
     AccessToken,
     Clock,
@@ -198,11 +197,13 @@ class SalesforceSession:
     ca_bundle: str | None = None
     http: requests.Session = field(default_factory=requests.Session, repr=False, compare=False)
 
-    def client(self) -> Salesforce:
-        """A simple-salesforce REST client on this session (same requests session, same TLS trust)."""
-        return Salesforce(
-            instance_url=self.instance_url, session_id=self.access_token, session=self.http, version=self.api_version
-        )
+    def query(self, soql: str) -> list[dict[str, Any]]:
+        """The records of a SOQL query (REST, on this session's requests session and TLS trust)."""
+        return rest.query(self.http, self.instance_url, self.access_token, soql, self.api_version)
+
+    def create(self, sobject: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Insert one record through REST."""
+        return rest.create(self.http, self.instance_url, self.access_token, sobject, fields, self.api_version)
 
     @property
     def metadata_url(self) -> str:
@@ -316,11 +317,10 @@ def open_session(
     http = http or verified_session(ca_bundle)
     token = _token_for(credentials, http, clock or SystemClock())
     instance_url = require_https(token.instance_url, "instance_url")
-    sf = Salesforce(instance_url=instance_url, session_id=token.access_token, session=http, version=api_version)
     host = urlsplit(instance_url).netloc
     try:
-        org_id, user_id, username = _identify(sf, token)
-    except SalesforceError as exc:
+        org_id, user_id, username = _identify(http, instance_url, token, api_version)
+    except rest.ApiError as exc:
         raise SessionError(f"the deployer token was refused by {host} (HTTP {exc.status}): {_refusal(exc)}") from None
     except requests.exceptions.SSLError:
         raise SessionError(f"TLS verification failed for {host}; pass ca_bundle") from None
@@ -334,17 +334,18 @@ def open_session(
     )
 
 
-def _identify(sf: Salesforce, token: AccessToken) -> tuple[str, str | None, str]:
+def _identify(http: requests.Session, instance_url: str, token: AccessToken,
+              api_version: str) -> tuple[str, str | None, str]:
     """(org id, user id, username): from the ``id`` URL and the user's own record, else from userinfo."""
     if token.org_id and token.user_id:
-        record = own_user(sf, token.user_id) or {}
+        record = own_user(http, instance_url, token.access_token, token.user_id, api_version) or {}
         return token.org_id, record.get("Id") or token.user_id, str(record.get("Username") or "")
-    info = sf.oauth2("userinfo") or {}
+    info = rest.userinfo(http, instance_url, token.access_token)
     return (str(info.get("organization_id") or ""), info.get("user_id"),
             str(info.get("preferred_username") or ""))
 
 
-def _refusal(exc: SalesforceError) -> str:
+def _refusal(exc: rest.ApiError) -> str:
     if exc.status == 403 and "Bad_OAuth_Token" in str(exc.content):
         return ("an access token without an identity URL is identified through userinfo, which needs the id, "
                 "openid or full scope; use a token with one of them, or the JWT / auth URL method")

@@ -4,8 +4,8 @@
   sub = username, aud per app kind and login URL, exp at most 3 minutes ahead).
 - ``request_token``: one POST to the token URL over verified https; errors are classified;
   ``exchange_once``: one signed assertion, one token request (the runtime client and verification share it).
-- ``verify_jwt_login``: retry while the app is still propagating (bounded budget, exponential
-  backoff with jitter through tenacity, injectable clock), fail fast on permanent errors, then use
+- ``verify_jwt_login``: retry while the app is still propagating (bounded budget, waits that grow
+  with the time already waited through tenacity, injectable clock), fail fast on permanent errors, then use
   the token with the one API call the ``api`` scope authorizes for any API-enabled user (a SOQL query
   of the user's own record, named by the token response's ``id`` URL) and check the user and org.
   ``/limits`` (needs "View Setup and Configuration") and userinfo/the identity URL (need the
@@ -16,20 +16,21 @@ Tokens and private keys never appear in messages, reprs or logs.
 from __future__ import annotations
 
 import enum
+import random
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from collections.abc import Callable
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import jwt
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
-from simple_salesforce import Salesforce, format_soql
-from simple_salesforce.exceptions import SalesforceError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from components import keys
+from components.salesforce import rest
 from components.salesforce.bundle import CONNECTED_APP, ECA, AppKind
 from components.settings import DEFAULT_API_VERSION
 
@@ -100,11 +101,13 @@ def assertion_claims(
     return {"iss": consumer_key, "sub": username, "aud": audience, "exp": int(issued_at + lifetime)}
 
 
-def load_rsa_private_key(private_key_pem: str, *, setting: str = "private_key_pem") -> rsa.RSAPrivateKey:
+def load_rsa_private_key(private_key_pem: str, *, setting: str = "private_key_pem",
+                         proven: bool = False) -> rsa.RSAPrivateKey:
     """Parse an unencrypted PEM private key under the RS256 policy of :mod:`components.keys`; the
-    message names ``setting`` and never contains the key."""
+    message names ``setting`` and never contains the key. ``proven``: a stored key that was proven
+    before (see :func:`components.keys.load_stored_private_key`)."""
     try:
-        key = keys.load_private_key(private_key_pem)
+        key = keys.load_stored_private_key(private_key_pem) if proven else keys.load_private_key(private_key_pem)
     except keys.KeyPolicyError as problem:
         raise ValueError(f"{setting}: {problem}") from None
     if not isinstance(key, rsa.RSAPrivateKey):  # the policy admits RSA only; this keeps the type exact
@@ -320,16 +323,29 @@ def request_token(
 # -- verification ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Backoff while waiting for propagation: initial * multiplier^n + jitter, capped at max_interval."""
+    """How long to wait while a change propagates: a ``share`` of the time waited so far, at least
+    ``initial`` and at most ``max_interval`` seconds, plus up to ``jitter`` of itself (so that many
+    integrations do not retry in step).
 
-    initial: float = 5.0
-    multiplier: float = 2.0
+    A change that goes live at P seconds is therefore seen less than ``share * (1 + jitter)`` * P
+    later (16.5 % with the defaults) once the waits have grown past ``initial`` (from about
+    ``initial / share`` seconds on), and at most ``max_interval * (1 + jitter)`` later for long
+    windows: little waste whether propagation takes 10 seconds or 30 minutes, with few calls.
+    """
+
+    initial: float = 1.0
+    share: float = 0.15
     max_interval: float = 30.0
-    jitter: float = 2.0
+    jitter: float = 0.1
 
     def __post_init__(self) -> None:
-        if self.initial <= 0 or self.multiplier < 1 or self.max_interval < self.initial or self.jitter < 0:
-            raise ValueError("retry: need initial > 0, multiplier >= 1, max_interval >= initial, jitter >= 0")
+        if self.initial <= 0 or not 0 < self.share <= 1 or self.max_interval < self.initial or not 0 <= self.jitter <= 1:
+            raise ValueError("retry: need initial > 0, 0 < share <= 1, max_interval >= initial, 0 <= jitter <= 1")
+
+    def wait(self, elapsed: float) -> float:
+        """Seconds to wait after an attempt made ``elapsed`` seconds into the wait."""
+        base = min(self.max_interval, max(self.initial, self.share * elapsed))
+        return base * (1 + random.uniform(0, self.jitter))
 
 
 @dataclass(frozen=True)
@@ -349,10 +365,11 @@ class JwtLogin:
     certificate_changed: bool = True
     app_changed: bool = False  # this run deployed the app or its policies (they may still be propagating)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    key_proven: bool = False  # read from the credential store: proven before it was promoted
 
     def __post_init__(self) -> None:
         require_https(self.token_url, "token_url")
-        object.__setattr__(self, "_key", load_rsa_private_key(self.private_key_pem))
+        object.__setattr__(self, "_key", load_rsa_private_key(self.private_key_pem, proven=self.key_proven))
         assertion_claims(consumer_key=self.consumer_key, username=self.username, audience=self.audience, issued_at=0)
         if self.budget_seconds is not None and self.budget_seconds < 0:
             raise ValueError("budget_seconds: must be zero or more")
@@ -412,11 +429,9 @@ _API_REFUSALS = {
 NOT_FOR_REST = "the token is not valid for the REST API: the app's scopes must include Api (OAuth scope 'api')"
 
 
-def api_refusal(exc: SalesforceError) -> str:
+def api_refusal(exc: rest.ApiError) -> str:
     """What a refused REST call means, naming the missing scope or permission."""
-    entries = exc.content if isinstance(exc.content, list) else []
-    first = entries[0] if entries and isinstance(entries[0], dict) else {}
-    code, message = str(first.get("errorCode", "")), str(first.get("message", ""))
+    code, message = exc.code, exc.message
     if exc.status == 401:
         if "not valid for use with the REST API" in message:
             return NOT_FOR_REST
@@ -424,11 +439,13 @@ def api_refusal(exc: SalesforceError) -> str:
     return _API_REFUSALS.get(code, f"{code or 'HTTP ' + str(exc.status)}: {message or 'refused'}")
 
 
-def own_user(sf: Salesforce, user_id: str) -> dict[str, Any] | None:
+def own_user(http: requests.Session, instance_url: str, access_token: str, user_id: str,
+             api_version: str = DEFAULT_API_VERSION) -> dict[str, Any] | None:
     """The user's own record (Id, Username) through SOQL: the ``api`` scope and "API Enabled" suffice."""
+    soql = f"SELECT Id, Username FROM User WHERE Id = {rest.soql_quote(user_id)}"
     for attempt in _api_retrying():
         with attempt:
-            records = sf.query(format_soql("SELECT Id, Username FROM User WHERE Id = {}", user_id)).get("records")
+            records = rest.query(http, instance_url, access_token, soql, api_version)
     return records[0] if records else None
 
 
@@ -442,10 +459,9 @@ def prove_token(
         raise VerificationFailed("the token response has no identity URL ('id': <host>/id/<orgId>/<userId>); "
                                  "check that token_url points at Salesforce's /services/oauth2/token",
                                  attempts=1, elapsed_seconds=0)
-    sf = Salesforce(instance_url=instance_url, session_id=token.access_token, session=http, version=api_version)
     try:
-        record = own_user(sf, str(user_id))
-    except SalesforceError as exc:
+        record = own_user(http, instance_url, token.access_token, str(user_id), api_version)
+    except rest.ApiError as exc:
         raise VerificationFailed(
             f"the new token was refused by the API (HTTP {exc.status} on a query of the user's own record): "
             f"{api_refusal(exc)}", attempts=1, elapsed_seconds=0,
@@ -464,7 +480,7 @@ def prove_token(
 def _is_transient_api_error(exc: BaseException) -> bool:
     if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
         return True
-    return isinstance(exc, SalesforceError) and getattr(exc, "status", 0) >= 500
+    return isinstance(exc, rest.ApiError) and exc.status >= 500
 
 
 def _api_retrying() -> Retrying:
@@ -477,14 +493,11 @@ def _api_retrying() -> Retrying:
 
 
 def _propagation_retrying(login: JwtLogin, clock: Clock, start: float) -> Retrying:
-    policy = login.retry
     deadline = start + login.budget
-    backoff = wait_exponential_jitter(
-        multiplier=policy.initial, max=policy.max_interval, exp_base=policy.multiplier, jitter=policy.jitter
-    )
 
     def wait(state: RetryCallState) -> float:
-        return max(0.0, min(backoff(state), deadline - clock.now()))
+        now = clock.now()
+        return max(0.0, min(login.retry.wait(now - start), deadline - now))
 
     def stop(state: RetryCallState) -> bool:
         return clock.now() >= deadline
@@ -498,31 +511,41 @@ def _propagation_retrying(login: JwtLogin, clock: Clock, start: float) -> Retryi
     )
 
 
-def exchange_once(login: JwtLogin, *, clock: Clock, http: requests.Session) -> AccessToken:
-    """One login: a fresh RS256 assertion (``exp`` at most 3 minutes after ``clock.now()``), one token request."""
+def exchange_once(login: JwtLogin, *, clock: Clock, http: requests.Session,
+                  app_changed: bool | None = None) -> AccessToken:
+    """One login: a fresh RS256 assertion (``exp`` at most 3 minutes after ``clock.now()``), one token request.
+
+    ``app_changed`` overrides ``login.app_changed`` (a retry that redeployed the app knows better)."""
     claims = assertion_claims(
         consumer_key=login.consumer_key, username=login.username, audience=login.audience, issued_at=clock.now()
     )
     return request_token(
         http, login.token_url, build_assertion(login.signing_key, claims),
-        certificate_changed=login.certificate_changed, app_changed=login.app_changed,
+        certificate_changed=login.certificate_changed,
+        app_changed=login.app_changed if app_changed is None else app_changed,
     )
 
 
 def exchange_with_retry(
-    login: JwtLogin, *, clock: Clock, http: requests.Session
+    login: JwtLogin, *, clock: Clock, http: requests.Session, first_failure: Callable[[], bool] | None = None
 ) -> tuple[AccessToken, int, list[str]]:
-    """Token exchange, retried on propagation/transient errors within the budget; returns (token, attempts, errors)."""
+    """Token exchange, retried on propagation/transient errors within the budget; returns (token, attempts, errors).
+
+    ``first_failure`` runs once, after a first attempt that failed but may be retried (e.g. to check
+    that the app holds the certificate); True means it changed the app, which may now be propagating.
+    """
     start = clock.now()
-    attempts, errors = 0, []
+    attempts, errors, app_changed = 0, [], login.app_changed
     try:
         for attempt in _propagation_retrying(login, clock, start):
             with attempt:
                 attempts += 1
                 try:
-                    token = exchange_once(login, clock=clock, http=http)
+                    token = exchange_once(login, clock=clock, http=http, app_changed=app_changed)
                 except TokenExchangeError as exc:
                     errors.append(exc.error)
+                    if attempts == 1 and exc.retryable and first_failure is not None:
+                        app_changed = first_failure() or app_changed
                     raise
     except TokenExchangeError as exc:
         elapsed = clock.now() - start
@@ -556,13 +579,14 @@ def check_identity(
 
 
 def verify_jwt_login(
-    login: JwtLogin, *, clock: Clock | None = None, http: requests.Session | None = None
+    login: JwtLogin, *, clock: Clock | None = None, http: requests.Session | None = None,
+    first_failure: Callable[[], bool] | None = None,
 ) -> VerificationResult:
     """Prove a JWT bearer login end to end: token (with propagation retries), then the API identity check."""
     clock = clock or SystemClock()
     http = http or verified_session(login.ca_bundle)
     start = clock.now()
-    token, attempts, errors = exchange_with_retry(login, clock=clock, http=http)
+    token, attempts, errors = exchange_with_retry(login, clock=clock, http=http, first_failure=first_failure)
     identity = prove_token(token, http=http, api_version=login.api_version)
     elapsed = clock.now() - start
     check_identity(identity, token, username=login.username, expected_org_id=login.expected_org_id,

@@ -34,11 +34,11 @@ def serve(
     signal.signal(signal.SIGTERM, stop)
     print(ready_line(running), flush=True)
     try:
-        running.server.serve_forever(poll_interval=0.2)
+        running.serve()
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
-        running.server.server_close()
+        running.stop()
     sys.exit(0)
 
 

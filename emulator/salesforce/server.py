@@ -1,21 +1,23 @@
 """HTTPS server: routes requests to the OAuth, Metadata SOAP, REST and control handlers.
 
-Werkzeug's threaded WSGI server decodes chunked request bodies (the Node clients send them).
+cheroot's WSGI server over TLS: HTTP/1.1 keep-alive (clients reuse one TLS connection instead of a
+handshake per request), a worker pool, idle connections expired after ``IDLE_SECONDS``; it decodes
+chunked request bodies (the Node clients send them).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import socket
 import tempfile
-import time
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cheroot import wsgi
+from cheroot.ssl.builtin import BuiltinSSLAdapter
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from . import control, metadata_soap, oauth, rest, soap
@@ -28,20 +30,9 @@ from .tls import create_tls_files, server_context
 LOG = logging.getLogger("emulator.salesforce")
 SOAP_PREFIX = "/services/Soap/m/"
 MAX_BODY = 60 * 1024 * 1024
-
-
-class QuietHandler(WSGIRequestHandler):
-    """No per-request log lines; a socket timeout so a stalled client cannot pin a thread."""
-
-    timeout = 30
-
-    def setup(self) -> None:
-        """Disable Nagle: headers and body go out in separate writes (avoids 40 ms delayed-ACK stalls)."""
-        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        super().setup()
-
-    def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002 - werkzeug's signature
-        return
+WORKERS = 16  # requests answered at once (the test suite and benchmarks run up to 10 clients together)
+IDLE_SECONDS = 30  # a stalled or idle client cannot pin a connection longer than this
+KEEP_ALIVE_LIMIT = 64  # idle keep-alive connections kept open (cheroot's default of 10 is too few)
 
 
 @dataclass
@@ -58,6 +49,7 @@ class EmulatorApp:
 
     def __init__(self, org: Org) -> None:
         self.org = org
+        self.stopping = threading.Event()  # set on shutdown: delayed (faulted) replies end at once
 
     def __call__(self, environ: dict, start_response: Any) -> Any:
         request = Request(environ)
@@ -100,7 +92,7 @@ class EmulatorApp:
         # counted when handled, so a reset during a slow reply never sees a late count from before it
         self._record(call.operation, request, response.status_code)
         if fault is not None and fault.delay_seconds:
-            time.sleep(fault.delay_seconds)  # slow reply: the work is done, the answer comes late
+            self.stopping.wait(fault.delay_seconds)  # slow reply: the work is done, the answer comes late
         return response
 
     def _record(self, operation: str, request: Request, status: int) -> None:
@@ -149,21 +141,48 @@ def _fault_response(key: str, status: int) -> Response:
 class Running:
     """A started emulator: its HTTP server, org and the facts of the ready line."""
 
-    server: BaseWSGIServer
-    org: Org
+    server: wsgi.Server
+    app: EmulatorApp
     ready: dict[str, str]
+
+    @property
+    def org(self) -> Org:
+        return self.app.org
+
+    def serve(self) -> None:
+        """Answer requests until :meth:`stop` (or an interrupt)."""
+        self.server.serve()
+
+    def stop(self) -> None:
+        """Stop accepting, cut delayed replies short, finish the requests in flight, close every connection."""
+        self.app.stopping.set()
+        self.server.stop()
+
+
+def _tls_adapter(files: Any) -> BuiltinSSLAdapter:
+    """cheroot's TLS adapter serving the emulator's certificate with our context (TLS 1.2 or later)."""
+    adapter = BuiltinSSLAdapter(str(files.server_cert), str(files.server_key))
+    adapter.context = server_context(files)
+    return adapter
+
+
+def _http_server(host: str, port: int, app: Any, files: Any) -> wsgi.Server:
+    server = wsgi.Server((host, port), app, numthreads=WORKERS, timeout=IDLE_SECONDS, server_name="emulator")
+    server.ssl_adapter = _tls_adapter(files)
+    server.keep_alive_conn_limit = KEEP_ALIVE_LIMIT
+    server.prepare()  # binds now, so the ready line can name the port
+    return server
 
 
 def start(host: str = "127.0.0.1", port: int = 0, data_dir: Path | None = None) -> Running:
-    """Bind the server and build the org; call ``server.serve_forever()`` to serve."""
+    """Bind the server and build the org; call ``Running.serve()`` to serve."""
     directory = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="sf-emulator-"))
     files = create_tls_files(directory, host)
     preload_in_background()
-    holder: dict[str, Org] = {}
-    server = make_server(host, port, lambda e, s: holder["app"](e, s), threaded=True,
-                         request_handler=QuietHandler, ssl_context=server_context(files))
+    holder: dict[str, EmulatorApp] = {}
+    server = _http_server(host, port, lambda e, s: holder["app"](e, s), files)
     display_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
-    instance_url = f"https://{display_host}:{server.server_port}"
+    instance_url = f"https://{display_host}:{server.bind_addr[1]}"
     org = Org(instance_url)
     holder["app"] = EmulatorApp(org)
     ready = {
@@ -176,7 +195,7 @@ def start(host: str = "127.0.0.1", port: int = 0, data_dir: Path | None = None) 
         "integration_username": DEFAULT_INTEGRATION,
         "control_url": instance_url + control.PREFIX,
     }
-    return Running(server, org, ready)
+    return Running(server, holder["app"], ready)
 
 
 def ready_line(running: Running) -> str:

@@ -6,7 +6,8 @@ import json
 import time
 from datetime import datetime, timedelta, timezone
 
-from components.cli import PretendClock, main
+from components.cli import main
+from components.inspection import PretendClock
 from components.credentials import CredentialDocument, CredentialStore
 from tests.unit.test_health import make_document
 

@@ -4,6 +4,8 @@ The CLI runs the program through the Python language host; every dynamic resourc
 SDK's dynamic-provider host and the TLS resources through the TLS plugin, each a process of its own.
 State is a file backend with passphrase-encrypted secrets. AWS is a moto server process and
 Salesforce the org emulator, both on loopback. Counters from both prove what each `up` did.
+Read-only checks of a first `up` share one deployed stack (test_deployed_stack.py); each test here
+changes its stack, so it gets one of its own.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import pytest
 
 from components.credentials import AWSCURRENT, AWSPENDING, AWSPREVIOUS
 from tests.fixtures.pulumi import LOCAL_APP as APP
-from tests.fixtures.pulumi import LocalStack
+from tests.fixtures.pulumi import LocalStack, calls_since
+from tests.program.test_deployed_stack import MAX_SALESFORCE_CALLS
 
 pytestmark = pytest.mark.slow
 EXPECT_NO_CHANGES_EXIT = 7  # `--expect-no-changes` found changes (pulumi >= 3.226)
@@ -31,29 +34,12 @@ def deployed(stack: LocalStack) -> LocalStack:
     return stack
 
 
-def test_first_up_deploys_verifies_and_promotes(deployed: LocalStack):
-    outputs = deployed.outputs()
-    doc = deployed.document()
-    app = deployed.org.app(APP)
-    assert app["certificate_fingerprint_sha256"] == doc.fingerprint_sha256 == outputs["certificateFingerprint"]
-    assert app["consumer_key"] == doc.consumer_key == outputs["consumerKey"]
-    assert outputs["verifiedAt"] and outputs["privateKeyPem"] == "[secret]"
-    assert deployed.store.describe().version_for(AWSPENDING) is None
-    assert deployed.login().username == "integration@example.com"
-
-
-def test_no_op_up_changes_nothing(deployed: LocalStack):
-    deploys, versions = deployed.deploy_count(), deployed.store.versions()
-    result = deployed.up().check()
-    assert not result.changed, result.summary
-    assert set(result.summary) == {"same"}
-    assert deployed.deploy_count() == deploys
-    assert deployed.store.versions() == versions
-
-
 def test_rotation_promotes_new_key_and_keeps_previous(deployed: LocalStack):
     old = deployed.document()
+    before = deployed.org.calls()
     deployed.up(rotation=1).check()
+    calls = calls_since(deployed.org, before)
+    assert calls.get("deploy") == 1 and sum(calls.values()) <= MAX_SALESFORCE_CALLS, calls  # as few as a first up
     new, previous = deployed.document(), deployed.document(AWSPREVIOUS)
     assert new.private_key_pem != old.private_key_pem
     assert previous.fingerprint_sha256 == old.fingerprint_sha256
@@ -162,13 +148,3 @@ def test_awscurrent_moved_by_hand_is_found_by_refresh_and_reverified_before_repa
     deployed.org.update_user("integration@example.com", active=True)
     deployed.up("--refresh").check()
     assert deployed.document().fingerprint_sha256 != promoted.fingerprint_sha256
-
-
-def test_state_on_disk_holds_no_private_key_in_plain_text(deployed: LocalStack):
-    private_key = deployed.outputs(show_secrets=True)["privateKeyPem"]
-    assert "PRIVATE KEY" in private_key  # the output is there, as a secret
-    state_files = [p for p in (deployed.cli.work / "state").rglob("*.json") if p.is_file()]
-    assert state_files, "the file backend wrote no state"
-    body = "".join(p.read_text() for p in state_files)
-    assert "PRIVATE KEY" not in body and private_key.splitlines()[1] not in body
-    assert '"secrets_providers"' in body or '"secretsProviders"' in body  # encrypted by the passphrase provider

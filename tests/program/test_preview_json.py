@@ -1,10 +1,9 @@
-"""`preview-summary` on what the real `pulumi preview --json` prints for this stack, in every case a
-reviewer meets: first up, no-op, rotation (single and blue-green), renewal window, scope and
-pre-authorization changes, an app kind change, and a preview that fails."""
+"""`preview-summary` on what the real `pulumi preview --json` prints for this stack: a first up and a
+blue-green rotation here; no-op, single rotation, renewal window, scope and pre-authorization changes,
+an app kind change and a preview that fails on the shared deployed stack of test_deployed_stack.py."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -41,51 +40,6 @@ def test_real_preview_json_shape_is_what_the_summary_reads(local_stack: LocalSta
     assert first.op == "create" and not first.rotation
     assert {c.label for c in first.certificate} >= {"Key size", "Key algorithm"}
     assert "Stack `local`" in preview_to_markdown(_json(digest))
-
-
-def test_no_op_preview_reports_no_certificate_or_app_change(local_stack: LocalStack):
-    local_stack.up().check()
-    digest = preview(local_stack)
-    assert {step["op"] for step in digest["steps"]} <= {"same"}  # at most the stack itself, as `same`
-    assert set(digest["changeSummary"]) == {"same"}
-    markdown = preview_to_markdown(_json(digest))
-    assert "No certificate or app changes" in markdown and "Key rotation" not in markdown
-
-
-def test_rotation_renewal_scopes_kind_and_errors_on_a_deployed_stack(local_stack: LocalStack):
-    local_stack.up().check()
-    before = local_stack.document()
-
-    rotation = app_change(preview(local_stack, rotation=1))
-    assert rotation.op == "update" and rotation.rotation and rotation.strategy == "single"
-    assert "brief" in rotation.downtime_risk
-    fingerprint = next(c for c in rotation.certificate if c.label.startswith("Fingerprint"))
-    assert fingerprint.old == before.fingerprint_sha256 and fingerprint.new == "(known after apply)"
-    local_stack.cli.set_config(rotation=0)
-
-    inside_window = (before.not_after - timedelta(days=2)).isoformat()
-    renewal = app_change(preview(local_stack, env={"PULUMI_TLS_STANDIN_NOW": inside_window}))
-    assert renewal.rotation and renewal.op == "update"
-
-    scopes = app_change(preview(local_stack, scopes='["Api","RefreshToken","Web"]',
-                                extraPermissionSets='["Reporting_Access"]'))
-    assert not scopes.rotation and scopes.downtime_risk == "none"
-    described = {c.label: (c.added, c.removed) for c in scopes.app}
-    assert described["Scopes"] == (("Web",), ())
-    assert "Reporting_Access" in described["Pre-authorized permission sets"][0]
-    local_stack.cli.run("config", "rm", "scopes").check()
-    local_stack.cli.run("config", "rm", "extraPermissionSets").check()
-
-    kind = app_change(preview(local_stack, appKind="connected-app"))
-    assert kind.downtime_risk.startswith("high")
-    local_stack.cli.run("config", "rm", "appKind").check()
-
-    local_stack.cli.set_config(keySize=1024)
-    outcome = local_stack.cli.preview()
-    assert not outcome.ok and outcome.digest
-    summary = summarize(outcome.digest)
-    assert any("keySize" in error for error in summary.errors), summary.errors
-    assert "The preview reported errors" in preview_to_markdown(_json(outcome.digest))
 
 
 def test_blue_green_rotation_preview_names_the_idle_slot_and_no_downtime(local_stack: LocalStack):

@@ -61,3 +61,55 @@ def test_restore_puts_the_previous_certificate_back_only_on_the_same_app(store, 
     with pytest.raises(RolloutFailed) as failure:  # blue-green: the other app keeps its certificate
         verify_version(store, request(salesforce_org, other_slot), restore_certificate=restored.append)
     assert "deployed back" not in str(failure.value) and len(restored) == 1
+
+
+def deployed_doc(org, index: int):
+    """The helpers' ECA deployed with key pair ``index``, and a document for it."""
+    from tests.services.test_salesforce_helpers import KEY, app_spec, client
+
+    mdapi = client(org)
+    mdapi.deploy_app(app_spec(key_index=index))
+    mdapi.assign_permission_set(org.integration_username, "Acme_JWT_Access")
+    return mdapi, credential_document(index, consumer_key=KEY, username=org.integration_username,
+                                      login_url=org.instance_url, audience=org.instance_url,
+                                      token_url=f"{org.instance_url}/services/oauth2/token", app_name="Acme_JWT")
+
+
+def read_back_request(org, version_id: str, fingerprint: str) -> VerificationRequest:
+    return VerificationRequest(version_id, org.ca_bundle, "66.0", 30, app_changed=True,
+                               expected_org_id=org.org_id, live_fingerprint=fingerprint)
+
+
+def test_a_certificate_read_back_by_the_deployment_is_not_read_again(store, salesforce_org):
+    _, document = deployed_doc(salesforce_org, 0)
+    store.ensure_secret()
+    version = store.put_pending(document)
+    prepared = []
+    before = salesforce_org.calls()
+    result = verify_version(store, read_back_request(salesforce_org, version, document.fingerprint_sha256),
+                            prepare=lambda doc: prepared.append(doc) or False)
+    calls = {k: v - before.get(k, 0) for k, v in salesforce_org.calls().items() if v != before.get(k, 0)}
+    assert result.username == salesforce_org.integration_username and not prepared
+    assert calls == {"token": 1, "rest:query": 1}  # one login, one API call: no Metadata API read
+
+
+def test_a_stale_read_back_is_caught_by_the_first_failed_login_and_repaired(store, salesforce_org):
+    """A failed run put the previous certificate back after the deployment read the new one."""
+    from components.salesforce.bundle import ECA
+    from tests.services.test_salesforce_helpers import KEY, app_spec
+
+    mdapi, new = deployed_doc(salesforce_org, 1)
+    mdapi.deploy_app(app_spec(ECA, key_index=0), known_consumer_key=KEY)  # the live app holds key 0 again
+    store.ensure_secret()
+    version = store.put_pending(new)
+    repaired = []
+
+    def prepare(doc):
+        repaired.append(doc.fingerprint_sha256)
+        mdapi.deploy_app(app_spec(ECA, key_index=1), known_consumer_key=KEY)
+        return True
+
+    result = verify_version(store, read_back_request(salesforce_org, version, new.fingerprint_sha256),
+                            prepare=prepare)
+    assert repaired == [new.fingerprint_sha256] and result.attempts == 2
+    assert result.errors_seen == ("invalid_grant",)  # the stale certificate refused the first assertion

@@ -55,8 +55,7 @@ def jwt_login(org, kind: AppKind = ECA, key_index: int = 0, **changes: object) -
         consumer_key=KEY, username=org.integration_username,
         private_key_pem=generated_key_pair(key_index)[0], token_url=f"{org.instance_url}/services/oauth2/token",
         audience=org.instance_url if kind == ECA else "https://login.salesforce.com", app_kind=kind,
-        expected_org_id=org.org_id, ca_bundle=org.ca_bundle,
-        retry=RetryPolicy(initial=5.0, multiplier=2.0, max_interval=30.0, jitter=2.0),
+        expected_org_id=org.org_id, ca_bundle=org.ca_bundle, retry=RetryPolicy(),
     )
     fields.update(changes)
     return JwtLogin(**fields)  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ import pytest
 from components.salesforce.bundle import ECA
 from components.salesforce.token_exchange import (
     ErrorClass,
+    RetryPolicy,
     TokenExchangeError,
     VerificationFailed,
     post_token_request,
@@ -17,6 +18,7 @@ from components.salesforce.token_exchange import (
 from tests.services.test_salesforce_helpers import KEY, EmulatorClock, app_spec, client, jwt_login
 
 USER_PS = "Acme_JWT_Access"
+MAX_WAIT = RetryPolicy().max_interval * (1 + RetryPolicy().jitter)
 
 
 @pytest.fixture
@@ -45,9 +47,9 @@ def test_success_is_seen_within_one_backoff_interval_after_propagation(salesforc
 
     assert result.attempts > 1 and set(result.errors_seen) == {"invalid_client_id"}
     assert token_calls(salesforce_org) == result.attempts
-    # seen at most one capped interval (30 s + jitter) after the window closed
-    assert window <= clock.now() - deployed_at <= window + 32
-    assert max(clock.sleeps) <= 32
+    # seen less than 20 % of the window after it closed, never waiting more than a capped interval
+    assert window <= clock.now() - deployed_at <= window * 1.2
+    assert max(clock.sleeps) <= MAX_WAIT
 
 
 def test_budget_runs_out_with_a_message_that_says_what_to_check(salesforce_org) -> None:
@@ -73,7 +75,7 @@ def test_new_certificate_is_retried_until_it_is_live(salesforce_org, deployed) -
     changed_at = clock.now()
     result = verify_jwt_login(jwt_login(salesforce_org, key_index=1), clock=clock)
     assert result.attempts > 1 and set(result.errors_seen) == {"invalid_grant"}  # invalid assertion meanwhile
-    assert 300 <= clock.now() - changed_at <= 332
+    assert 300 <= clock.now() - changed_at <= 300 * 1.2
 
 
 def test_transient_token_and_api_faults_are_retried(salesforce_org, deployed) -> None:

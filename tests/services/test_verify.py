@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 
 import pytest
@@ -12,7 +15,7 @@ from components.credentials import CredentialDocument, CredentialStore
 from components.salesforce.bundle import ECA, AppSpec, PermissionSetSpec
 from components.salesforce.metadata_api import MetadataClient
 from components.salesforce.session import AccessTokenAuth, open_session
-from tests.services.test_check import document, provision
+from tests.services.test_check import ROOT, document, provision
 from tests.unit.test_health import make_document
 
 APP = "Orders_Sync"
@@ -197,3 +200,32 @@ def test_drift_check_with_a_hidden_eca_key_is_not_drift(integration, capsys, mon
     code = main(["check", *integration.args("--drift", "--format", "json")])
     result = json.loads(capsys.readouterr().out)["integrations"][0]
     assert code == 0 and result["drift"]["drifted"] is False, result
+
+
+HEAVY = ("simple_salesforce", "zeep", "pydantic", "typer", "rich", "prometheus_client",
+         "components.salesforce.metadata_api", "components.reports", "components.preview_summary")
+LOADED = ("import json, sys; from components.cli import main; code = main(sys.argv[1:]); "
+          "print(json.dumps(sorted(sys.modules)), file=sys.stderr); raise SystemExit(code)")
+
+
+def loaded_modules(*args: str) -> tuple[subprocess.CompletedProcess, set[str]]:
+    """Run the CLI in a fresh interpreter; its result and every module it had loaded by the end."""
+    proc = subprocess.run([sys.executable, "-c", LOADED, *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return proc, set(json.loads(proc.stderr.strip().splitlines()[-1]))
+
+
+def test_verify_logs_in_without_loading_report_metadata_or_settings_model_libraries(integration):
+    proc, modules = loaded_modules("verify", *integration.args())
+    assert proc.returncode == 0 and proc.stdout.startswith("OK: integration@example.com"), proc.stdout + proc.stderr
+    heavy = {m for m in modules if m.split(".")[0] in HEAVY or m in HEAVY}
+    assert not heavy, f"verify loaded {sorted(heavy)}"
+    assert "PRIVATE KEY" not in proc.stdout + proc.stderr
+
+
+def test_preview_summary_loads_no_aws_or_salesforce_client(tmp_path):
+    preview = tmp_path / "preview.json"
+    preview.write_text(json.dumps({"steps": [], "changeSummary": {"same": 6}}))
+    proc, modules = loaded_modules("preview-summary", str(preview))
+    assert proc.returncode == 0, proc.stderr
+    assert not {m for m in modules if m.split(".")[0] in ("botocore", "boto3", "requests", "cryptography", "jwt")}

@@ -10,8 +10,9 @@ import time
 import pytest
 
 from components import cli
-from components.cli import Target, chunk_size, main, run_checks
-from components.health import IntegrationHealth
+from components.cli import main
+from components.health import IntegrationHealth, Verification
+from components.inspection import Target, chunk_size, run_checks
 from tests.unit.test_preview_summary import NEW_FP, OLD_FP, app_inputs, preview, step
 
 
@@ -140,7 +141,7 @@ def test_progress_only_on_a_terminal(monkeypatch):
 def test_verify_text_never_contains_the_document_key():
     document = {"app_name": "Orders_Sync", "username": "integration@example.com",
                 "private_key_pem": "-----BEGIN PRIVATE KEY-----\nSECRETSTUFF\n-----END PRIVATE KEY-----\n"}
-    failed = cli.Verification(False, "AWSCURRENT", attempts=2, error="invalid_grant: audience is invalid")
+    failed = Verification(False, "AWSCURRENT", attempts=2, error="invalid_grant: audience is invalid")
     for fmt in cli.VerifyFormat:
         text = cli._verify_text("prod/orders", document, failed, fmt)
         assert "SECRETSTUFF" not in text and "audience is invalid" in text
@@ -161,3 +162,18 @@ def test_secret_ids_may_be_arns(given, name):
 def test_bad_aws_location_is_a_usage_error_not_a_warning(args, capsys):
     assert main(["check", "--secret-id", "x", *args]) == 3
     assert "--endpoint-url" in capsys.readouterr().err
+
+
+def test_the_collector_paused_for_start_up_is_turned_back_on():
+    """`python -m components` pauses the cyclic GC while it loads; a long `check --all` must collect again."""
+    import gc
+
+    gc.disable()
+    try:
+        cli.started()
+        assert gc.isenabled()
+        cli.started()  # already on (as in this test process): nothing changes
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+        gc.enable()

@@ -196,3 +196,43 @@ def test_signature_refusal_is_what_a_certificate_that_does_not_match_the_key_get
     assert is_signature_refusal(error, description) is refused
     exc = TokenExchangeError(error, description, status=400, error_class=ErrorClass.PERMANENT, hint="h")
     assert exc.signature_refused is refused
+
+
+def _success_seen(policy: RetryPolicy, window: float, budget: float = 3600.0) -> tuple[float, int]:
+    """(when the first attempt at or after ``window`` happens, attempts made): the retry schedule alone."""
+    elapsed, attempts = 0.0, 1
+    while elapsed < window:
+        elapsed += min(policy.wait(elapsed), budget - elapsed)
+        attempts += 1
+    return elapsed, attempts
+
+
+@pytest.mark.parametrize("window", [10, 15, 30, 45, 60, 90, 120, 300, 600, 1200, 1800])
+def test_propagation_waits_waste_under_a_fifth_of_any_window_from_10_s_to_30_min(window: float) -> None:
+    policy = RetryPolicy()
+    for _ in range(20):  # jitter is random: every draw must stay inside the bound
+        seen, attempts = _success_seen(policy, window)
+        assert window <= seen < window * 1.2
+        assert attempts <= 90  # ~3 token calls a minute at most over a 30-minute window
+
+
+def test_propagation_waits_grow_with_the_time_waited_and_are_capped() -> None:
+    policy = RetryPolicy(initial=1.0, share=0.15, max_interval=30.0, jitter=0.0)
+    assert policy.wait(0) == 1.0 and policy.wait(100) == pytest.approx(15.0) and policy.wait(1000) == 30.0
+    with pytest.raises(ValueError, match="retry"):
+        RetryPolicy(share=0)
+
+
+def test_a_proven_stored_key_skips_the_costly_check_but_not_the_rs256_policy() -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    login = JwtLogin(consumer_key="CK", username="u@example.com", private_key_pem=KEY, key_proven=True,
+                     token_url="https://x/services/oauth2/token", audience="a")
+    assert login.signing_key.key_size >= 2048
+    ec_pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    for proven in (False, True):
+        with pytest.raises(ValueError, match="RS256"):
+            JwtLogin(consumer_key="CK", username="u@example.com", private_key_pem=ec_pem, key_proven=proven,
+                     token_url="https://x/services/oauth2/token", audience="a")
