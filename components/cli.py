@@ -254,7 +254,7 @@ def verify(secret_id: str, stage: str, output_format: str, region: str | None, e
     except creds.CredentialError as exc:
         raise UsageProblem(str(exc)) from None
     document = stored.document.to_dict()
-    result = inspector.verification(document, stage)
+    result = inspector.client_login(secret_id, stage)
     _write(_verify_text(secret_id, document, result, VerifyFormat(output_format)), None)
     raise click.exceptions.Exit(0 if result.ok else int(Severity.CRITICAL))
 

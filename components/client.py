@@ -19,10 +19,9 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import requests
-from simple_salesforce import Salesforce
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential_jitter
 
 from components.client_errors import (
@@ -58,6 +57,9 @@ from components.salesforce.token_exchange import (
     verified_session,
 )
 from components.settings import DEFAULT_API_VERSION
+
+if TYPE_CHECKING:
+    from simple_salesforce import Salesforce
 
 __all__ = ["ClientOptions", "LoginFailed", "LoginRefused", "LoginResult", "LoginUnavailable", "NotProvisioned",
            "SalesforceJwtClient", "SecretUnreadable", "Token", "TokenNotProven"]
@@ -161,6 +163,8 @@ class SalesforceJwtClient:
         """simple-salesforce on the authenticated session: its REST calls always carry the current token.
         (Its Bulk and Metadata helpers keep the token it was made with: take a new instance for those.)"""
         token = self.token()
+        from simple_salesforce import Salesforce  # only for callers who ask for one
+
         return Salesforce(instance_url=token.instance_url, session_id=token.access_token, session=self._session,
                           version=self.options.api_version)
 

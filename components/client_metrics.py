@@ -11,11 +11,13 @@ from __future__ import annotations
 import math
 import threading
 from collections import Counter as Tally
-from typing import Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 
 from components.credentials.stages import BLUE_GREEN_STAGES
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
 
 PREFIX = "salesforce_jwt_client"
 
@@ -89,10 +91,17 @@ class LoginCounters:
             self.failures[reason] += 1
 
 
+_DEFAULT_REGISTRY: Any = object()  # stands for prometheus-client's REGISTRY without importing it
+
+
 class PrometheusMetrics:
     """prometheus-client collectors for any number of clients (label ``secret``)."""
 
-    def __init__(self, registry: CollectorRegistry | None = REGISTRY, prefix: str = PREFIX) -> None:
+    def __init__(self, registry: CollectorRegistry | None = _DEFAULT_REGISTRY, prefix: str = PREFIX) -> None:
+        """``registry``: prometheus-client's global one unless given (None: register nowhere)."""
+        from prometheus_client import REGISTRY, Counter, Gauge, Histogram  # only for callers who export metrics
+
+        registry = REGISTRY if registry is _DEFAULT_REGISTRY else registry
         labels = ["secret"]
         self.logins = Counter(f"{prefix}_logins", "Successful JWT bearer logins, by the staging label whose "
                               "key worked", [*labels, "stage"], registry=registry)

@@ -191,6 +191,23 @@ class Inspector:
                             instance_url=result.instance_url, attempts=result.attempts,
                             elapsed_seconds=result.elapsed_seconds)
 
+    def client_login(self, secret_id: str, stage: str) -> Verification:
+        """One live login through the runtime client (the integrations' own code path), pinned to
+        ``stage``: what ``verify`` reports."""
+        from components.client import ClientOptions, LoginFailed, SalesforceJwtClient
+
+        client = SalesforceJwtClient(secret_id, region=self.region, endpoint_url=self.endpoint_url,
+                                     ca_bundle=self.ca_bundle, store=self.store(secret_id), clock=self.clock,
+                                     options=ClientOptions(wait_seconds=self.verify_budget))
+        try:
+            result = client.login(stage=stage)
+        except LoginFailed as exc:
+            return Verification(False, stage, attempts=exc.attempts, elapsed_seconds=exc.elapsed_seconds,
+                                error=str(exc))
+        return Verification(True, result.stage, username=result.username, org_id=result.org_id,
+                            instance_url=result.instance_url, attempts=result.attempts,
+                            elapsed_seconds=result.elapsed_seconds)
+
     def _http(self) -> Any:
         """One verified requests session per worker thread, so TLS connections are reused."""
         from components.salesforce import token_exchange as tx
