@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 # sources again, also where PYTHONDONTWRITEBYTECODE stops Python from caching them itself.
 SOURCES := components emulator tests tools benchmarks demo __main__.py
 
-.PHONY: test demo venv tools which-pulumi bench bytecode clean
+.PHONY: test demo venv tools which-pulumi bench bytecode lint clean
 
 venv: $(STAMP)
 
@@ -31,6 +31,12 @@ tools:
 
 which-pulumi:
 	@$(PYTHON) tools/pulumi_tools.py which
+
+# ruff (lint and format check) and mypy, configured in pyproject.toml; .ci/run runs this before the tests.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 test: $(STAMP) bytecode tools
 	$(PY) -m pytest $(PYTEST_ARGS)

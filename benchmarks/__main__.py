@@ -25,8 +25,9 @@ def run(script: Path) -> tuple[int, list[str]]:
     """Run one script, echoing its output; (exit code, its GOAL lines)."""
     print(f"== {script.relative_to(HERE.parent)}", flush=True)
     goals = []
-    with subprocess.Popen([sys.executable, str(script)], cwd=HERE.parent, stdout=subprocess.PIPE, text=True,
-                          bufsize=1) as process:
+    with subprocess.Popen(
+        [sys.executable, str(script)], cwd=HERE.parent, stdout=subprocess.PIPE, text=True, bufsize=1
+    ) as process:
         assert process.stdout is not None
         for line in process.stdout:
             print(line, end="", flush=True)

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -75,12 +75,20 @@ def key_pair(index: int) -> tuple[str, str]:
     """(private key PEM, self-signed certificate PEM) made now."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"bench-{index}")])
-    now = datetime.now(timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=10))
-            .not_valid_after(now + timedelta(days=80)).sign(key, hashes.SHA256()))
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=10))
+        .not_valid_after(now + timedelta(days=80))
+        .sign(key, hashes.SHA256())
+    )
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     return pem, cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
@@ -90,21 +98,41 @@ def document(org: dict[str, str], private_key_pem: str, certificate_pem: str) ->
 
     info, url = certificate_info(certificate_pem), org["instance_url"]
     return CredentialDocument(
-        private_key_pem=private_key_pem, certificate_pem=certificate_pem, fingerprint_sha256=info.fingerprint_sha256,
-        not_after=info.not_after, consumer_key=CONSUMER_KEY, username=org["integration_username"], login_url=url,
-        audience=url, token_url=f"{url}/services/oauth2/token", app_name=APP, app_kind=ECA, slot=None,
-        created_at=info.not_before)
+        private_key_pem=private_key_pem,
+        certificate_pem=certificate_pem,
+        fingerprint_sha256=info.fingerprint_sha256,
+        not_after=info.not_after,
+        consumer_key=CONSUMER_KEY,
+        username=org["integration_username"],
+        login_url=url,
+        audience=url,
+        token_url=f"{url}/services/oauth2/token",
+        app_name=APP,
+        app_kind=ECA,
+        slot=None,
+        created_at=info.not_before,
+    )
 
 
 def deploy_app(org: dict[str, str], certificate_pem: str) -> None:
     """The benchmark ECA with this certificate, pre-authorized for the integration user."""
-    session = open_session(AccessTokenAuth(instance_url=org["instance_url"], access_token=org["admin_access_token"]),
-                           ca_bundle=org["ca_bundle"])
+    session = open_session(
+        AccessTokenAuth(instance_url=org["instance_url"], access_token=org["admin_access_token"]),
+        ca_bundle=org["ca_bundle"],
+    )
     client = MetadataClient(session)
-    client.deploy_app(AppSpec(kind=ECA, name=APP, label="Bench App", contact_email="ops@example.com",
-                              certificate_pem=certificate_pem, consumer_key=CONSUMER_KEY,
-                              permission_sets=(PERMISSION_SET,),
-                              access_permission_set=PermissionSetSpec(PERMISSION_SET, "Bench App")))
+    client.deploy_app(
+        AppSpec(
+            kind=ECA,
+            name=APP,
+            label="Bench App",
+            contact_email="ops@example.com",
+            certificate_pem=certificate_pem,
+            consumer_key=CONSUMER_KEY,
+            permission_sets=(PERMISSION_SET,),
+            access_permission_set=PermissionSetSpec(PERMISSION_SET, "Bench App"),
+        )
+    )
     client.assign_permission_set(org["integration_username"], PERMISSION_SET)
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _fleet import FAKE_AWS, ROOT, Emulators, deployed, emulators, provision  # noqa: E402
-from _goals import goal  # noqa: E402
+from _fleet import FAKE_AWS, ROOT, Emulators, deployed, emulators, provision
+from _goals import goal
 
 TARGETS = {100: 3.0, 300: 8.0}
 
@@ -28,16 +28,27 @@ TARGETS = {100: 3.0, 300: 8.0}
 def run_check(args: list[str]) -> tuple[float, float, int]:
     """(seconds, peak RSS in MiB, exit code) of one `python -m components` process."""
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "components", *args], cwd=ROOT, stdout=subprocess.DEVNULL,
-                               env={**os.environ, **FAKE_AWS})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "components", *args], cwd=ROOT, stdout=subprocess.DEVNULL, env={**os.environ, **FAKE_AWS}
+    )
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     return time.perf_counter() - start, usage.ru_maxrss / 1024, process.returncode
 
 
 def arguments(env: Emulators, verify: bool, concurrency: int) -> list[str]:
-    args = ["check", "--all", "--region", env.region, "--endpoint-url", env.endpoint_url, "--format", "json",
-            "--concurrency", str(concurrency)]
+    args = [
+        "check",
+        "--all",
+        "--region",
+        env.region,
+        "--endpoint-url",
+        env.endpoint_url,
+        "--format",
+        "json",
+        "--concurrency",
+        str(concurrency),
+    ]
     return [*args, "--verify", "--ca-bundle", env.org["ca_bundle"]] if verify else args
 
 
@@ -59,8 +70,10 @@ def measure(sizes: list[int], verify: bool, repeats: int, concurrency: int) -> d
 
 def report(sizes: list[int], verify: bool, repeats: int, concurrency: int) -> dict[int, float]:
     figures = measure(sizes, verify, repeats, concurrency)
-    print(f"check --all{' --verify' if verify else ''} --concurrency {concurrency} "
-          f"(moto server{' + org emulator' if verify else ''}; {os.cpu_count()} CPUs), best of {repeats}")
+    print(
+        f"check --all{' --verify' if verify else ''} --concurrency {concurrency} "
+        f"(moto server{' + org emulator' if verify else ''}; {os.cpu_count()} CPUs), best of {repeats}"
+    )
     print(f"{'integrations':>12} {'seconds':>9} {'ratio':>7} {'peak RSS MiB':>13} {'exit':>5}")
     one = figures[sizes[0]][0]
     ratios = {}

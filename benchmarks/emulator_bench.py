@@ -58,21 +58,40 @@ def serve_with_werkzeug(data_dir: str) -> None:
 
     files = create_tls_files(Path(data_dir), "127.0.0.1")
     holder: dict[str, server.EmulatorApp] = {}
-    http = make_server("127.0.0.1", 0, lambda e, s: holder["app"](e, s), threaded=True, request_handler=Quiet,
-                       ssl_context=server_context(files))
+    http = make_server(
+        "127.0.0.1",
+        0,
+        lambda e, s: holder["app"](e, s),
+        threaded=True,
+        request_handler=Quiet,
+        ssl_context=server_context(files),
+    )
     url = f"https://127.0.0.1:{http.server_port}"
     org = Org(url)
     holder["app"] = server.EmulatorApp(org)
-    print(json.dumps({"instance_url": url, "login_url": url, "ca_bundle": str(files.ca_bundle), "org_id": org.org_id,
-                      "admin_username": next(iter(org.users)), "admin_access_token": org.admin_access_token,
-                      "integration_username": DEFAULT_INTEGRATION, "control_url": url + control.PREFIX}), flush=True)
+    print(
+        json.dumps(
+            {
+                "instance_url": url,
+                "login_url": url,
+                "ca_bundle": str(files.ca_bundle),
+                "org_id": org.org_id,
+                "admin_username": next(iter(org.users)),
+                "admin_access_token": org.admin_access_token,
+                "integration_username": DEFAULT_INTEGRATION,
+                "control_url": url + control.PREFIX,
+            }
+        ),
+        flush=True,
+    )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     http.serve_forever(poll_interval=0.2)
 
 
 def start_werkzeug(data_dir: Path) -> tuple[subprocess.Popen, dict[str, str]]:
-    process = subprocess.Popen([sys.executable, __file__, "--werkzeug", str(data_dir)], cwd=ROOT,
-                               stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--werkzeug", str(data_dir)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
     assert process.stdout is not None
     return process, json.loads(process.stdout.readline())
 
@@ -135,8 +154,10 @@ def main() -> None:
         startup = time.perf_counter() - started
         baseline, baseline_ready = start_werkzeug(Path(directory) / "werkzeug")
         try:
-            orgs = {"cheroot": SalesforceOrg(**{name: server.ready[name] for name in READY_FIELDS}),
-                    "werkzeug": SalesforceOrg(**{name: baseline_ready[name] for name in READY_FIELDS})}
+            orgs = {
+                "cheroot": SalesforceOrg(**{name: server.ready[name] for name in READY_FIELDS}),
+                "werkzeug": SalesforceOrg(**{name: baseline_ready[name] for name in READY_FIELDS}),
+            }
             rates = _rates(orgs)
             _assertion(orgs["cheroot"])
             latencies = _deploy_latencies(orgs["cheroot"])
@@ -149,10 +170,14 @@ def main() -> None:
     for threads in (1, THREADS):
         ours, theirs = rates["cheroot"][threads], rates["werkzeug"][threads]
         ratios[threads] = ours / theirs
-        print(f"token requests/s, {threads} client(s): {ours:.1f} kept alive (cheroot) vs {theirs:.1f} one handshake "
-              f"per request (Werkzeug dev server): {ratios[threads]:.2f}x  (best of {ROUNDS}, {TOKENS} exchanges)")
-    print(f"deploy-to-done latency (deploy + checkDeployStatus polls, deploy_seconds=0): "
-          f"median {statistics.median(latencies) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms over {DEPLOYS}")
+        print(
+            f"token requests/s, {threads} client(s): {ours:.1f} kept alive (cheroot) vs {theirs:.1f} one handshake "
+            f"per request (Werkzeug dev server): {ratios[threads]:.2f}x  (best of {ROUNDS}, {TOKENS} exchanges)"
+        )
+    print(
+        f"deploy-to-done latency (deploy + checkDeployStatus polls, deploy_seconds=0): "
+        f"median {statistics.median(latencies) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms over {DEPLOYS}"
+    )
     ratio = min(ratios.values())
     goal("emulator-token-rate-ratio", round(ratio, 2), TARGET, ratio >= TARGET)
 

@@ -17,12 +17,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _fleet import emulators  # noqa: E402
-from _goals import goal  # noqa: E402
+from _fleet import emulators
+from _goals import goal
 
-from emulator.salesforce.launcher import READY_FIELDS  # noqa: E402
-from tests.fixtures.pulumi import calls_since, new_local_stack  # noqa: E402
-from tests.fixtures.salesforce import SalesforceOrg  # noqa: E402
+from emulator.salesforce.launcher import READY_FIELDS
+from tests.fixtures.pulumi import calls_since, new_local_stack
+from tests.fixtures.salesforce import SalesforceOrg
 
 MAX_CALLS = 17
 
@@ -42,8 +42,9 @@ def timed_up(stack: Any, **config: Any) -> tuple[dict[str, int], float]:
 def main() -> int:
     with emulators() as env:
         org = SalesforceOrg(**{name: env.org[name] for name in READY_FIELDS})
-        stack = new_local_stack(env.work / "pulumi", SimpleNamespace(region=env.region, endpoint_url=env.endpoint_url),
-                                org)
+        stack = new_local_stack(
+            env.work / "pulumi", SimpleNamespace(region=env.region, endpoint_url=env.endpoint_url), org
+        )
         first, first_s = timed_up(stack)
         marks = secret_marks(stack)
         noop, noop_s = timed_up(stack)

@@ -66,8 +66,11 @@ class Up:
 
 PHASES: dict[str, list[Up]] = {
     "single": [Up({"rotation": 1}), Up({"rotation": 2}, PROPAGATION)],
-    "blue-green": [Up({"rotationStrategy": "blue-green"}, PROPAGATION), Up({"rotation": 3}),
-                   Up({"rotation": 4}, PROPAGATION)],
+    "blue-green": [
+        Up({"rotationStrategy": "blue-green"}, PROPAGATION),
+        Up({"rotation": 3}),
+        Up({"rotation": 4}, PROPAGATION),
+    ],
 }
 
 
@@ -113,18 +116,25 @@ def worker(client: SalesforceJwtClient, username: str, tally: Tally, stop: threa
 def measure(stack: Stack, org: SalesforceOrg, client: SalesforceJwtClient, ups: list[Up]) -> Tally:
     """Run the workers around the given `pulumi up`s; fail if an `up` fails."""
     tally, stop = Tally(), threading.Event()
-    threads = [threading.Thread(target=worker, args=(client, org.integration_username, tally, stop), daemon=True)
-               for _ in range(WORKERS)]
+    threads = [
+        threading.Thread(target=worker, args=(client, org.integration_username, tally, stop), daemon=True)
+        for _ in range(WORKERS)
+    ]
     for thread in threads:
         thread.start()
     try:
         time.sleep(SETTLE_SECONDS)
         for up in ups:
-            org.settings(propagation_seconds=dict.fromkeys(("ExternalClientApplication", "ConnectedApp"), up.propagation))
+            org.settings(
+                propagation_seconds=dict.fromkeys(("ExternalClientApplication", "ConnectedApp"), up.propagation)
+            )
             started = time.monotonic()
             stack.up(**up.config).check()
-            print(f"   pulumi up {up.config} (certificate propagation {up.propagation:.0f} s): "
-                  f"{time.monotonic() - started:.1f} s", flush=True)
+            print(
+                f"   pulumi up {up.config} (certificate propagation {up.propagation:.0f} s): "
+                f"{time.monotonic() - started:.1f} s",
+                flush=True,
+            )
         time.sleep(SETTLE_SECONDS)
     finally:
         stop.set()
@@ -136,11 +146,16 @@ def measure(stack: Stack, org: SalesforceOrg, client: SalesforceJwtClient, ups: 
 def report(phase: str, tally: Tally, counters: LoginCounters, before: LoginCounters) -> None:
     """The phase's figures and its GOAL line."""
     logins = {k: v - before.logins.get(k, 0) for k, v in counters.logins.items() if v - before.logins.get(k, 0)}
-    refusals = {f"{s} {e}": v - before.refusals.get((s, e), 0) for (s, e), v in counters.refusals.items()
-                if v - before.refusals.get((s, e), 0)}
+    refusals = {
+        f"{s} {e}": v - before.refusals.get((s, e), 0)
+        for (s, e), v in counters.refusals.items()
+        if v - before.refusals.get((s, e), 0)
+    }
     print(f"   {tally.calls} API calls, {tally.failed} failed; logins by stage {logins}; refusals {refusals}")
-    print(f"   slowest call {tally.slowest:.2f} s; slowest login {counters.slowest_login:.2f} s "
-          "(a wait through the gap between the new certificate and the new key shows here)")
+    print(
+        f"   slowest call {tally.slowest:.2f} s; slowest login {counters.slowest_login:.2f} s "
+        "(a wait through the gap between the new certificate and the new key shows here)"
+    )
     for failure in tally.failures:
         print(f"   failure: {failure}")
     verdict = "met" if tally.failed == 0 else "missed"
@@ -167,8 +182,14 @@ def run(work: Path) -> None:
         stack.up().check()
         print(f"first pulumi up (single app): {time.monotonic() - started:.1f} s", flush=True)
         counters = LoginCounters()
-        client = SalesforceJwtClient(LOCAL_SECRET, region=moto.region, endpoint_url=moto.endpoint_url,
-                                     ca_bundle=org.ca_bundle, options=OPTIONS, metrics=counters)
+        client = SalesforceJwtClient(
+            LOCAL_SECRET,
+            region=moto.region,
+            endpoint_url=moto.endpoint_url,
+            ca_bundle=org.ca_bundle,
+            options=OPTIONS,
+            metrics=counters,
+        )
         client.login()  # the integration works before the rotation starts
         for phase, ups in PHASES.items():
             every = OPTIONS.token_lifetime - OPTIONS.refresh_margin
@@ -182,8 +203,9 @@ def run(work: Path) -> None:
 
 def main() -> int:
     os.environ.update(FAKE_CREDENTIALS)
-    os.environ.update(AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE=os.devnull,
-                      AWS_SHARED_CREDENTIALS_FILE=os.devnull)
+    os.environ.update(
+        AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull
+    )
     os.environ.pop("AWS_PROFILE", None)
     if pulumi_tools.ambient_pulumi() is None:
         pulumi_tools.build()

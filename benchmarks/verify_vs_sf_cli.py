@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _fleet import FAKE_AWS, ROOT, Emulators, deployed, emulators, store  # noqa: E402
-from _goals import goal  # noqa: E402
+from _fleet import FAKE_AWS, ROOT, Emulators, deployed, emulators, store
+from _goals import goal
 
 TARGET = 0.4
 PAIRS = 9
@@ -48,9 +48,21 @@ def sf_cli() -> tuple[list[str], str]:
         if not (CACHE / "package.json").exists():
             (CACHE / "package.json").write_text('{"name": "sf-cli-cache", "private": true}\n')
         print(f"installing @salesforce/cli@{SF_CLI_VERSION} and {NODE_PACKAGE} into {CACHE} ...", flush=True)
-        done = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--loglevel=error",
-                               f"@salesforce/cli@{SF_CLI_VERSION}", NODE_PACKAGE], cwd=CACHE,
-                              capture_output=True, text=True, timeout=900)
+        done = subprocess.run(
+            [
+                npm,
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+                f"@salesforce/cli@{SF_CLI_VERSION}",
+                NODE_PACKAGE,
+            ],
+            cwd=CACHE,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         if done.returncode != 0 or not sf_bin.exists():
             raise RuntimeError(f"npm install failed: {done.stderr.strip()[-300:]}")
     system_node = shutil.which("node")
@@ -63,17 +75,47 @@ def sf_cli() -> tuple[list[str], str]:
 def commands(env: Emulators, key_file: Path, sf: list[str], node_dir: str) -> dict[str, tuple[list[str], dict]]:
     """What each side runs, with its environment."""
     org = env.org
-    ours = [sys.executable, "-m", "components", "verify", "--secret-id", SECRET, "--region", env.region,
-            "--endpoint-url", env.endpoint_url, "--ca-bundle", org["ca_bundle"]]
-    theirs = [*sf, "org", "login", "jwt", "--client-id", "3MVG9benchConsumerKey000001", "--jwt-key-file",
-              str(key_file), "--username", org["integration_username"], "--instance-url", org["instance_url"],
-              "--json"]
+    ours = [
+        sys.executable,
+        "-m",
+        "components",
+        "verify",
+        "--secret-id",
+        SECRET,
+        "--region",
+        env.region,
+        "--endpoint-url",
+        env.endpoint_url,
+        "--ca-bundle",
+        org["ca_bundle"],
+    ]
+    theirs = [
+        *sf,
+        "org",
+        "login",
+        "jwt",
+        "--client-id",
+        "3MVG9benchConsumerKey000001",
+        "--jwt-key-file",
+        str(key_file),
+        "--username",
+        org["integration_username"],
+        "--instance-url",
+        org["instance_url"],
+        "--json",
+    ]
     home = env.work / "sf-home"
     home.mkdir(exist_ok=True)
-    sf_env = {**os.environ, "HOME": str(home), "NODE_EXTRA_CA_CERTS": org["ca_bundle"],
-              "SF_AUDIENCE_URL": org["instance_url"],  # an ECA's audience is the org's own URL
-              "SF_DISABLE_TELEMETRY": "true", "SF_AUTOUPDATE_DISABLE": "true", "SF_SKIP_NEW_VERSION_CHECK": "true",
-              "PATH": os.pathsep.join([str(Path(sf[1]).parent), node_dir, os.environ.get("PATH", "")])}
+    sf_env = {
+        **os.environ,
+        "HOME": str(home),
+        "NODE_EXTRA_CA_CERTS": org["ca_bundle"],
+        "SF_AUDIENCE_URL": org["instance_url"],  # an ECA's audience is the org's own URL
+        "SF_DISABLE_TELEMETRY": "true",
+        "SF_AUTOUPDATE_DISABLE": "true",
+        "SF_SKIP_NEW_VERSION_CHECK": "true",
+        "PATH": os.pathsep.join([str(Path(sf[1]).parent), node_dir, os.environ.get("PATH", "")]),
+    }
     return {"verify": (ours, {**os.environ, **FAKE_AWS}), "sf": (theirs, sf_env)}
 
 
@@ -82,8 +124,9 @@ def timed(argv: list[str], env: dict) -> float:
     done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
-        raise RuntimeError(f"{argv[1]} {' '.join(argv[2:5])} failed ({done.returncode}): "
-                           f"{(done.stdout + done.stderr).strip()[-400:]}")
+        raise RuntimeError(
+            f"{argv[1]} {' '.join(argv[2:5])} failed ({done.returncode}): {(done.stdout + done.stderr).strip()[-400:]}"
+        )
     return elapsed
 
 
@@ -112,7 +155,7 @@ def main() -> int:
         key_file.write_text(doc.private_key_pem)
         key_file.chmod(0o600)
         ours, theirs = measure(commands(env, key_file, sf, node_dir))
-    ratios = [a / b for a, b in zip(ours, theirs)]
+    ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
     ratio = statistics.median(ratios)
     print(f"{PAIRS} interleaved pairs on {os.cpu_count()} CPUs (seconds, wall time per process)")
     print(f"  python -m components verify: median {statistics.median(ours):.3f}  min {min(ours):.3f}")

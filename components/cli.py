@@ -77,8 +77,9 @@ def _write(text: str, output: Path | None) -> None:
     import tempfile
 
     directory = output.resolve().parent
-    with tempfile.NamedTemporaryFile("w", dir=directory, delete=False, prefix=f".{output.name}.",
-                                     encoding="utf-8") as handle:
+    with tempfile.NamedTemporaryFile(
+        "w", dir=directory, delete=False, prefix=f".{output.name}.", encoding="utf-8"
+    ) as handle:
         handle.write(text)
     os.replace(handle.name, output)
 
@@ -104,7 +105,9 @@ def _table_text(report: Any) -> str:
 
     console = Console(file=io.StringIO(), width=160, color_system=None, highlight=False)
     console.print(render_table(report))
-    return console.file.getvalue()
+    buffer = console.file
+    assert isinstance(buffer, io.StringIO)
+    return buffer.getvalue()
 
 
 def _print_table(report: Any) -> None:
@@ -122,12 +125,19 @@ def _progress(enabled: bool) -> Any:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     console = Console(stderr=True)
-    return Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=console, transient=True,
-                    disable=not (enabled and console.is_terminal))
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not (enabled and console.is_terminal),
+    )
 
 
 # --------------------------------------------------------------------------- commands
+
 
 def _choice(enum: type[Enum]) -> click.Choice:
     return click.Choice([member.value for member in enum])
@@ -136,53 +146,116 @@ def _choice(enum: type[Enum]) -> click.Choice:
 def _aws_options(command: Any) -> Any:
     """--region, --endpoint-url and --ca-bundle, shared by check and verify."""
     command = click.option(
-        "--ca-bundle", envvar="SF_CA_BUNDLE", type=click.Path(exists=True, dir_okay=False, readable=True),
-        help="Extra CA bundle (PEM) for Salesforce TLS; verification always stays on.")(command)
+        "--ca-bundle",
+        envvar="SF_CA_BUNDLE",
+        type=click.Path(exists=True, dir_okay=False, readable=True),
+        help="Extra CA bundle (PEM) for Salesforce TLS; verification always stays on.",
+    )(command)
     command = click.option(
-        "--endpoint-url", envvar=["AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ENDPOINT_URL"],
-        help="Secrets Manager endpoint (e.g. a local moto server); default: AWS itself.")(command)
-    return click.option("--region", envvar=["AWS_REGION", "AWS_DEFAULT_REGION"],
-                        help="AWS region of the secrets.")(command)
+        "--endpoint-url",
+        envvar=["AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ENDPOINT_URL"],
+        help="Secrets Manager endpoint (e.g. a local moto server); default: AWS itself.",
+    )(command)
+    return click.option("--region", envvar=["AWS_REGION", "AWS_DEFAULT_REGION"], help="AWS region of the secrets.")(
+        command
+    )
 
 
-@click.group(no_args_is_help=True, context_settings={"help_option_names": ["--help"]},
-             help="Operate Salesforce JWT integrations: health checks, live logins, PR preview summaries. "
-                  "Exit codes: 0 healthy, 1 warning, 2 critical, 3 usage or configuration error.")
+@click.group(
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["--help"]},
+    help="Operate Salesforce JWT integrations: health checks, live logins, PR preview summaries. "
+    "Exit codes: 0 healthy, 1 warning, 2 critical, 3 usage or configuration error.",
+)
 def app() -> None:
     """The command group."""
 
 
 @app.command()
-@click.option("--secret-id", "-s", "secret_id", multiple=True,
-              help="Secret name or ARN of one integration (repeatable).")
+@click.option(
+    "--secret-id", "-s", "secret_id", multiple=True, help="Secret name or ARN of one integration (repeatable)."
+)
 @click.option("--all", "all_", is_flag=True, help="Every secret tagged managed-by=salesforce-jwt-pulumi.")
 @click.option("--prefix", help="With --all: only names starting with this.")
 @click.option("--verify", is_flag=True, help="Also log in live with the stored key (JWT bearer).")
-@click.option("--drift", is_flag=True,
-              help="Also compare the live app with the document (needs deployer credentials, SF_*).")
-@click.option("--format", "-f", "output_format", type=_choice(OutputFormat), default="table", show_default=True,
-              help="Output format.")
+@click.option(
+    "--drift", is_flag=True, help="Also compare the live app with the document (needs deployer credentials, SF_*)."
+)
+@click.option(
+    "--format",
+    "-f",
+    "output_format",
+    type=_choice(OutputFormat),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report to this file.")
 @_aws_options
-@click.option("--concurrency", type=click.IntRange(1, MAX_CONCURRENCY), default=DEFAULT_CONCURRENCY,
-              show_default=True, help="Integrations checked at once with --all.")
-@click.option("--renew-before-days", type=click.FloatRange(min=0.0),
-              help="Renewal window; default: the last third of the lifetime (cert-manager).")
-@click.option("--stuck-after-minutes", type=click.FloatRange(min=0.0), default=60.0, show_default=True,
-              help="An AWSPENDING version older than this is a stuck rotation.")
-@click.option("--verify-budget", type=click.FloatRange(0.0, 1800.0), default=DEFAULT_VERIFY_BUDGET,
-              show_default=True, help="Seconds --verify may retry while an app change propagates.")
-@click.option("--require-scope", multiple=True,
-              help="With --drift: OAuth scopes the live app must have (repeatable; default RefreshToken).")
-@click.option("--login-url", envvar="SF_LOGIN_URL", default="https://login.salesforce.com", show_default=True,
-              help="With --drift: the org's login or My Domain URL, for the deployer credentials.")
-@click.option("--pretend-now", envvar="SALESFORCE_JWT_PRETEND_NOW", hidden=True,
-              help="Tests and the demo only: check as if it were this time (RFC 3339); the live login's "
-                   "JWT is dated by the same clock.")
-def check(secret_id: tuple[str, ...], all_: bool, prefix: str | None, verify: bool, drift: bool,
-          output_format: str, output: Path | None, region: str | None, endpoint_url: str | None,
-          ca_bundle: str | None, concurrency: int, renew_before_days: float | None, stuck_after_minutes: float,
-          verify_budget: float, require_scope: tuple[str, ...], login_url: str, pretend_now: str | None) -> None:
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, MAX_CONCURRENCY),
+    default=DEFAULT_CONCURRENCY,
+    show_default=True,
+    help="Integrations checked at once with --all.",
+)
+@click.option(
+    "--renew-before-days",
+    type=click.FloatRange(min=0.0),
+    help="Renewal window; default: the last third of the lifetime (cert-manager).",
+)
+@click.option(
+    "--stuck-after-minutes",
+    type=click.FloatRange(min=0.0),
+    default=60.0,
+    show_default=True,
+    help="An AWSPENDING version older than this is a stuck rotation.",
+)
+@click.option(
+    "--verify-budget",
+    type=click.FloatRange(0.0, 1800.0),
+    default=DEFAULT_VERIFY_BUDGET,
+    show_default=True,
+    help="Seconds --verify may retry while an app change propagates.",
+)
+@click.option(
+    "--require-scope",
+    multiple=True,
+    help="With --drift: OAuth scopes the live app must have (repeatable; default RefreshToken).",
+)
+@click.option(
+    "--login-url",
+    envvar="SF_LOGIN_URL",
+    default="https://login.salesforce.com",
+    show_default=True,
+    help="With --drift: the org's login or My Domain URL, for the deployer credentials.",
+)
+@click.option(
+    "--pretend-now",
+    envvar="SALESFORCE_JWT_PRETEND_NOW",
+    hidden=True,
+    help="Tests and the demo only: check as if it were this time (RFC 3339); the live login's "
+    "JWT is dated by the same clock.",
+)
+def check(
+    secret_id: tuple[str, ...],
+    all_: bool,
+    prefix: str | None,
+    verify: bool,
+    drift: bool,
+    output_format: str,
+    output: Path | None,
+    region: str | None,
+    endpoint_url: str | None,
+    ca_bundle: str | None,
+    concurrency: int,
+    renew_before_days: float | None,
+    stuck_after_minutes: float,
+    verify_budget: float,
+    require_scope: tuple[str, ...],
+    login_url: str,
+    pretend_now: str | None,
+) -> None:
     """Certificate expiry, stuck rotations, deletion marks; optionally a live login and drift."""
     from components import inspection as ins
     from components.health import CheckReport
@@ -196,12 +269,17 @@ def check(secret_id: tuple[str, ...], all_: bool, prefix: str | None, verify: bo
         clock = ins.pretend_clock(pretend_now)
     except ValueError as exc:
         raise UsageProblem(str(exc)) from None
+    pretend: dict[str, Any] = {"now": clock.utcnow, "clock": clock} if clock else {}
     inspector = ins.Inspector(
-        ins.require_region(region), endpoint_url or None,
+        ins.require_region(region),
+        endpoint_url or None,
         policy=ins.policy(renew_before_days, stuck_after_minutes, list(require_scope) or None),
-        verify=verify, drift=drift, ca_bundle=ca_bundle or None, verify_budget=verify_budget,
+        verify=verify,
+        drift=drift,
+        ca_bundle=ca_bundle or None,
+        verify_budget=verify_budget,
         deployer=ins.deployer_credentials(login_url) if drift else None,
-        **({"now": clock.utcnow, "clock": clock} if clock else {}),
+        **pretend,
     )
     started()
     targets = _targets(inspector, secret_ids, all_, prefix)
@@ -227,20 +305,38 @@ def _targets(inspector: Any, secret_ids: list[str], all_: bool, prefix: str | No
 
 @app.command()
 @click.option("--secret-id", "-s", "secret_id", required=True, help="Secret name or ARN.")
-@click.option("--stage", type=click.Choice([AWSCURRENT, AWSPENDING]), default=AWSCURRENT, show_default=True,
-              help="Which version's key to log in with.")
+@click.option(
+    "--stage",
+    type=click.Choice([AWSCURRENT, AWSPENDING]),
+    default=AWSCURRENT,
+    show_default=True,
+    help="Which version's key to log in with.",
+)
 @click.option("--format", "-f", "output_format", type=_choice(VerifyFormat), default="table", show_default=True)
 @_aws_options
-@click.option("--budget", type=click.FloatRange(0.0, 3600.0), default=DEFAULT_VERIFY_BUDGET, show_default=True,
-              help="Seconds to keep retrying while an app change propagates.")
-def verify(secret_id: str, stage: str, output_format: str, region: str | None, endpoint_url: str | None,
-           ca_bundle: str | None, budget: float) -> None:
+@click.option(
+    "--budget",
+    type=click.FloatRange(0.0, 3600.0),
+    default=DEFAULT_VERIFY_BUDGET,
+    show_default=True,
+    help="Seconds to keep retrying while an app change propagates.",
+)
+def verify(
+    secret_id: str,
+    stage: str,
+    output_format: str,
+    region: str | None,
+    endpoint_url: str | None,
+    ca_bundle: str | None,
+    budget: float,
+) -> None:
     """The JWT bearer login alone: who logged in, to which org, how fast, after how many attempts."""
     from components import credentials as creds
     from components import inspection as ins
 
-    inspector = ins.Inspector(ins.require_region(region), endpoint_url or None, ca_bundle=ca_bundle or None,
-                              verify_budget=budget)
+    inspector = ins.Inspector(
+        ins.require_region(region), endpoint_url or None, ca_bundle=ca_bundle or None, verify_budget=budget
+    )
     started()
     try:
         stored = inspector.store(secret_id).get(stage)
@@ -261,17 +357,29 @@ def verify(secret_id: str, stage: str, output_format: str, region: str | None, e
 
 def _verify_text(secret_id: str, document: dict[str, Any], result: Any, fmt: VerifyFormat) -> str:
     if fmt is VerifyFormat.json:
-        data = {"secret_id": secret_id, "stage": result.stage, "ok": result.ok, "app_name": document["app_name"],
-                "username": result.username, "org_id": result.org_id, "instance_url": result.instance_url,
-                "attempts": result.attempts, "elapsed_seconds": round(result.elapsed_seconds, 3),
-                "error": result.error}
+        data = {
+            "secret_id": secret_id,
+            "stage": result.stage,
+            "ok": result.ok,
+            "app_name": document["app_name"],
+            "username": result.username,
+            "org_id": result.org_id,
+            "instance_url": result.instance_url,
+            "attempts": result.attempts,
+            "elapsed_seconds": round(result.elapsed_seconds, 3),
+            "error": result.error,
+        }
         return json.dumps(data, indent=2) + "\n"
     if result.ok:
-        return (f"OK: {result.username} logged in to org {result.org_id} ({result.instance_url}) with the "
-                f"{result.stage} key of {secret_id} in {result.elapsed_seconds:.2f} s after "
-                f"{result.attempts} attempt(s)\n")
-    return (f"FAILED: JWT login with the {result.stage} key of {secret_id} (app {document['app_name']}, user "
-            f"{document['username']}) after {result.attempts} attempt(s): {result.error}\n")
+        return (
+            f"OK: {result.username} logged in to org {result.org_id} ({result.instance_url}) with the "
+            f"{result.stage} key of {secret_id} in {result.elapsed_seconds:.2f} s after "
+            f"{result.attempts} attempt(s)\n"
+        )
+    return (
+        f"FAILED: JWT login with the {result.stage} key of {secret_id} (app {document['app_name']}, user "
+        f"{document['username']}) after {result.attempts} attempt(s): {result.error}\n"
+    )
 
 
 @app.command("preview-summary")
@@ -304,8 +412,11 @@ def _merge(previews: list[dict[str, Any]]) -> dict[str, Any]:
     for preview in previews:
         for op, count in (preview.get("changeSummary") or {}).items():
             summary[op] = summary.get(op, 0) + count
-    return {"steps": [s for p in previews for s in p["steps"]], "changeSummary": summary,
-            "diagnostics": [d for p in previews for d in p.get("diagnostics") or []]}
+    return {
+        "steps": [s for p in previews for s in p["steps"]],
+        "changeSummary": summary,
+        "diagnostics": [d for p in previews for d in p.get("diagnostics") or []],
+    }
 
 
 # --------------------------------------------------------------------------- entry point
@@ -314,8 +425,7 @@ def _merge(previews: list[dict[str, Any]]) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (usage errors are 3, not click's 2)."""
     try:
-        result = app.main(args=list(argv) if argv is not None else None, prog_name=PROG_NAME,
-                          standalone_mode=False)
+        result = app.main(args=list(argv) if argv is not None else None, prog_name=PROG_NAME, standalone_mode=False)
     except UsageProblem as exc:
         _stderr(f"error: {exc}")
         return USAGE_ERROR

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Iterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import requests
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential_jitter
@@ -61,8 +62,18 @@ from components.settings import DEFAULT_API_VERSION
 if TYPE_CHECKING:
     from simple_salesforce import Salesforce
 
-__all__ = ["ClientOptions", "LoginFailed", "LoginRefused", "LoginResult", "LoginUnavailable", "NotProvisioned",
-           "SalesforceJwtClient", "SecretUnreadable", "Token", "TokenNotProven"]
+__all__ = [
+    "ClientOptions",
+    "LoginFailed",
+    "LoginRefused",
+    "LoginResult",
+    "LoginUnavailable",
+    "NotProvisioned",
+    "SalesforceJwtClient",
+    "SecretUnreadable",
+    "Token",
+    "TokenNotProven",
+]
 
 log = logging.getLogger(__name__)
 _PARSED_KEYS = 4  # JwtLogins kept by version id: loading and validating a key is slow
@@ -133,10 +144,18 @@ class _Progress:
 class SalesforceJwtClient:
     """Logs in to Salesforce with the credential document of one secret (name or ARN)."""
 
-    def __init__(self, secret_id: str, *, region: str, endpoint_url: str | None = None,
-                 ca_bundle: str | None = None, options: ClientOptions | None = None,
-                 metrics: LoginObserver | None = None, clock: Clock | None = None,
-                 store: CredentialStore | None = None) -> None:
+    def __init__(
+        self,
+        secret_id: str,
+        *,
+        region: str,
+        endpoint_url: str | None = None,
+        ca_bundle: str | None = None,
+        options: ClientOptions | None = None,
+        metrics: LoginObserver | None = None,
+        clock: Clock | None = None,
+        store: CredentialStore | None = None,
+    ) -> None:
         self.secret_id = secret_id
         self.options = options or ClientOptions()
         self._store = store or CredentialStore(secret_name(secret_id), region, endpoint_url)
@@ -165,8 +184,12 @@ class SalesforceJwtClient:
         token = self.token()
         from simple_salesforce import Salesforce  # only for callers who ask for one
 
-        return Salesforce(instance_url=token.instance_url, session_id=token.access_token, session=self._session,
-                          version=self.options.api_version)
+        return Salesforce(
+            instance_url=token.instance_url,
+            session_id=token.access_token,
+            session=self._session,
+            version=self.options.api_version,
+        )
 
     def token(self) -> Token:
         """The cached token, or a new login when there is none or it is due for renewal."""
@@ -202,10 +225,18 @@ class SalesforceJwtClient:
             username, org_id, user_id = self._prove(token, attempts, started)
         now = self._clock.now()
         return LoginResult(
-            secret_id=self.secret_id, stage=token.stage, version_id=token.version_id, app_name=token.app_name,
-            username=username, org_id=org_id, user_id=user_id, instance_url=token.instance_url,
-            attempts=attempts, elapsed_seconds=now - started, proved=prove,
-            verified_at=datetime.fromtimestamp(now, tz=timezone.utc).isoformat(timespec="seconds"),
+            secret_id=self.secret_id,
+            stage=token.stage,
+            version_id=token.version_id,
+            app_name=token.app_name,
+            username=username,
+            org_id=org_id,
+            user_id=user_id,
+            instance_url=token.instance_url,
+            attempts=attempts,
+            elapsed_seconds=now - started,
+            proved=prove,
+            verified_at=datetime.fromtimestamp(now, tz=UTC).isoformat(timespec="seconds"),
             errors_seen=tuple(errors),
         )
 
@@ -230,20 +261,31 @@ class SalesforceJwtClient:
             self._metrics.login_failed(self.secret_id, failure.reason)
             raise failure from None
         self._metrics.login_succeeded(self.secret_id, token.stage, self._clock.now() - started)
-        log.info("JWT login for secret %s with %s (version %s) after %d token request(s)", self.secret_id,
-                 token.stage, token.version_id, progress.attempts)
+        log.info(
+            "JWT login for secret %s with %s (version %s) after %d token request(s)",
+            self.secret_id,
+            token.stage,
+            token.version_id,
+            progress.attempts,
+        )
         return token, progress.attempts, progress.errors
 
     def _retrying(self, started: float) -> Retrying:
         deadline = started + self.options.wait_seconds
-        backoff = wait_exponential_jitter(multiplier=self.options.retry_initial, max=self.options.retry_max,
-                                          jitter=self.options.retry_initial / 2)
+        backoff = wait_exponential_jitter(
+            multiplier=self.options.retry_initial, max=self.options.retry_max, jitter=self.options.retry_initial / 2
+        )
 
         def wait(state: RetryCallState) -> float:
             return max(0.0, min(backoff(state), deadline - self._clock.now()))
 
-        return Retrying(retry=retry_if_exception_type(_TryAgain), wait=wait, sleep=self._clock.sleep,
-                        stop=lambda state: self._clock.now() >= deadline, reraise=True)
+        return Retrying(
+            retry=retry_if_exception_type(_TryAgain),
+            wait=wait,
+            sleep=self._clock.sleep,
+            stop=lambda state: self._clock.now() >= deadline,
+            reraise=True,
+        )
 
     def _round(self, pinned: str | None, fresh: bool, progress: _Progress) -> Token:
         """Each candidate once; a refused signature moves on to the next, other refusals end the login."""
@@ -260,11 +302,14 @@ class SalesforceJwtClient:
                     continue
                 if exc.retryable:
                     raise _TryAgain(exc) from None
-                raise LoginRefused(f"JWT login for secret {self.secret_id} with its {candidate.stage} key "
-                                   f"refused: {exc.error}: {exc.description}; {exc.hint}") from None
+                raise LoginRefused(
+                    f"JWT login for secret {self.secret_id} with its {candidate.stage} key "
+                    f"refused: {exc.error}: {exc.description}; {exc.hint}"
+                ) from None
             doc = candidate.stored.document
-            return Token(access, candidate.stage, candidate.stored.version_id, doc.app_name, doc.username,
-                         self._clock.now())
+            return Token(
+                access, candidate.stage, candidate.stored.version_id, doc.app_name, doc.username, self._clock.now()
+            )
         raise _TryAgain(refused)
 
     def _candidates(self, pinned: str | None, fresh: bool, progress: _Progress) -> Iterator[_Candidate]:
@@ -302,8 +347,7 @@ class SalesforceJwtClient:
         """The version at ``stage``, or the LoginFailed that says why there is none to use."""
         found = self._find(stage)
         if found is None:
-            raise SecretUnreadable(f"secret {self.secret_id} has no {stage} version; run the deployment that "
-                                   "writes it")
+            raise SecretUnreadable(f"secret {self.secret_id} has no {stage} version; run the deployment that writes it")
         return found
 
     def _optional(self, stage: str, progress: _Progress) -> _Candidate | None:
@@ -327,10 +371,18 @@ class SalesforceJwtClient:
         found = self._parsed.get(stored.version_id)
         if found is None:
             doc = stored.document
-            found = JwtLogin(consumer_key=doc.consumer_key, username=doc.username,
-                             private_key_pem=doc.private_key_pem, token_url=doc.token_url, audience=doc.audience,
-                             app_kind=doc.app_kind, ca_bundle=self._ca_bundle,  # type: ignore[arg-type]
-                             api_version=self.options.api_version, certificate_changed=False, budget_seconds=0)
+            found = JwtLogin(
+                consumer_key=doc.consumer_key,
+                username=doc.username,
+                private_key_pem=doc.private_key_pem,
+                token_url=doc.token_url,
+                audience=doc.audience,
+                app_kind=doc.app_kind,
+                ca_bundle=self._ca_bundle,
+                api_version=self.options.api_version,
+                certificate_changed=False,
+                budget_seconds=0,
+            )
             while len(self._parsed) >= _PARSED_KEYS:
                 self._parsed.pop(next(iter(self._parsed)))
             self._parsed[stored.version_id] = found
@@ -338,17 +390,22 @@ class SalesforceJwtClient:
 
     def _gave_up(self, cause: TokenExchangeError | None, progress: _Progress, elapsed: float) -> LoginFailed:
         if cause is not None and cause.signature_refused:
-            what = (f"the app's certificate does not verify the AWSCURRENT key, and no AWSPENDING (or blue-green "
-                    f"AWSPREVIOUS) key worked either, for {elapsed:.0f} s (wait_seconds "
-                    f"{self.options.wait_seconds:.0f}): no rotation is in progress, or it is stuck; run "
-                    f"`python -m components check --secret-id {self.secret_id} --verify`")
+            what = (
+                f"the app's certificate does not verify the AWSCURRENT key, and no AWSPENDING (or blue-green "
+                f"AWSPREVIOUS) key worked either, for {elapsed:.0f} s (wait_seconds "
+                f"{self.options.wait_seconds:.0f}): no rotation is in progress, or it is stuck; run "
+                f"`python -m components check --secret-id {self.secret_id} --verify`"
+            )
         elif cause is not None:
             what = f"still failing after {elapsed:.0f} s: {cause.error}: {cause.description}; {cause.hint}"
         else:
             what = "no credential version could be used"
-        return LoginUnavailable(f"JWT login for secret {self.secret_id} failed: {what} (seen: "
-                                f"{', '.join(progress.errors) or 'nothing'})", attempts=progress.attempts,
-                                elapsed_seconds=elapsed, errors=tuple(progress.errors))
+        return LoginUnavailable(
+            f"JWT login for secret {self.secret_id} failed: {what} (seen: {', '.join(progress.errors) or 'nothing'})",
+            attempts=progress.attempts,
+            elapsed_seconds=elapsed,
+            errors=tuple(progress.errors),
+        )
 
     def _prove(self, token: Token, attempts: int, started: float) -> tuple[str, str | None, str | None]:
         try:
@@ -356,8 +413,11 @@ class SalesforceJwtClient:
             check_identity(identity, token.access, username=token.username, attempts=attempts)
         except VerificationFailed as exc:
             self._metrics.login_failed(self.secret_id, TokenNotProven.reason)
-            raise TokenNotProven(f"JWT login for secret {self.secret_id} with {token.stage}: {exc}",
-                                 attempts=attempts, elapsed_seconds=self._clock.now() - started) from None
+            raise TokenNotProven(
+                f"JWT login for secret {self.secret_id} with {token.stage}: {exc}",
+                attempts=attempts,
+                elapsed_seconds=self._clock.now() - started,
+            ) from None
         return identity.username, identity.org_id, identity.user_id
 
 

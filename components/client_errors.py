@@ -9,8 +9,9 @@ class LoginFailed(Exception):
 
     reason = "failed"
 
-    def __init__(self, message: str, *, attempts: int = 0, elapsed_seconds: float = 0.0,
-                 errors: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, message: str, *, attempts: int = 0, elapsed_seconds: float = 0.0, errors: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(message)
         self.attempts, self.elapsed_seconds, self.errors = attempts, elapsed_seconds, errors
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 import threading
 from collections import Counter as Tally
-from typing import TYPE_CHECKING, Any, Callable, Protocol
-
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from components.credentials.stages import BLUE_GREEN_STAGES
 
@@ -103,19 +103,40 @@ class PrometheusMetrics:
 
         registry = REGISTRY if registry is _DEFAULT_REGISTRY else registry
         labels = ["secret"]
-        self.logins = Counter(f"{prefix}_logins", "Successful JWT bearer logins, by the staging label whose "
-                              "key worked", [*labels, "stage"], registry=registry)
-        self.refusals = Counter(f"{prefix}_login_refusals", "Token requests the endpoint refused, by staging "
-                                "label and OAuth error (also those another stage then made good)",
-                                [*labels, "stage", "error"], registry=registry)
-        self.failures = Counter(f"{prefix}_login_failures", "Logins that failed after every fallback and "
-                                "retry, by reason", [*labels, "reason"], registry=registry)
-        self.duration = Histogram(f"{prefix}_login_duration_seconds", "Time a successful login took, "
-                                  "waits through a rotation included", labels, registry=registry)
-        self.stage = Gauge(f"{prefix}_stage", "1 for the staging label whose key the token in use came "
-                           "from, 0 for the others", [*labels, "stage"], registry=registry)
-        self.token_age = Gauge(f"{prefix}_token_age_seconds", "Age of the cached access token (NaN: none)",
-                               labels, registry=registry)
+        self.logins = Counter(
+            f"{prefix}_logins",
+            "Successful JWT bearer logins, by the staging label whose key worked",
+            [*labels, "stage"],
+            registry=registry,
+        )
+        self.refusals = Counter(
+            f"{prefix}_login_refusals",
+            "Token requests the endpoint refused, by staging "
+            "label and OAuth error (also those another stage then made good)",
+            [*labels, "stage", "error"],
+            registry=registry,
+        )
+        self.failures = Counter(
+            f"{prefix}_login_failures",
+            "Logins that failed after every fallback and retry, by reason",
+            [*labels, "reason"],
+            registry=registry,
+        )
+        self.duration = Histogram(
+            f"{prefix}_login_duration_seconds",
+            "Time a successful login took, waits through a rotation included",
+            labels,
+            registry=registry,
+        )
+        self.stage = Gauge(
+            f"{prefix}_stage",
+            "1 for the staging label whose key the token in use came from, 0 for the others",
+            [*labels, "stage"],
+            registry=registry,
+        )
+        self.token_age = Gauge(
+            f"{prefix}_token_age_seconds", "Age of the cached access token (NaN: none)", labels, registry=registry
+        )
 
     def watch(self, client: Watched) -> None:
         def age() -> float:

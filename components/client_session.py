@@ -59,8 +59,9 @@ class AuthenticatedSession(VerifiedSession):
     """A ``requests.Session`` whose requests to the instance carry the current token; relative URLs
     (``/services/data/v66.0/...``) are resolved against the instance URL."""
 
-    def __init__(self, tokens: TokenSource, *, ca_bundle: str | None = None,
-                 timeout: tuple[float, float] = HTTP_TIMEOUT) -> None:
+    def __init__(
+        self, tokens: TokenSource, *, ca_bundle: str | None = None, timeout: tuple[float, float] = HTTP_TIMEOUT
+    ) -> None:
         super().__init__()
         self.verify = ca_bundle if ca_bundle else True
         self.timeout = timeout
@@ -78,8 +79,9 @@ class AuthenticatedSession(VerifiedSession):
             response = self._send(method, target, self._tokens.token(), args, kwargs)
         return response
 
-    def _send(self, method: str, url: str, token: Token, args: tuple[Any, ...],
-              kwargs: dict[str, Any]) -> requests.Response:
+    def _send(
+        self, method: str, url: str, token: Token, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> requests.Response:
         headers: CaseInsensitiveDict[str] = CaseInsensitiveDict(kwargs.get("headers") or {})
         headers["Authorization"] = f"Bearer {token.access_token}"
         return super().request(method, url, *args, **{**kwargs, "headers": headers})

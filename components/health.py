@@ -156,39 +156,69 @@ def _day(moment: datetime) -> str:
 def _status_findings(state: SecretState, now: datetime, policy: Policy) -> list[Finding]:
     findings = []
     if state.deletion_date is not None:
-        findings.append(Finding("scheduled-for-deletion", Severity.CRITICAL,
-                                f"secret is scheduled for deletion on {_day(state.deletion_date)}; "
-                                f"restore it (aws secretsmanager restore-secret --secret-id "
-                                f"{state.secret_id}) or the integration loses its key"))
+        findings.append(
+            Finding(
+                "scheduled-for-deletion",
+                Severity.CRITICAL,
+                f"secret is scheduled for deletion on {_day(state.deletion_date)}; "
+                f"restore it (aws secretsmanager restore-secret --secret-id "
+                f"{state.secret_id}) or the integration loses its key",
+            )
+        )
     if state.pending is not None:
         age = now - state.pending_created if state.pending_created else None
         if age is not None and age < policy.stuck_after:
-            findings.append(Finding("rotation-in-progress", Severity.WARNING,
-                                    f"AWSPENDING was written {int(age.total_seconds() // 60)} min ago; "
-                                    "a rotation is in progress"))
+            findings.append(
+                Finding(
+                    "rotation-in-progress",
+                    Severity.WARNING,
+                    f"AWSPENDING was written {int(age.total_seconds() // 60)} min ago; a rotation is in progress",
+                )
+            )
         else:
             since = f" since {_day(state.pending_created)}" if state.pending_created else ""
-            findings.append(Finding("rotation-stuck", Severity.CRITICAL,
-                                    f"AWSPENDING has been waiting{since} without promotion; re-run "
-                                    "`pulumi up` to finish the rotation or remove the pending version"))
+            findings.append(
+                Finding(
+                    "rotation-stuck",
+                    Severity.CRITICAL,
+                    f"AWSPENDING has been waiting{since} without promotion; re-run "
+                    "`pulumi up` to finish the rotation or remove the pending version",
+                )
+            )
     return findings
 
 
-def _certificate_findings(document: Mapping[str, Any], info: keys.CertificateInfo,
-                          renew_after: datetime, now: datetime) -> list[Finding]:
+def _certificate_findings(
+    document: Mapping[str, Any], info: keys.CertificateInfo, renew_after: datetime, now: datetime
+) -> list[Finding]:
     findings = []
     recorded = _get(document, "fingerprint_sha256")
     if recorded and str(recorded).upper() != info.fingerprint_sha256:
-        findings.append(Finding("fingerprint-mismatch", Severity.CRITICAL,
-                                "the document's fingerprint_sha256 does not match its certificate; "
-                                "the document was edited by hand — run `pulumi up --refresh`"))
+        findings.append(
+            Finding(
+                "fingerprint-mismatch",
+                Severity.CRITICAL,
+                "the document's fingerprint_sha256 does not match its certificate; "
+                "the document was edited by hand — run `pulumi up --refresh`",
+            )
+        )
     if now >= info.not_after:
-        findings.append(Finding("expired", Severity.CRITICAL,
-                                f"certificate expired on {_day(info.not_after)}; run `pulumi up` to renew it"))
+        findings.append(
+            Finding(
+                "expired",
+                Severity.CRITICAL,
+                f"certificate expired on {_day(info.not_after)}; run `pulumi up` to renew it",
+            )
+        )
     elif now >= renew_after:
-        findings.append(Finding("renewal-due", Severity.WARNING,
-                                f"inside the renewal window since {_day(renew_after)} "
-                                f"({info.days_left(now)} days left); the next `pulumi up` renews it"))
+        findings.append(
+            Finding(
+                "renewal-due",
+                Severity.WARNING,
+                f"inside the renewal window since {_day(renew_after)} "
+                f"({info.days_left(now)} days left); the next `pulumi up` renews it",
+            )
+        )
     return findings
 
 
@@ -208,9 +238,14 @@ def _key_findings(document: Mapping[str, Any], certificate_pem: str) -> list[Fin
     except keys.KeyPolicyError as exc:
         return [Finding("invalid-document", Severity.CRITICAL, f"private_key_pem is unusable: {exc}")]
     if not matches:
-        return [Finding("key-mismatch", Severity.CRITICAL,
-                        "the stored private key does not match the stored certificate; "
-                        "logins will fail — run `pulumi up --refresh`")]
+        return [
+            Finding(
+                "key-mismatch",
+                Severity.CRITICAL,
+                "the stored private key does not match the stored certificate; "
+                "logins will fail — run `pulumi up --refresh`",
+            )
+        ]
     return []
 
 
@@ -218,13 +253,19 @@ def verification_findings(verification: Verification | None) -> list[Finding]:
     """A failed live login is critical."""
     if verification is None or verification.ok:
         return []
-    return [Finding("verification-failed", Severity.CRITICAL,
-                    f"JWT login with the {verification.stage} key failed after "
-                    f"{verification.attempts} attempt(s): {verification.error or 'unknown error'}")]
+    return [
+        Finding(
+            "verification-failed",
+            Severity.CRITICAL,
+            f"JWT login with the {verification.stage} key failed after "
+            f"{verification.attempts} attempt(s): {verification.error or 'unknown error'}",
+        )
+    ]
 
 
-def drift_findings(document: Mapping[str, Any], live: LiveApp | None,
-                   required_scopes: Iterable[str] = PRE_AUTHORIZATION_SCOPES) -> list[Finding]:
+def drift_findings(
+    document: Mapping[str, Any], live: LiveApp | None, required_scopes: Iterable[str] = PRE_AUTHORIZATION_SCOPES
+) -> list[Finding]:
     """Compare the live app with the credential document."""
     if live is None:
         return []
@@ -232,32 +273,60 @@ def drift_findings(document: Mapping[str, Any], live: LiveApp | None,
     if live.error:
         return [Finding("drift-unreadable", Severity.ERROR, f"could not read {app} for drift: {live.error}")]
     if not live.found:
-        return [Finding("drift-app-missing", Severity.CRITICAL,
-                        f"{app} no longer exists in the org; run `pulumi up --refresh` to redeploy it")]
+        return [
+            Finding(
+                "drift-app-missing",
+                Severity.CRITICAL,
+                f"{app} no longer exists in the org; run `pulumi up --refresh` to redeploy it",
+            )
+        ]
     findings = []
     expected = str(_get(document, "fingerprint_sha256") or "").upper()
     if (live.fingerprint or "").upper() != expected:
-        findings.append(Finding("drift-certificate", Severity.CRITICAL,
-                                f"{app} holds certificate {live.fingerprint or '(none)'} but the stored key "
-                                f"belongs to {expected or '(unknown)'}; run `pulumi up --refresh` to redeploy"))
+        findings.append(
+            Finding(
+                "drift-certificate",
+                Severity.CRITICAL,
+                f"{app} holds certificate {live.fingerprint or '(none)'} but the stored key "
+                f"belongs to {expected or '(unknown)'}; run `pulumi up --refresh` to redeploy",
+            )
+        )
     consumer_key = _get(document, "consumer_key")
     if consumer_key and live.consumer_key and live.consumer_key != consumer_key:
-        findings.append(Finding("drift-consumer-key", Severity.CRITICAL,
-                                f"{app}'s consumer key differs from the one in the document"))
+        findings.append(
+            Finding(
+                "drift-consumer-key", Severity.CRITICAL, f"{app}'s consumer key differs from the one in the document"
+            )
+        )
     missing = sorted(set(required_scopes) - set(live.scopes))
     if missing:
-        findings.append(Finding("drift-scopes", Severity.CRITICAL,
-                                f"{app} lacks the OAuth scope(s) {', '.join(missing)}; "
-                                "run `pulumi up --refresh` to restore them"))
+        findings.append(
+            Finding(
+                "drift-scopes",
+                Severity.CRITICAL,
+                f"{app} lacks the OAuth scope(s) {', '.join(missing)}; run `pulumi up --refresh` to restore them",
+            )
+        )
     if live.pre_authorized is False:
-        findings.append(Finding("drift-pre-authorization", Severity.CRITICAL,
-                                f"{app} is no longer admin-approved/pre-authorized; JWT logins fail with "
-                                "\"user hasn't approved this consumer\" — run `pulumi up --refresh`"))
+        findings.append(
+            Finding(
+                "drift-pre-authorization",
+                Severity.CRITICAL,
+                f"{app} is no longer admin-approved/pre-authorized; JWT logins fail with "
+                '"user hasn\'t approved this consumer" — run `pulumi up --refresh`',
+            )
+        )
     return findings
 
 
-def evaluate(state: SecretState, now: datetime, *, verification: Verification | None = None,
-             live_app: LiveApp | None = None, policy: Policy | None = None) -> IntegrationHealth:
+def evaluate(
+    state: SecretState,
+    now: datetime,
+    *,
+    verification: Verification | None = None,
+    live_app: LiveApp | None = None,
+    policy: Policy | None = None,
+) -> IntegrationHealth:
     """Turn what was observed about one integration into findings and display facts."""
     policy = policy or Policy()
     if now.tzinfo is None:
@@ -266,18 +335,28 @@ def evaluate(state: SecretState, now: datetime, *, verification: Verification | 
     findings = _status_findings(state, now, policy)
     base: dict[str, Any] = {
         "secret_id": state.secret_id,
-        "app_name": _get(document, "app_name"), "app_kind": _get(document, "app_kind"),
-        "slot": _get(document, "slot"), "username": _get(document, "username"),
-        "org": _org(_get(document, "login_url")), "pending": state.pending is not None,
-        "deletion_date": state.deletion_date, "verification": verification, "live_app": live_app,
+        "app_name": _get(document, "app_name"),
+        "app_kind": _get(document, "app_kind"),
+        "slot": _get(document, "slot"),
+        "username": _get(document, "username"),
+        "org": _org(_get(document, "login_url")),
+        "pending": state.pending is not None,
+        "deletion_date": state.deletion_date,
+        "verification": verification,
+        "live_app": live_app,
     }
     if state.document_error:
         findings.append(Finding("invalid-document", Severity.CRITICAL, state.document_error))
         return IntegrationHealth(findings=tuple(findings), **base)
     if document is None:
         if state.deletion_date is None:  # a secret scheduled for deletion cannot be read at all
-            findings.append(Finding("no-current-version", Severity.CRITICAL,
-                                    "the secret has no AWSCURRENT credential document; run `pulumi up`"))
+            findings.append(
+                Finding(
+                    "no-current-version",
+                    Severity.CRITICAL,
+                    "the secret has no AWSCURRENT credential document; run `pulumi up`",
+                )
+            )
         return IntegrationHealth(findings=tuple(findings), **base)
     certificate_pem = _get(document, "certificate_pem")
     try:
@@ -288,14 +367,20 @@ def evaluate(state: SecretState, now: datetime, *, verification: Verification | 
     try:
         renew_after = info.renew_after(policy.renew_before)
     except keys.KeyPolicyError as exc:
-        findings.append(Finding("bad-renewal-window", Severity.ERROR,
-                                f"--renew-before-days does not fit this certificate: {exc}"))
+        findings.append(
+            Finding("bad-renewal-window", Severity.ERROR, f"--renew-before-days does not fit this certificate: {exc}")
+        )
         renew_after = info.renew_after()
     findings += _certificate_findings(document, info, renew_after, now)
     findings += _key_findings(document, certificate_pem)
     findings += verification_findings(verification)
     findings += drift_findings(document, live_app, policy.required_scopes)
     return IntegrationHealth(
-        findings=tuple(findings), fingerprint=info.fingerprint_sha256, not_before=info.not_before,
-        not_after=info.not_after, renew_after=renew_after, days_left=info.days_left(now), **base,
+        findings=tuple(findings),
+        fingerprint=info.fingerprint_sha256,
+        not_before=info.not_before,
+        not_after=info.not_after,
+        renew_after=renew_after,
+        days_left=info.days_left(now),
+        **base,
     )

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import BotoCoreError
@@ -36,7 +36,7 @@ BATCH_SIZE = 20  # BatchGetSecretValue's limit for SecretIdList
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class PretendClock:
@@ -56,7 +56,7 @@ class PretendClock:
         time.sleep(seconds)
 
     def utcnow(self) -> datetime:
-        return datetime.fromtimestamp(self.now(), timezone.utc)
+        return datetime.fromtimestamp(self.now(), UTC)
 
 
 def pretend_clock(text: str | None) -> PretendClock | None:
@@ -68,7 +68,7 @@ def pretend_clock(text: str | None) -> PretendClock | None:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         raise ValueError(f"--pretend-now {text!r} is not an RFC 3339 time; use e.g. 2030-01-01T00:00:00Z") from None
-    return PretendClock(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc))
+    return PretendClock(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
 def _holder(versions: dict[str, tuple[str, ...]], stage: str) -> str | None:
@@ -115,8 +115,10 @@ class Inspector:
             try:
                 self.client = creds.make_client(self.region, self.endpoint_url)
             except (ValueError, BotoCoreError) as exc:  # e.g. a malformed --endpoint-url or --region
-                raise UsageProblem(f"cannot reach Secrets Manager with --region {self.region!r} and "
-                                   f"--endpoint-url {self.endpoint_url!r}: {exc}") from None
+                raise UsageProblem(
+                    f"cannot reach Secrets Manager with --region {self.region!r} and "
+                    f"--endpoint-url {self.endpoint_url!r}: {exc}"
+                ) from None
 
     def store(self, secret_id: str) -> creds.CredentialStore:
         """The store of one secret (validates the name, region and endpoint; no I/O)."""
@@ -133,7 +135,7 @@ class Inspector:
         found: dict[str, tuple[str, str]] = {}
         for start in range(0, len(names), BATCH_SIZE):
             try:
-                page = call("BatchGetSecretValue", SecretIdList=names[start:start + BATCH_SIZE])
+                page = call("BatchGetSecretValue", SecretIdList=names[start : start + BATCH_SIZE])
             except creds.CredentialError:
                 continue  # e.g. no secretsmanager:BatchGetSecretValue permission: read one by one
             for entry in page.get("SecretValues", []):
@@ -141,9 +143,13 @@ class Inspector:
                     found[entry["Name"]] = (entry["VersionId"], entry["SecretString"])
         return found
 
-    def read_state(self, secret_id: str, versions: dict[str, tuple[str, ...]] | None = None,
-                   deleted_date: datetime | None = None,
-                   prefetched: tuple[str, str] | None = None) -> SecretState:
+    def read_state(
+        self,
+        secret_id: str,
+        versions: dict[str, tuple[str, ...]] | None = None,
+        deleted_date: datetime | None = None,
+        prefetched: tuple[str, str] | None = None,
+    ) -> SecretState:
         """Documents at AWSCURRENT and AWSPENDING, and the deletion mark (versions: from a listing)."""
         store = self.store(secret_id)
         if not versions:
@@ -166,47 +172,74 @@ class Inspector:
                 pending = store.get(creds.AWSPENDING).document.to_dict()
             except creds.CredentialDocumentError:
                 pending = {}  # still a pending version
-        return SecretState(secret_id, current, pending=pending, pending_created=pending_created,
-                           current_version=current_version)
+        return SecretState(
+            secret_id, current, pending=pending, pending_created=pending_created, current_version=current_version
+        )
 
-    def verification(self, document: dict[str, Any], stage: str = creds.AWSCURRENT) -> Verification:
+    def verification(self, document: Mapping[str, Any], stage: str = creds.AWSCURRENT) -> Verification:
         """One live JWT bearer login with the stored key, exactly as the integration would do it."""
         from components.salesforce import token_exchange as tx
 
         try:
             login = tx.JwtLogin(
-                consumer_key=document["consumer_key"], username=document["username"],
-                private_key_pem=document["private_key_pem"], token_url=document["token_url"],
-                audience=document["audience"], app_kind=document["app_kind"], ca_bundle=self.ca_bundle,
-                budget_seconds=self.verify_budget, certificate_changed=False,
-                retry=tx.RetryPolicy(max_interval=5.0), key_proven=True,
+                consumer_key=document["consumer_key"],
+                username=document["username"],
+                private_key_pem=document["private_key_pem"],
+                token_url=document["token_url"],
+                audience=document["audience"],
+                app_kind=document["app_kind"],
+                ca_bundle=self.ca_bundle,
+                budget_seconds=self.verify_budget,
+                certificate_changed=False,
+                retry=tx.RetryPolicy(max_interval=5.0),
+                key_proven=True,
             )
             result = tx.verify_jwt_login(login, clock=self.clock, http=self._http())
         except tx.VerificationFailed as exc:
-            return Verification(False, stage, attempts=exc.attempts, elapsed_seconds=exc.elapsed_seconds,
-                                error=str(exc))
+            return Verification(
+                False, stage, attempts=exc.attempts, elapsed_seconds=exc.elapsed_seconds, error=str(exc)
+            )
         except (ValueError, KeyError) as exc:
             return Verification(False, stage, error=f"cannot build the JWT login from the document: {exc}")
-        return Verification(True, stage, username=result.username, org_id=result.org_id,
-                            instance_url=result.instance_url, attempts=result.attempts,
-                            elapsed_seconds=result.elapsed_seconds)
+        return Verification(
+            True,
+            stage,
+            username=result.username,
+            org_id=result.org_id,
+            instance_url=result.instance_url,
+            attempts=result.attempts,
+            elapsed_seconds=result.elapsed_seconds,
+        )
 
     def client_login(self, secret_id: str, stage: str) -> Verification:
         """One live login through the runtime client (the integrations' own code path), pinned to
         ``stage``: what ``verify`` reports."""
         from components.client import ClientOptions, LoginFailed, SalesforceJwtClient
 
-        client = SalesforceJwtClient(secret_id, region=self.region, endpoint_url=self.endpoint_url,
-                                     ca_bundle=self.ca_bundle, store=self.store(secret_id), clock=self.clock,
-                                     options=ClientOptions(wait_seconds=self.verify_budget))
+        client = SalesforceJwtClient(
+            secret_id,
+            region=self.region,
+            endpoint_url=self.endpoint_url,
+            ca_bundle=self.ca_bundle,
+            store=self.store(secret_id),
+            clock=self.clock,
+            options=ClientOptions(wait_seconds=self.verify_budget),
+        )
         try:
             result = client.login(stage=stage)
         except LoginFailed as exc:
-            return Verification(False, stage, attempts=exc.attempts, elapsed_seconds=exc.elapsed_seconds,
-                                error=str(exc))
-        return Verification(True, result.stage, username=result.username, org_id=result.org_id,
-                            instance_url=result.instance_url, attempts=result.attempts,
-                            elapsed_seconds=result.elapsed_seconds)
+            return Verification(
+                False, stage, attempts=exc.attempts, elapsed_seconds=exc.elapsed_seconds, error=str(exc)
+            )
+        return Verification(
+            True,
+            result.stage,
+            username=result.username,
+            org_id=result.org_id,
+            instance_url=result.instance_url,
+            attempts=result.attempts,
+            elapsed_seconds=result.elapsed_seconds,
+        )
 
     def _http(self) -> Any:
         """One verified requests session per worker thread, so TLS connections are reused."""
@@ -226,29 +259,37 @@ class Inspector:
                 self._session = sf_session.open_session(self.deployer, ca_bundle=self.ca_bundle)
             return self._session
 
-    def live_app(self, document: dict[str, Any]) -> LiveApp:
+    def live_app(self, document: Mapping[str, Any]) -> LiveApp:
         """The app as deployed now, read through the Metadata API with the deployer's session."""
         from components.salesforce import metadata_api
 
         try:
             client = metadata_api.MetadataClient(self.session())
             snapshot = client.read_app(document["app_name"], document["app_kind"])
-        except Exception as exc:  # noqa: BLE001 - any failure to read the org is reported, not raised
+        except Exception as exc:
             return LiveApp(False, error=f"{type(exc).__name__}: {exc}")
         if snapshot is None:
             return LiveApp(False)
-        return LiveApp(True, snapshot.certificate_fingerprint, snapshot.consumer_key,
-                       tuple(snapshot.scopes), snapshot.pre_authorized)
+        return LiveApp(
+            True,
+            snapshot.certificate_fingerprint,
+            snapshot.consumer_key,
+            tuple(snapshot.scopes),
+            snapshot.pre_authorized,
+        )
 
     def inspect_many(self, targets: Sequence[Target]) -> list[IntegrationHealth]:
         """Inspect a chunk of listed secrets, reading their AWSCURRENT values in batches."""
         prefetched = self.fetch_current(targets) if len(targets) > 1 else {}
-        return [self.inspect(t.secret_id, t.versions, t.deleted_date, prefetched.get(t.secret_id))
-                for t in targets]
+        return [self.inspect(t.secret_id, t.versions, t.deleted_date, prefetched.get(t.secret_id)) for t in targets]
 
-    def inspect(self, secret_id: str, versions: dict[str, tuple[str, ...]] | None = None,
-                deleted_date: datetime | None = None,
-                prefetched: tuple[str, str] | None = None) -> IntegrationHealth:
+    def inspect(
+        self,
+        secret_id: str,
+        versions: dict[str, tuple[str, ...]] | None = None,
+        deleted_date: datetime | None = None,
+        prefetched: tuple[str, str] | None = None,
+    ) -> IntegrationHealth:
         """Everything `check` says about one secret; AWS errors become an exit-3 result."""
         try:
             state = self.read_state(secret_id, versions, deleted_date, prefetched)
@@ -270,13 +311,14 @@ def chunk_size(count: int, concurrency: int, live: bool = False) -> int:
     return max(1, min(BATCH_SIZE, -(-count // max(1, concurrency))))
 
 
-def run_checks(inspector: Inspector, targets: Sequence[Target], concurrency: int,
-               progress: Any = None) -> list[IntegrationHealth]:
+def run_checks(
+    inspector: Inspector, targets: Sequence[Target], concurrency: int, progress: Any = None
+) -> list[IntegrationHealth]:
     """Inspect every target with at most `concurrency` threads; results keep the targets' order."""
     results: list[IntegrationHealth | None] = [None] * len(targets)
     live = bool(getattr(inspector, "verify", False) or getattr(inspector, "drift", False))
     size = chunk_size(len(targets), concurrency, live)
-    chunks = {start: targets[start:start + size] for start in range(0, len(targets), size)}
+    chunks = {start: targets[start : start + size] for start in range(0, len(targets), size)}
     task = progress.add_task("checking", total=len(targets)) if progress else None
     with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(chunks)))) as pool:
         futures = {pool.submit(inspector.inspect_many, chunk): start for start, chunk in chunks.items()}
@@ -284,9 +326,9 @@ def run_checks(inspector: Inspector, targets: Sequence[Target], concurrency: int
             start = futures[future]
             try:
                 healths = future.result()
-            except Exception as exc:  # noqa: BLE001 - one broken secret must not hide the others
+            except Exception as exc:
                 healths = [unreadable(t.secret_id, f"{type(exc).__name__}: {exc}") for t in chunks[start]]
-            results[start:start + len(healths)] = healths
+            results[start : start + len(healths)] = healths
             if progress is not None and task is not None:
                 progress.advance(task, len(healths))
     return [r for r in results if r is not None]
@@ -310,8 +352,7 @@ def deployer_credentials(login_url: str) -> Any:
         raise UsageProblem(f"--drift needs deployer credentials to read the live app: {exc}") from None
 
 
-def policy(renew_before_days: float | None, stuck_after_minutes: float,
-           require_scope: list[str] | None) -> Policy:
+def policy(renew_before_days: float | None, stuck_after_minutes: float, require_scope: list[str] | None) -> Policy:
     if renew_before_days is not None and renew_before_days <= 0:
         raise UsageProblem("--renew-before-days must be more than 0 (or left out for the last third of the lifetime)")
     scopes = frozenset(require_scope) if require_scope else Policy().required_scopes
@@ -325,14 +366,17 @@ def targets(inspector: Inspector, secret_ids: list[str], all_: bool, prefix: str
             inspector.store(secret_id)  # validates the name before any call
         return [Target(s) for s in dict.fromkeys(secret_ids)]
     try:
-        listed = creds.list_managed_secrets(inspector.region, endpoint_url=inspector.endpoint_url,
-                                            client=inspector.client, name_prefix=prefix or None)
+        listed = creds.list_managed_secrets(
+            inspector.region, endpoint_url=inspector.endpoint_url, client=inspector.client, name_prefix=prefix or None
+        )
     except creds.StoreConfigError as exc:
         raise UsageProblem(str(exc)) from None
     except creds.CredentialError as exc:
         raise UsageProblem(f"cannot list the managed secrets: {exc}") from None
     if not listed:
         where = f" whose name starts with {prefix!r}" if prefix else ""
-        raise UsageProblem(f"no secrets tagged {creds.MANAGED_BY_KEY}={creds.MANAGED_BY_VALUE}{where} in "
-                           f"{inspector.region}; check --region, --endpoint-url and --prefix")
+        raise UsageProblem(
+            f"no secrets tagged {creds.MANAGED_BY_KEY}={creds.MANAGED_BY_VALUE}{where} in "
+            f"{inspector.region}; check --region, --endpoint-url and --prefix"
+        )
     return [Target(s.name, dict(s.versions) or None, s.deleted_date) for s in listed]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi_tls as tls
@@ -22,12 +22,12 @@ from pulumi.runtime import config as runtime_config
 
 from components import keys
 from components.credentials import runtime_policy_document, runtime_stages
+from components.integration_args import SalesforceJwtIntegrationArgs, config_key
 from components.providers.app_deployment import AppDeployment
 from components.providers.credential_version import CredentialVersion
 from components.providers.promotion import Promotion
 from components.providers.verification import Verification
 from components.rollout import SlotPlan, iso, plan_slots
-from components.integration_args import SalesforceJwtIntegrationArgs, config_key
 from components.settings import PROJECT, Settings, SettingsError, load_integrations
 
 __all__ = ["SalesforceJwtIntegration", "SalesforceJwtIntegrationArgs", "from_stack_config", "stack_config"]
@@ -46,8 +46,9 @@ def _project_config() -> dict[str, Any]:
 
 def _load_all(raw: dict[str, Any]) -> tuple[Settings, ...]:
     """Every integration the config declares: one per ``integrations`` item, else one."""
-    return tuple(load_integrations(raw, stack=pulumi.get_stack(),
-                                   secret_keys=runtime_config.get_config_secret_keys_env()))
+    return tuple(
+        load_integrations(raw, stack=pulumi.get_stack(), secret_keys=runtime_config.get_config_secret_keys_env())
+    )
 
 
 def from_stack_config() -> list[tuple[str, SalesforceJwtIntegrationArgs]]:
@@ -79,8 +80,11 @@ def _deployer_config() -> dict[str, Any]:
 def _settings_of(name: str, args: SalesforceJwtIntegrationArgs) -> Settings:
     """Validate Args as the stack config would be; name the Args fields in the error."""
     try:
-        return args.settings(pulumi.get_stack(), deployer_config=_deployer_config(),
-                             secret_keys=runtime_config.get_config_secret_keys_env())
+        return args.settings(
+            pulumi.get_stack(),
+            deployer_config=_deployer_config(),
+            secret_keys=runtime_config.get_config_secret_keys_env(),
+        )
     except SettingsError as error:
         fields = {config_key(f): f for f in SalesforceJwtIntegrationArgs.__dataclass_fields__}
         lines = [f"SalesforceJwtIntegration {name!r}: {len(error.problems)} invalid argument(s):"]
@@ -108,8 +112,15 @@ def certificate_facts(certificate_pem: str, renew_before_days: int | None) -> di
 class _Slot:
     """The resources of one app slot."""
 
-    def __init__(self, key: tls.PrivateKey, certificate_pem: pulumi.Output[str], facts: pulumi.Output[dict],
-                 app: AppDeployment | None, app_props: dict[str, Any], csr_pem: pulumi.Output[str] | None) -> None:
+    def __init__(
+        self,
+        key: tls.PrivateKey,
+        certificate_pem: pulumi.Output[str],
+        facts: pulumi.Output[dict],
+        app: AppDeployment | None,
+        app_props: dict[str, Any],
+        csr_pem: pulumi.Output[str] | None,
+    ) -> None:
         self.key, self.certificate_pem, self.facts = key, certificate_pem, facts
         self.app, self.app_props, self.csr_pem = app, app_props, csr_pem
 
@@ -125,8 +136,14 @@ class SalesforceJwtIntegration(pulumi.ComponentResource):
     renew_after: pulumi.Output[str]
     verified_at: pulumi.Output[str]
 
-    def __init__(self, name: str, args: SalesforceJwtIntegrationArgs | None = None,
-                 opts: pulumi.ResourceOptions | None = None, *, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        args: SalesforceJwtIntegrationArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        settings: Settings | None = None,
+    ) -> None:
         """``args`` are validated before any resource is registered (``settings``: already validated)."""
         if settings is None:
             if args is None:
@@ -143,11 +160,11 @@ class SalesforceJwtIntegration(pulumi.ComponentResource):
         self.active_slot = pulumi.Output.from_input(active.slot)
         slot = self._slots[active.slot]
         self.certificate_pem = slot.certificate_pem
-        self.private_key_pem = pulumi.Output.secret(slot.key.private_key_pem)
+        self.private_key_pem: pulumi.Output[str] = pulumi.Output.secret(slot.key.private_key_pem)
         self.csr_pem = slot.csr_pem
-        self.certificate_fingerprint = slot.facts.apply(lambda f: f.get("fingerprint"))
-        self.certificate_not_after = slot.facts.apply(lambda f: f.get("not_after"))
-        self.renew_after = slot.facts.apply(lambda f: f.get("renew_after"))
+        self.certificate_fingerprint = slot.facts.apply(lambda f: cast(str, f.get("fingerprint")))
+        self.certificate_not_after = slot.facts.apply(lambda f: cast(str, f.get("not_after")))
+        self.renew_after = slot.facts.apply(lambda f: cast(str, f.get("renew_after")))
         if slot.app is None:  # ca-signed, waiting for the CA: only the CSR exists
             self._register()
             return
@@ -161,35 +178,51 @@ class SalesforceJwtIntegration(pulumi.ComponentResource):
     def _slot(self, plan: SlotPlan) -> _Slot:
         s, suffix = self._settings, ("" if _single(self._settings) else f"-{plan.slot}")
         cert = s.certificate
-        key = tls.PrivateKey(f"{self._name}-key{suffix}", algorithm=cert.key_algorithm, rsa_bits=cert.key_size,
-                             opts=self._child(replacement_trigger=plan.generation))
+        key = tls.PrivateKey(
+            f"{self._name}-key{suffix}",
+            algorithm=cert.key_algorithm,
+            rsa_bits=cert.key_size,
+            opts=self._child(replacement_trigger=plan.generation),
+        )
         csr_pem = None
         if cert.mode == "ca-signed":
-            csr = tls.CertRequest(f"{self._name}-csr{suffix}", private_key_pem=key.private_key_pem,
-                                  subject=tls.CertRequestSubjectArgs(common_name=cert.common_name,
-                                                                     organization=cert.organization),
-                                  opts=self._child())
+            csr = tls.CertRequest(
+                f"{self._name}-csr{suffix}",
+                private_key_pem=key.private_key_pem,
+                subject=tls.CertRequestSubjectArgs(common_name=cert.common_name, organization=cert.organization),
+                opts=self._child(),
+            )
             csr_pem = csr.cert_request_pem
             certificate_pem = _ca_signed(cert.ca_certificate_pem, key)
         else:
             certificate_pem = tls.SelfSignedCert(
-                f"{self._name}-cert{suffix}", private_key_pem=key.private_key_pem,
-                validity_period_hours=cert.validity_hours, early_renewal_hours=cert.early_renewal_hours,
+                f"{self._name}-cert{suffix}",
+                private_key_pem=key.private_key_pem,
+                validity_period_hours=cert.validity_hours,
+                early_renewal_hours=cert.early_renewal_hours,
                 allowed_uses=ALLOWED_USES,
                 subject=tls.SelfSignedCertSubjectArgs(common_name=cert.common_name, organization=cert.organization),
-                opts=self._child()).cert_pem
+                opts=self._child(),
+            ).cert_pem
         facts = certificate_pem.apply(lambda pem: certificate_facts(pem, cert.renew_before_days) if pem else {})
         props = self._app_props(plan)
         if cert.awaiting_ca_signature:
             return _Slot(key, certificate_pem, facts, None, props, csr_pem)
-        app = AppDeployment(f"{self._name}-app{suffix}", {
-            **props, "certificate_pem": certificate_pem,
-            "certificate_fingerprint": facts.apply(lambda f: f["fingerprint"]),
-            "certificate_not_after": facts.apply(lambda f: f["not_after"]),
-            "certificate_subject": facts.apply(lambda f: f["subject"]),
-            "key_algorithm": cert.key_algorithm, "key_size": cert.key_size,
-            "rotation": s.operations.rotation, "rotation_strategy": s.operations.rotation_strategy,
-        }, opts=self._child(retain_on_delete=self._retain()))
+        app = AppDeployment(
+            f"{self._name}-app{suffix}",
+            {
+                **props,
+                "certificate_pem": certificate_pem,
+                "certificate_fingerprint": facts.apply(lambda f: f["fingerprint"]),
+                "certificate_not_after": facts.apply(lambda f: f["not_after"]),
+                "certificate_subject": facts.apply(lambda f: f["subject"]),
+                "key_algorithm": cert.key_algorithm,
+                "key_size": cert.key_size,
+                "rotation": s.operations.rotation,
+                "rotation_strategy": s.operations.rotation_strategy,
+            },
+            opts=self._child(retain_on_delete=self._retain()),
+        )
         return _Slot(key, certificate_pem, facts, app, props, csr_pem)
 
     def _retain(self) -> bool:
@@ -201,14 +234,23 @@ class SalesforceJwtIntegration(pulumi.ComponentResource):
         """Plain (known at preview) inputs of one slot's app."""
         s = self._settings
         return {
-            **self._where(), "api_version": s.salesforce.api_version,
+            **self._where(),
+            "api_version": s.salesforce.api_version,
             "deploy_timeout_seconds": s.operations.deploy_timeout_seconds,
-            "app_name": plan.app_name, "app_label": plan.app_label, "app_kind": s.app.kind, "slot": plan.slot,
-            "description": s.app.description, "contact_email": s.app.contact_email,
-            "scopes": sorted(s.app.scopes), "permission_set_name": s.app.permission_set_name,
-            "permission_sets": sorted(s.app.permission_sets), "profiles": sorted(s.app.profiles),
-            "pre_authorized": True, "integration_username": self._input("integration_username"),
-            "delete_on_destroy": s.app.delete_on_destroy, "stack": s.stack,
+            "app_name": plan.app_name,
+            "app_label": plan.app_label,
+            "app_kind": s.app.kind,
+            "slot": plan.slot,
+            "description": s.app.description,
+            "contact_email": s.app.contact_email,
+            "scopes": sorted(s.app.scopes),
+            "permission_set_name": s.app.permission_set_name,
+            "permission_sets": sorted(s.app.permission_sets),
+            "profiles": sorted(s.app.profiles),
+            "pre_authorized": True,
+            "integration_username": self._input("integration_username"),
+            "delete_on_destroy": s.app.delete_on_destroy,
+            "stack": s.stack,
             "existing_consumer_key": dict(s.app.existing_consumer_keys).get(plan.app_name),
             "test_level": s.salesforce.test_level,
         }
@@ -218,8 +260,12 @@ class SalesforceJwtIntegration(pulumi.ComponentResource):
         if field in self._deferred:
             return self._deferred[field]
         s = self._settings
-        return {"integration_username": s.app.integration_username, "kms_key_id": s.secret.kms_key_id,
-                "tags": s.secret.tags, "secret_reader_arns": list(s.secret.reader_arns)}[field]
+        return {
+            "integration_username": s.app.integration_username,
+            "kms_key_id": s.secret.kms_key_id,
+            "tags": s.secret.tags,
+            "secret_reader_arns": list(s.secret.reader_arns),
+        }[field]
 
     def _tags(self) -> Any:
         """User tags (possibly an Output) plus the tags that mark the secret as managed by us."""
@@ -230,54 +276,100 @@ class SalesforceJwtIntegration(pulumi.ComponentResource):
 
     def _where(self) -> dict[str, Any]:
         s = self._settings
-        return {"login_url": s.salesforce.login_url,
-                "ca_bundle": str(s.salesforce.ca_bundle) if s.salesforce.ca_bundle else None,
-                "aws_region": s.aws.region, "aws_endpoint_url": s.aws.endpoint_url}
+        return {
+            "login_url": s.salesforce.login_url,
+            "ca_bundle": str(s.salesforce.ca_bundle) if s.salesforce.ca_bundle else None,
+            "aws_region": s.aws.region,
+            "aws_endpoint_url": s.aws.endpoint_url,
+        }
 
     # -- the active slot's credential ------------------------------------------------------------------
     def _credential(self, plan: SlotPlan, slot: _Slot) -> None:
+        assert slot.app is not None, "only a slot with a deployed app has a credential"
         s = self._settings
         store = {"secret_name": s.secret.name, "aws_region": s.aws.region, "aws_endpoint_url": s.aws.endpoint_url}
-        credential = CredentialVersion(f"{self._name}-credential", {
-            **store, "kms_key_id": self._input("kms_key_id"), "tags": self._tags(),
-            "reader_arns": self._input("secret_reader_arns"),
-            "recovery_window_days": s.secret.recovery_window_days, "description": SECRET_DESCRIPTION,
-            "private_key_pem": pulumi.Output.secret(slot.key.private_key_pem),
-            "certificate_pem": slot.certificate_pem, "consumer_key": slot.app.consumer_key,
-            "username": self._input("integration_username"), "login_url": s.salesforce.login_url,
-            "audience": s.salesforce.audience, "token_url": s.salesforce.token_url,
-            "app_name": plan.app_name, "app_kind": s.app.kind,
-            "slot": None if _single(s) else plan.slot,
-            "certificate_fingerprint": slot.facts.apply(lambda f: f["fingerprint"]),
-            "certificate_not_after": slot.facts.apply(lambda f: f["not_after"]),
-        }, opts=self._child(depends_on=[slot.app], retain_on_delete=self._retain()))
-        verification = Verification(f"{self._name}-verification", {
-            **store, "version_id": credential.version_id,
-            "certificate_fingerprint": slot.facts.apply(lambda f: f["fingerprint"]),
-            "app_revision": pulumi.Output.from_input(slot.app_props).apply(_revision), "app": slot.app_props,
-            "ca_bundle": self._where()["ca_bundle"], "api_version": s.salesforce.api_version,
-            "budget_seconds": s.operations.verification_budget_seconds,
-        }, opts=self._child(depends_on=[credential, slot.app]))
-        promotion = Promotion(f"{self._name}-promotion", {
-            **store, "version_id": credential.version_id, "verified_at": verification.verified_at,
-            "ca_bundle": self._where()["ca_bundle"], "api_version": s.salesforce.api_version,
-            "budget_seconds": s.operations.verification_budget_seconds,
-        }, opts=self._child(depends_on=[verification]))
+        credential = CredentialVersion(
+            f"{self._name}-credential",
+            {
+                **store,
+                "kms_key_id": self._input("kms_key_id"),
+                "tags": self._tags(),
+                "reader_arns": self._input("secret_reader_arns"),
+                "recovery_window_days": s.secret.recovery_window_days,
+                "description": SECRET_DESCRIPTION,
+                "private_key_pem": pulumi.Output.secret(slot.key.private_key_pem),
+                "certificate_pem": slot.certificate_pem,
+                "consumer_key": slot.app.consumer_key,
+                "username": self._input("integration_username"),
+                "login_url": s.salesforce.login_url,
+                "audience": s.salesforce.audience,
+                "token_url": s.salesforce.token_url,
+                "app_name": plan.app_name,
+                "app_kind": s.app.kind,
+                "slot": None if _single(s) else plan.slot,
+                "certificate_fingerprint": slot.facts.apply(lambda f: f["fingerprint"]),
+                "certificate_not_after": slot.facts.apply(lambda f: f["not_after"]),
+            },
+            opts=self._child(depends_on=[slot.app], retain_on_delete=self._retain()),
+        )
+        verification = Verification(
+            f"{self._name}-verification",
+            {
+                **store,
+                "version_id": credential.version_id,
+                "certificate_fingerprint": slot.facts.apply(lambda f: f["fingerprint"]),
+                "app_revision": pulumi.Output.from_input(slot.app_props).apply(_revision),
+                "app": slot.app_props,
+                "ca_bundle": self._where()["ca_bundle"],
+                "api_version": s.salesforce.api_version,
+                "budget_seconds": s.operations.verification_budget_seconds,
+            },
+            opts=self._child(depends_on=[credential, slot.app]),
+        )
+        promotion = Promotion(
+            f"{self._name}-promotion",
+            {
+                **store,
+                "version_id": credential.version_id,
+                "verified_at": verification.verified_at,
+                "ca_bundle": self._where()["ca_bundle"],
+                "api_version": s.salesforce.api_version,
+                "budget_seconds": s.operations.verification_budget_seconds,
+            },
+            opts=self._child(depends_on=[verification]),
+        )
         self.secret_arn = credential.arn
         self.secret_version_id = promotion.current_version_id
         self.consumer_key = slot.app.consumer_key
         self.verified_at = verification.verified_at
         stages = runtime_stages(blue_green=not _single(s))  # what the runtime client reads, nothing more
         self.runtime_policy_json = pulumi.Output.all(credential.arn, self._input("kms_key_id")).apply(
-            lambda both: json.dumps(runtime_policy_document(both[0], both[1], stages=stages), sort_keys=True)
-            if both[0] else None)
+            lambda both: (
+                json.dumps(runtime_policy_document(both[0], both[1], stages=stages), sort_keys=True)
+                if both[0]
+                else None
+            )
+        )
 
     # -- outputs ---------------------------------------------------------------------------------------
     def outputs(self) -> dict[str, Any]:
         """Everything the stack exports; the private key only as a secret."""
-        names = ("app_name", "app_kind", "active_slot", "certificate_fingerprint", "certificate_not_after",
-                 "renew_after", "certificate_pem", "csr_pem", "private_key_pem", "secret_arn",
-                 "secret_version_id", "consumer_key", "verified_at", "runtime_policy_json")
+        names = (
+            "app_name",
+            "app_kind",
+            "active_slot",
+            "certificate_fingerprint",
+            "certificate_not_after",
+            "renew_after",
+            "certificate_pem",
+            "csr_pem",
+            "private_key_pem",
+            "secret_arn",
+            "secret_version_id",
+            "consumer_key",
+            "verified_at",
+            "runtime_policy_json",
+        )
         return {name: getattr(self, name) for name in names if getattr(self, name, None) is not None}
 
     def _register(self) -> None:

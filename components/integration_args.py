@@ -12,7 +12,7 @@ when it resolves, and the error names the field.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,8 +23,12 @@ from components.settings import PROJECT, Settings, load_settings
 
 # Stand-ins that let the plain fields be validated while an Input field is still an Output; the
 # component never sends them anywhere: it wires the Input itself (see ``deferred_inputs``).
-_DEFERRED_STANDIN: dict[str, Any] = {"integration_username": "deferred.output@example.com",
-                                     "kms_key_id": None, "tags": None, "secret_reader_arns": None}
+_DEFERRED_STANDIN: dict[str, Any] = {
+    "integration_username": "deferred.output@example.com",
+    "kms_key_id": None,
+    "tags": None,
+    "secret_reader_arns": None,
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,8 +90,14 @@ class SalesforceJwtIntegrationArgs:
                 mapping[f"{PROJECT}:{config_key(field.name)}"] = _plain(value)
         return mapping
 
-    def settings(self, stack: str, *, deployer_config: Mapping[str, Any] | None = None,
-                 secret_keys: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    def settings(
+        self,
+        stack: str,
+        *,
+        deployer_config: Mapping[str, Any] | None = None,
+        secret_keys: Sequence[str] | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> Settings:
         """Validated settings (raise SettingsError naming every bad field); deployer credentials come
         from ``deployer_config`` (the stack's ``salesforce-jwt:deployer*`` keys) or the environment."""
         config = {**(deployer_config or {}), **self.config()}
@@ -95,34 +105,58 @@ class SalesforceJwtIntegrationArgs:
 
     def deferred_inputs(self) -> dict[str, pulumi.Output[Any]]:
         """The Input fields whose values are Outputs, each checked by its rule once it resolves."""
-        checks = {"integration_username": _check_username, "kms_key_id": _check_kms,
-                  "tags": _check_tags, "secret_reader_arns": _check_readers}
-        return {name: pulumi.Output.from_input(getattr(self, name)).apply(check)
-                for name, check in checks.items() if _has_output(getattr(self, name))}
+        checks: dict[str, Callable[[Any], Any]] = {
+            "integration_username": _check_username,
+            "kms_key_id": _check_kms,
+            "tags": _check_tags,
+            "secret_reader_arns": _check_readers,
+        }
+        return {
+            name: pulumi.Output.from_input(getattr(self, name)).apply(check)
+            for name, check in checks.items()
+            if _has_output(getattr(self, name))
+        }
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SalesforceJwtIntegrationArgs:
         """The Args that stand for validated settings (the stack-config path)."""
         s = settings
         return cls(
-            salesforce_login_url=s.salesforce.login_url, salesforce_token_url=s.salesforce.token_url,
+            salesforce_login_url=s.salesforce.login_url,
+            salesforce_token_url=s.salesforce.token_url,
             jwt_audience=s.salesforce.audience,
             salesforce_ca_bundle=str(s.salesforce.ca_bundle) if s.salesforce.ca_bundle else None,
-            api_version=s.salesforce.api_version, test_level=s.salesforce.test_level,
-            app_name=s.app.name, app_kind=s.app.kind, app_label=s.app.label, app_description=s.app.description,
-            contact_email=s.app.contact_email, scopes=list(s.app.scopes),
-            permission_set_name=s.app.permission_set_name, extra_permission_sets=list(s.app.extra_permission_sets),
-            profiles=list(s.app.profiles), integration_username=s.app.integration_username,
-            existing_consumer_keys=dict(s.app.existing_consumer_keys), delete_app_on_destroy=s.app.delete_on_destroy,
-            key_algorithm=s.certificate.key_algorithm, key_size=s.certificate.key_size,
-            certificate_validity_days=s.certificate.validity_days, renew_before_days=s.certificate.renew_before_days,
+            api_version=s.salesforce.api_version,
+            test_level=s.salesforce.test_level,
+            app_name=s.app.name,
+            app_kind=s.app.kind,
+            app_label=s.app.label,
+            app_description=s.app.description,
+            contact_email=s.app.contact_email,
+            scopes=list(s.app.scopes),
+            permission_set_name=s.app.permission_set_name,
+            extra_permission_sets=list(s.app.extra_permission_sets),
+            profiles=list(s.app.profiles),
+            integration_username=s.app.integration_username,
+            existing_consumer_keys=dict(s.app.existing_consumer_keys),
+            delete_app_on_destroy=s.app.delete_on_destroy,
+            key_algorithm=s.certificate.key_algorithm,
+            key_size=s.certificate.key_size,
+            certificate_validity_days=s.certificate.validity_days,
+            renew_before_days=s.certificate.renew_before_days,
             certificate_common_name=s.certificate.common_name,
-            certificate_organization=s.certificate.organization, certificate_mode=s.certificate.mode,
+            certificate_organization=s.certificate.organization,
+            certificate_mode=s.certificate.mode,
             ca_certificate_pem=s.certificate.ca_certificate_pem,
-            secret_name=s.secret.name, kms_key_id=s.secret.kms_key_id, tags=dict(s.secret.user_tags),
-            secret_reader_arns=list(s.secret.reader_arns), recovery_window_days=s.secret.recovery_window_days,
-            aws_region=s.aws.region, aws_endpoint_url=s.aws.endpoint_url,
-            rotation=s.operations.rotation, rotation_strategy=s.operations.rotation_strategy,
+            secret_name=s.secret.name,
+            kms_key_id=s.secret.kms_key_id,
+            tags=dict(s.secret.user_tags),
+            secret_reader_arns=list(s.secret.reader_arns),
+            recovery_window_days=s.secret.recovery_window_days,
+            aws_region=s.aws.region,
+            aws_endpoint_url=s.aws.endpoint_url,
+            rotation=s.operations.rotation,
+            rotation_strategy=s.operations.rotation_strategy,
             verification_budget_seconds=s.operations.verification_budget_seconds,
             deploy_timeout_seconds=s.operations.deploy_timeout_seconds,
         )

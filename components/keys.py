@@ -12,7 +12,8 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -27,12 +28,21 @@ RS256_ONLY = "Salesforce's JWT bearer flow accepts RS256 signatures only"
 RENEWAL_FRACTION = 2 / 3  # cert-manager: renew when 2/3 of the lifetime has passed
 
 _PEM_LABEL = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----")
-_KEY_LABELS = {b"PRIVATE KEY", b"RSA PRIVATE KEY", b"EC PRIVATE KEY", b"DSA PRIVATE KEY",
-               b"ENCRYPTED PRIVATE KEY", b"OPENSSH PRIVATE KEY"}
+_KEY_LABELS = {
+    b"PRIVATE KEY",
+    b"RSA PRIVATE KEY",
+    b"EC PRIVATE KEY",
+    b"DSA PRIVATE KEY",
+    b"ENCRYPTED PRIVATE KEY",
+    b"OPENSSH PRIVATE KEY",
+}
 _CERT_LABELS = {b"CERTIFICATE", b"X509 CERTIFICATE", b"TRUSTED CERTIFICATE"}
-_WHAT_IS = {b"CERTIFICATE REQUEST": "a certificate signing request (CSR)",
-            b"NEW CERTIFICATE REQUEST": "a certificate signing request (CSR)",
-            b"PUBLIC KEY": "a public key", b"RSA PUBLIC KEY": "a public key"}
+_WHAT_IS = {
+    b"CERTIFICATE REQUEST": "a certificate signing request (CSR)",
+    b"NEW CERTIFICATE REQUEST": "a certificate signing request (CSR)",
+    b"PUBLIC KEY": "a public key",
+    b"RSA PUBLIC KEY": "a public key",
+}
 
 
 class KeyPolicyError(ValueError):
@@ -117,8 +127,9 @@ def _not_pem(what: str, data: bytes) -> KeyPolicyError:
     )
 
 
-def load_private_key(pem: str | bytes, *, passphrase: str | bytes | None = None,
-                     enforce_policy: bool = True) -> PrivateKeyTypes:
+def load_private_key(
+    pem: str | bytes, *, passphrase: str | bytes | None = None, enforce_policy: bool = True
+) -> PrivateKeyTypes:
     """Parse a PEM private key; by default also apply the RS256 policy (RSA >= 2048)."""
     data = _as_bytes(pem)
     labels = _labels(data)
@@ -126,28 +137,35 @@ def load_private_key(pem: str | bytes, *, passphrase: str | bytes | None = None,
         raise _not_pem("private key", data)
     first = labels[0]
     if first in _CERT_LABELS:
-        raise KeyPolicyError("a certificate was given where a private key is expected; "
-                             "pass the '-----BEGIN PRIVATE KEY-----' block instead")
+        raise KeyPolicyError(
+            "a certificate was given where a private key is expected; "
+            "pass the '-----BEGIN PRIVATE KEY-----' block instead"
+        )
     if first in _WHAT_IS:
         raise KeyPolicyError(f"{_WHAT_IS[first]} was given where a private key is expected")
     if first == b"OPENSSH PRIVATE KEY":
-        raise KeyPolicyError("the private key is in OpenSSH format; convert it to PKCS#8 PEM with "
-                             "'ssh-keygen -p -m PKCS8 -f <file>'")
+        raise KeyPolicyError(
+            "the private key is in OpenSSH format; convert it to PKCS#8 PEM with 'ssh-keygen -p -m PKCS8 -f <file>'"
+        )
     if first not in _KEY_LABELS:
         raise KeyPolicyError(f"unexpected PEM block '{first.decode()}' where a private key is expected")
     encrypted = first == b"ENCRYPTED PRIVATE KEY" or b"Proc-Type: 4,ENCRYPTED" in data
     if encrypted and not passphrase:
-        raise KeyPolicyError("the private key is encrypted and no passphrase was given; supply the "
-                             "passphrase or decrypt it with 'openssl pkey -in <file> -out <plain file>'")
+        raise KeyPolicyError(
+            "the private key is encrypted and no passphrase was given; supply the "
+            "passphrase or decrypt it with 'openssl pkey -in <file> -out <plain file>'"
+        )
     password = _as_bytes(passphrase) if passphrase and encrypted else None
     try:
         key = serialization.load_pem_private_key(data, password=password)
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         if encrypted:
-            raise KeyPolicyError("the private key could not be decrypted: wrong passphrase or "
-                                 "unsupported encryption") from None
-        raise KeyPolicyError(f"the private key PEM is malformed ({type(exc).__name__}); "
-                             "check that the whole block was copied") from None
+            raise KeyPolicyError(
+                "the private key could not be decrypted: wrong passphrase or unsupported encryption"
+            ) from None
+        raise KeyPolicyError(
+            f"the private key PEM is malformed ({type(exc).__name__}); check that the whole block was copied"
+        ) from None
     if enforce_policy:
         check_key_policy(key)
     return key
@@ -167,8 +185,9 @@ def load_stored_private_key(pem: str | bytes) -> PrivateKeyTypes:
     try:
         key = serialization.load_pem_private_key(data, password=None, unsafe_skip_rsa_key_validation=True)
     except (ValueError, TypeError, UnsupportedAlgorithm):
-        raise KeyPolicyError("the private key PEM is malformed or encrypted; check that the whole block was "
-                             "copied") from None
+        raise KeyPolicyError(
+            "the private key PEM is malformed or encrypted; check that the whole block was copied"
+        ) from None
     check_key_policy(key)
     return key
 
@@ -181,8 +200,10 @@ def load_certificate(pem: str | bytes) -> x509.Certificate:
         raise _not_pem("certificate", data)
     first = labels[0]
     if first in _KEY_LABELS:
-        raise KeyPolicyError("a private key was given where a certificate is expected; never put a "
-                             "private key there — pass the '-----BEGIN CERTIFICATE-----' block")
+        raise KeyPolicyError(
+            "a private key was given where a certificate is expected; never put a "
+            "private key there — pass the '-----BEGIN CERTIFICATE-----' block"
+        )
     if first in _WHAT_IS:
         raise KeyPolicyError(f"{_WHAT_IS[first]} was given where a certificate is expected")
     if first not in _CERT_LABELS:
@@ -215,7 +236,7 @@ def pem_of(certificate: x509.Certificate) -> str:
 
 
 def _public_der(key: PrivateKeyTypes | CertificatePublicKeyTypes) -> bytes:
-    public = key.public_key() if hasattr(key, "private_bytes") else key
+    public: Any = key.public_key() if hasattr(key, "private_bytes") else key  # type: ignore[union-attr]
     return public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
@@ -229,7 +250,8 @@ def require_match(certificate: x509.Certificate, private_key: PrivateKeyTypes) -
     if not certificate_matches_key(certificate, private_key):
         raise KeyPolicyError(
             f"the certificate (SHA-256 {fingerprint_sha256(certificate)}) does not match the private key: "
-            "it was issued for a different key pair; sign a CSR made from this key")
+            "it was issued for a different key pair; sign a CSR made from this key"
+        )
 
 
 def fingerprint_sha256(certificate: x509.Certificate) -> str:
@@ -265,7 +287,7 @@ def certificate_info(certificate: x509.Certificate | str | bytes) -> Certificate
 
 
 def _utcnow(now: datetime | None) -> datetime:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware (UTC)")
     return now
@@ -280,11 +302,14 @@ def renewal_time(not_before: datetime, not_after: datetime, *, renew_before: tim
     """When to renew: 2/3 into the lifetime (cert-manager), or ``renew_before`` ahead of not-after."""
     lifetime = not_after - not_before
     if lifetime <= timedelta(0):
-        raise KeyPolicyError(f"certificate lifetime is empty: not-after {not_after.isoformat()} is not after "
-                             f"not-before {not_before.isoformat()}")
+        raise KeyPolicyError(
+            f"certificate lifetime is empty: not-after {not_after.isoformat()} is not after "
+            f"not-before {not_before.isoformat()}"
+        )
     if renew_before is None:
         return not_before + lifetime * RENEWAL_FRACTION
     if not timedelta(0) < renew_before < lifetime:
-        raise KeyPolicyError(f"renewal window {renew_before} must be positive and shorter than the "
-                             f"certificate lifetime {lifetime}")
+        raise KeyPolicyError(
+            f"renewal window {renew_before} must be positive and shorter than the certificate lifetime {lifetime}"
+        )
     return not_after - renew_before

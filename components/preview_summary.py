@@ -34,13 +34,26 @@ APP_FIELDS = {
     "profiles": "Pre-authorized profiles",
 }
 VALID_OPS = frozenset(
-    {"same", "create", "update", "replace", "delete", "create-replacement", "delete-replaced",
-     "read", "refresh", "read-replacement", "discard", "discard-replaced", "import",
-     "import-replacement", "remove-pending-replace"}
+    {
+        "same",
+        "create",
+        "update",
+        "replace",
+        "delete",
+        "create-replacement",
+        "delete-replaced",
+        "read",
+        "refresh",
+        "read-replacement",
+        "discard",
+        "discard-replaced",
+        "import",
+        "import-replacement",
+        "remove-pending-replace",
+    }
 )
 # When one resource has several steps (a replacement prints three), keep the most telling one.
-_OP_RANK = {"replace": 0, "create-replacement": 1, "update": 2, "create": 3, "delete-replaced": 4,
-            "delete": 5}
+_OP_RANK = {"replace": 0, "create-replacement": 1, "update": 2, "create": 3, "delete-replaced": 4, "delete": 5}
 _QUIET_OPS = frozenset({"same", "read", "refresh", "discard", "discard-replaced"})
 
 
@@ -95,9 +108,7 @@ class PreviewSummary:
 def load_preview(text: str) -> dict[str, Any]:
     """Parse and validate the preview JSON; raise PreviewFormatError naming what is wrong."""
     if not text.strip():
-        raise PreviewFormatError(
-            "preview input is empty: pass the output of `pulumi preview --json` (a file or stdin)"
-        )
+        raise PreviewFormatError("preview input is empty: pass the output of `pulumi preview --json` (a file or stdin)")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -139,10 +150,8 @@ def _parse_urn(urn: Any, where: str) -> tuple[str, str, str]:
     """Return (stack, qualified type, name) of `urn:pulumi:<stack>::<project>::<type>::<name>`."""
     parts = urn.split("::", 3) if isinstance(urn, str) else []
     if len(parts) != 4 or not parts[0].startswith("urn:pulumi:") or not parts[0][11:]:
-        raise PreviewFormatError(
-            f"{where} must look like urn:pulumi:<stack>::<project>::<type>::<name>, got {urn!r}"
-        )
-    return parts[0][len("urn:pulumi:"):], parts[2], parts[3]
+        raise PreviewFormatError(f"{where} must look like urn:pulumi:<stack>::<project>::<type>::<name>, got {urn!r}")
+    return parts[0][len("urn:pulumi:") :], parts[2], parts[3]
 
 
 def display(value: Any) -> str:
@@ -177,8 +186,9 @@ def _state_type(step: Mapping[str, Any], qualified_type: str) -> str:
     return qualified_type.rsplit("$", 1)[-1]
 
 
-def _changes(old: Mapping[str, Any], new: Mapping[str, Any], labels: Mapping[str, str],
-             creating: bool) -> tuple[FieldChange, ...]:
+def _changes(
+    old: Mapping[str, Any], new: Mapping[str, Any], labels: Mapping[str, str], creating: bool
+) -> tuple[FieldChange, ...]:
     changes = []
     for name, label in labels.items():
         before, after = old.get(name), new.get(name)
@@ -213,14 +223,17 @@ def _downtime_risk(op: str, rotation: bool, strategy: str, app: tuple[FieldChang
     if op in {"delete", "delete-replaced"}:
         return "the app leaves the stack: integrations using it stop being managed"
     if any(change.name == "app_kind" for change in app) and op != "create":
-        return ("high: a new app kind means a new app and consumer key; "
-                "integrations must read the new credential document")
+        return (
+            "high: a new app kind means a new app and consumer key; integrations must read the new credential document"
+        )
     if not rotation:
         return "none"
     if strategy == "blue-green":
         return "none expected: blue-green rotates the idle slot and promotes it once verified"
-    return ("brief: the app holds one certificate, so the current key stops working between the "
-            "deploy and the promotion (rotationStrategy: single; blue-green avoids this)")
+    return (
+        "brief: the app holds one certificate, so the current key stops working between the "
+        "deploy and the promotion (rotationStrategy: single; blue-green avoids this)"
+    )
 
 
 def _app_change(stack: str, name: str, step: Mapping[str, Any]) -> AppChange:
@@ -231,8 +244,7 @@ def _app_change(stack: str, name: str, step: Mapping[str, Any]) -> AppChange:
     app = _changes(old, new, APP_FIELDS, creating)
     rotation = _is_rotation(op, old, new)
     strategy = display(new.get("rotation_strategy") or old.get("rotation_strategy") or "single")
-    return AppChange(stack, name, op, certificate, app, rotation, strategy,
-                     _downtime_risk(op, rotation, strategy, app))
+    return AppChange(stack, name, op, certificate, app, rotation, strategy, _downtime_risk(op, rotation, strategy, app))
 
 
 def summarize(preview: Mapping[str, Any]) -> PreviewSummary:
@@ -287,8 +299,7 @@ def _render_app(change: AppChange) -> list[str]:
         lines.append("")
     lines += [f"- {c.label}: {_describe(c)}" for c in change.app]
     rotation = "yes — the certificate fingerprint changes" if change.rotation else "no"
-    lines += [f"- Rotation: {rotation} (strategy `{change.strategy}`)",
-              f"- Downtime risk: {change.downtime_risk}", ""]
+    lines += [f"- Rotation: {rotation} (strategy `{change.strategy}`)", f"- Downtime risk: {change.downtime_risk}", ""]
     return lines
 
 

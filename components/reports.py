@@ -26,8 +26,7 @@ from components.health import CheckReport, IntegrationHealth, Severity
 PREFIX = "salesforce_jwt"
 LABELS = ("secret", "app", "org")
 FORMATS = ("table", "json", "markdown", "prometheus")
-_STYLE = {Severity.OK: "green", Severity.WARNING: "yellow", Severity.CRITICAL: "bold red",
-          Severity.ERROR: "magenta"}
+_STYLE = {Severity.OK: "green", Severity.WARNING: "yellow", Severity.CRITICAL: "bold red", Severity.ERROR: "magenta"}
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -38,17 +37,30 @@ def _verification_dict(health: IntegrationHealth) -> dict[str, Any] | None:
     v = health.verification
     if v is None:
         return None
-    return {"ok": v.ok, "stage": v.stage, "username": v.username, "org_id": v.org_id,
-            "instance_url": v.instance_url, "attempts": v.attempts,
-            "elapsed_seconds": round(v.elapsed_seconds, 3), "error": v.error}
+    return {
+        "ok": v.ok,
+        "stage": v.stage,
+        "username": v.username,
+        "org_id": v.org_id,
+        "instance_url": v.instance_url,
+        "attempts": v.attempts,
+        "elapsed_seconds": round(v.elapsed_seconds, 3),
+        "error": v.error,
+    }
 
 
 def _drift_dict(health: IntegrationHealth) -> dict[str, Any] | None:
     if health.live_app is None:
         return None
     live = health.live_app
-    return {"drifted": _drifted(health), "app_found": live.found, "live_fingerprint": live.fingerprint,
-            "live_scopes": list(live.scopes), "pre_authorized": live.pre_authorized, "error": live.error}
+    return {
+        "drifted": _drifted(health),
+        "app_found": live.found,
+        "live_fingerprint": live.fingerprint,
+        "live_scopes": list(live.scopes),
+        "pre_authorized": live.pre_authorized,
+        "error": live.error,
+    }
 
 
 def _drifted(health: IntegrationHealth) -> bool | None:
@@ -61,26 +73,40 @@ def _drifted(health: IntegrationHealth) -> bool | None:
 def integration_dict(health: IntegrationHealth) -> dict[str, Any]:
     """A JSON-ready view of one result."""
     return {
-        "secret_id": health.secret_id, "status": health.severity.label, "exit_code": health.exit_code,
-        "app_name": health.app_name, "app_kind": health.app_kind, "slot": health.slot,
-        "username": health.username, "org": health.org,
+        "secret_id": health.secret_id,
+        "status": health.severity.label,
+        "exit_code": health.exit_code,
+        "app_name": health.app_name,
+        "app_kind": health.app_kind,
+        "slot": health.slot,
+        "username": health.username,
+        "org": health.org,
         "certificate": {
-            "fingerprint_sha256": health.fingerprint, "not_before": _iso(health.not_before),
-            "not_after": _iso(health.not_after), "days_left": health.days_left,
-            "renew_after": _iso(health.renew_after), "renewal_due": health.renewal_due,
+            "fingerprint_sha256": health.fingerprint,
+            "not_before": _iso(health.not_before),
+            "not_after": _iso(health.not_after),
+            "days_left": health.days_left,
+            "renew_after": _iso(health.renew_after),
+            "renewal_due": health.renewal_due,
         },
-        "pending_rotation": health.pending, "deletion_date": _iso(health.deletion_date),
-        "ready": health.ready, "verification": _verification_dict(health), "drift": _drift_dict(health),
-        "findings": [{"code": f.code, "severity": f.severity.label, "message": f.message}
-                     for f in health.findings],
+        "pending_rotation": health.pending,
+        "deletion_date": _iso(health.deletion_date),
+        "ready": health.ready,
+        "verification": _verification_dict(health),
+        "drift": _drift_dict(health),
+        "findings": [{"code": f.code, "severity": f.severity.label, "message": f.message} for f in health.findings],
     }
 
 
 def report_dict(report: CheckReport) -> dict[str, Any]:
     """A JSON-ready view of the whole report."""
-    return {"generated_at": _iso(report.generated_at), "status": report.severity.label,
-            "exit_code": report.exit_code, "notes": list(report.notes),
-            "integrations": [integration_dict(h) for h in report.results]}
+    return {
+        "generated_at": _iso(report.generated_at),
+        "status": report.severity.label,
+        "exit_code": report.exit_code,
+        "notes": list(report.notes),
+        "integrations": [integration_dict(h) for h in report.results],
+    }
 
 
 def render_json(report: CheckReport) -> str:
@@ -111,13 +137,20 @@ def _drift_cell(health: IntegrationHealth) -> str:
 
 
 def _row(health: IntegrationHealth) -> list[str]:
-    return [health.secret_id, health.app_name or "—", _short(health.fingerprint), _date(health.not_after),
-            "—" if health.days_left is None else str(health.days_left), _date(health.renew_after),
-            _verify_cell(health), _drift_cell(health), health.severity.label]
+    return [
+        health.secret_id,
+        health.app_name or "—",
+        _short(health.fingerprint),
+        _date(health.not_after),
+        "—" if health.days_left is None else str(health.days_left),
+        _date(health.renew_after),
+        _verify_cell(health),
+        _drift_cell(health),
+        health.severity.label,
+    ]
 
 
-HEADERS = ("Secret", "App", "Fingerprint", "Not after", "Days left", "Renew after", "Verify", "Drift",
-           "Status")
+HEADERS = ("Secret", "App", "Fingerprint", "Not after", "Days left", "Renew after", "Verify", "Drift", "Status")
 
 
 def render_table(report: CheckReport) -> Group:
@@ -127,8 +160,11 @@ def render_table(report: CheckReport) -> Group:
         table.add_column(header, no_wrap=header in {"Fingerprint", "Not after", "Renew after"})
     for health in report.results:
         table.add_row(*_row(health), style=_STYLE[health.severity] if health.severity else None)
-    lines = [Text(f"{h.secret_id}: [{f.severity.label}] {f.message}", style=_STYLE[f.severity])
-             for h in report.results for f in h.findings]
+    lines = [
+        Text(f"{h.secret_id}: [{f.severity.label}] {f.message}", style=_STYLE[f.severity])
+        for h in report.results
+        for f in h.findings
+    ]
     lines += [Text(note, style="dim") for note in report.notes]
     return Group(table, *lines)
 
@@ -139,8 +175,12 @@ def _md_cell(value: str) -> str:
 
 def render_markdown(report: CheckReport) -> str:
     """Markdown for PR and issue comments."""
-    lines = [f"## Salesforce JWT integrations — {report.severity.label} (exit {report.exit_code})", "",
-             f"Checked {len(report.results)} integration(s) at {_iso(report.generated_at)}.", ""]
+    lines = [
+        f"## Salesforce JWT integrations — {report.severity.label} (exit {report.exit_code})",
+        "",
+        f"Checked {len(report.results)} integration(s) at {_iso(report.generated_at)}.",
+        "",
+    ]
     if report.results:
         lines += ["| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
         lines += ["| " + " | ".join(_md_cell(c) for c in _row(h)) + " |" for h in report.results]
@@ -148,8 +188,9 @@ def render_markdown(report: CheckReport) -> str:
     findings = [(h, f) for h in report.results for f in h.findings]
     if findings:
         lines += ["### Findings", ""]
-        lines += [f"- **{f.severity.label}** `{_md_cell(h.secret_id)}` ({f.code}): {_md_cell(f.message)}"
-                  for h, f in findings]
+        lines += [
+            f"- **{f.severity.label}** `{_md_cell(h.secret_id)}` ({f.code}): {_md_cell(f.message)}" for h, f in findings
+        ]
         lines.append("")
     lines += [f"_{_md_cell(note)}_" for note in report.notes]
     return "\n".join(lines).rstrip() + "\n"
@@ -168,12 +209,15 @@ class _ReportCollector(Collector):
         def gauge(name: str, doc: str, extra: tuple[str, ...] = ()) -> GaugeMetricFamily:
             return GaugeMetricFamily(f"{PREFIX}_{name}", doc, labels=[*LABELS, *extra])
 
-        expiration = gauge("certificate_expiration_timestamp_seconds",
-                           "The date after which the certificate expires, as a Unix timestamp.")
-        renewal = gauge("certificate_renewal_timestamp_seconds",
-                        "The time after which the certificate is due for renewal, as a Unix timestamp.")
-        ready = gauge("certificate_ready_status", "The ready status of the integration's certificate.",
-                      ("condition",))
+        expiration = gauge(
+            "certificate_expiration_timestamp_seconds",
+            "The date after which the certificate expires, as a Unix timestamp.",
+        )
+        renewal = gauge(
+            "certificate_renewal_timestamp_seconds",
+            "The time after which the certificate is due for renewal, as a Unix timestamp.",
+        )
+        ready = gauge("certificate_ready_status", "The ready status of the integration's certificate.", ("condition",))
         severity = gauge("check_status", "Worst finding: 0 healthy, 1 warning, 2 critical, 3 error.")
         pending = gauge("rotation_pending", "1 when an AWSPENDING version waits for promotion.")
         verified = gauge("verification_success", "1 when the live JWT login succeeded.")

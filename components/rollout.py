@@ -15,17 +15,24 @@ something lives here so it can be tested without an engine:
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from components.credentials.stages import AWSCURRENT
 
 if TYPE_CHECKING:  # imported where used: the Pulumi program needs only the slot plan from here
     from components.credentials import CredentialDocument, CredentialStore
-    from components.salesforce.bundle import AppSpec
+    from components.salesforce.bundle import AppKind, AppSpec
     from components.salesforce.metadata_api import AppSnapshot, MetadataClient
-    from components.salesforce.session import AccessTokenAuth, JwtAuth, RefreshTokenAuth, SalesforceSession, SoapLoginAuth
+    from components.salesforce.session import (
+        AccessTokenAuth,
+        JwtAuth,
+        RefreshTokenAuth,
+        SalesforceSession,
+        SoapLoginAuth,
+    )
     from components.salesforce.token_exchange import Clock, VerificationFailed, VerificationResult
     from components.settings import DeployerCredentials, Settings
 
@@ -79,8 +86,10 @@ def consumer_key_for(stack: str, app_name: str, org_id: str) -> str:
 
 # -- the deployer ------------------------------------------------------------------------------------
 
-def session_credentials(deployer: DeployerCredentials, login_url: str, aws_region: str | None = None,
-                        aws_endpoint_url: str | None = None) -> SessionCredentials:
+
+def session_credentials(
+    deployer: DeployerCredentials, login_url: str, aws_region: str | None = None, aws_endpoint_url: str | None = None
+) -> SessionCredentials:
     """Map the validated deployer settings onto the Salesforce session's credential types."""
     from components.salesforce.session import (
         AccessTokenAuth,
@@ -95,20 +104,24 @@ def session_credentials(deployer: DeployerCredentials, login_url: str, aws_regio
         return AccessTokenAuth(deployer.instance_url or login_url, deployer.access_token.reveal())
     if deployer.method in ("auth-url", "refresh-token"):
         secret = deployer.client_secret.reveal() if deployer.client_secret else ""
-        return RefreshTokenAuth(deployer.instance_url or login_url, deployer.client_id or "",
-                                deployer.refresh_token.reveal(), secret)
+        return RefreshTokenAuth(
+            deployer.instance_url or login_url, deployer.client_id or "", deployer.refresh_token.reveal(), secret
+        )
     if deployer.method == "jwt":
-        key: Any = (KeyFile(deployer.key_file) if deployer.key_file is not None
-                    else SecretsManagerKey(deployer.key_secret_id or "", aws_region, aws_endpoint_url))
-        return JwtAuth(login_url=login_url, consumer_key=deployer.consumer_key or "",
-                       username=deployer.username or "", key=key)
+        key: Any = (
+            KeyFile(deployer.key_file)
+            if deployer.key_file is not None
+            else SecretsManagerKey(deployer.key_secret_id or "", aws_region, aws_endpoint_url)
+        )
+        return JwtAuth(
+            login_url=login_url, consumer_key=deployer.consumer_key or "", username=deployer.username or "", key=key
+        )
     if deployer.method == "password":
         return SoapLoginAuth(login_url, deployer.username or "", deployer.password.reveal(), "")
     raise ValueError(f"unknown deployer method {deployer.method!r}")
 
 
-def deployer_session(credentials: SessionCredentials, *, ca_bundle: str | None,
-                     api_version: str) -> SalesforceSession:
+def deployer_session(credentials: SessionCredentials, *, ca_bundle: str | None, api_version: str) -> SalesforceSession:
     """Authenticate the deployer once for one provider call."""
     from components.salesforce.session import open_session
 
@@ -116,6 +129,7 @@ def deployer_session(credentials: SessionCredentials, *, ca_bundle: str | None,
 
 
 # -- the app ---------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class AppRequest:
@@ -133,30 +147,51 @@ class AppRequest:
     test_level: str | None = None
 
 
-def app_spec(*, kind: str, name: str, label: str, contact_email: str, description: str,
-             certificate_pem: str, scopes: tuple[str, ...], permission_set_name: str,
-             extra_permission_sets: tuple[str, ...], profiles: tuple[str, ...], consumer_key: str,
-             api_version: str) -> AppSpec:
+def app_spec(
+    *,
+    kind: str,
+    name: str,
+    label: str,
+    contact_email: str,
+    description: str,
+    certificate_pem: str,
+    scopes: tuple[str, ...],
+    permission_set_name: str,
+    extra_permission_sets: tuple[str, ...],
+    profiles: tuple[str, ...],
+    consumer_key: str,
+    api_version: str,
+) -> AppSpec:
     """The bundle description of one slot's app, with its own access permission set."""
     from components.salesforce.bundle import AppSpec, PermissionSetSpec
 
     return AppSpec(
-        kind=kind, name=name, label=label, contact_email=contact_email, description=description,
-        certificate_pem=certificate_pem, scopes=scopes, permission_sets=extra_permission_sets,
-        profiles=profiles, consumer_key=consumer_key, api_version=api_version,
+        kind=cast("AppKind", kind),
+        name=name,
+        label=label,
+        contact_email=contact_email,
+        description=description,
+        certificate_pem=certificate_pem,
+        scopes=scopes,
+        permission_sets=extra_permission_sets,
+        profiles=profiles,
+        consumer_key=consumer_key,
+        api_version=api_version,
         access_permission_set=PermissionSetSpec(permission_set_name, permission_set_name.replace("_", " ")),
     )
 
 
-def metadata_client(session: SalesforceSession, deploy_timeout_seconds: float,
-                    test_level: str | None = None) -> MetadataClient:
+def metadata_client(
+    session: SalesforceSession, deploy_timeout_seconds: float, test_level: str | None = None
+) -> MetadataClient:
     from components.salesforce.metadata_api import MetadataClient, PollPolicy
 
     return MetadataClient(session, poll=PollPolicy(deadline=deploy_timeout_seconds), test_level=test_level)
 
 
-def deploy_app(session: SalesforceSession, request: AppRequest,
-               components: dict[str, str] | None = None) -> AppSnapshot:
+def deploy_app(
+    session: SalesforceSession, request: AppRequest, components: dict[str, str] | None = None
+) -> AppSnapshot:
     """Deploy the bundle (create or update), then assign the access permission set to the user.
     The snapshot always names the consumer key (see ``MetadataClient.deploy_app``); ``components``
     (from the last deploy's outputs) reads the existing app by name instead of discovering it."""
@@ -181,14 +216,14 @@ def read_app(session: SalesforceSession, name: str, kind: str) -> AppSnapshot | 
     """The app as Salesforce stores it now, or None when it is gone."""
     from components.salesforce.metadata_api import MetadataClient
 
-    return MetadataClient(session).read_app(name, kind)
+    return MetadataClient(session).read_app(name, cast("AppKind", kind))
 
 
 def delete_app(session: SalesforceSession, name: str, kind: str) -> bool:
     """Remove the app from the org (only with deleteAppOnDestroy); False when it was already gone."""
     from components.salesforce.metadata_api import MetadataClient
 
-    return MetadataClient(session).delete_app(name, kind)
+    return MetadataClient(session).delete_app(name, cast("AppKind", kind))
 
 
 def app_outputs(snapshot: AppSnapshot, known_consumer_key: str | None = None) -> dict[str, Any]:
@@ -207,9 +242,20 @@ def app_outputs(snapshot: AppSnapshot, known_consumer_key: str | None = None) ->
 
 # -- the credential --------------------------------------------------------------------------------
 
-def credential_document(*, private_key_pem: str, certificate_pem: str, consumer_key: str, username: str,
-                        login_url: str, audience: str, token_url: str, app_name: str, app_kind: str,
-                        slot: str | None) -> CredentialDocument:
+
+def credential_document(
+    *,
+    private_key_pem: str,
+    certificate_pem: str,
+    consumer_key: str,
+    username: str,
+    login_url: str,
+    audience: str,
+    token_url: str,
+    app_name: str,
+    app_kind: str,
+    slot: str | None,
+) -> CredentialDocument:
     """The document an integration reads at run time. ``created_at`` is the certificate's start, so
     the same key and certificate always give the same document (and the same secret version)."""
     from components import keys
@@ -217,15 +263,31 @@ def credential_document(*, private_key_pem: str, certificate_pem: str, consumer_
 
     info = keys.certificate_info(certificate_pem)
     return CredentialDocument(
-        private_key_pem=private_key_pem, certificate_pem=certificate_pem,
-        fingerprint_sha256=info.fingerprint_sha256, not_after=info.not_after, consumer_key=consumer_key,
-        username=username, login_url=login_url, audience=audience, token_url=token_url,
-        app_name=app_name, app_kind=app_kind, slot=slot, created_at=info.not_before,
+        private_key_pem=private_key_pem,
+        certificate_pem=certificate_pem,
+        fingerprint_sha256=info.fingerprint_sha256,
+        not_after=info.not_after,
+        consumer_key=consumer_key,
+        username=username,
+        login_url=login_url,
+        audience=audience,
+        token_url=token_url,
+        app_name=app_name,
+        app_kind=app_kind,
+        slot=slot,
+        created_at=info.not_before,
     )
 
 
-def stage_credential(store: CredentialStore, document: CredentialDocument, *, kms_key_id: str | None,
-                     tags: dict[str, str], reader_arns: tuple[str, ...] | None, description: str) -> tuple[str, str]:
+def stage_credential(
+    store: CredentialStore,
+    document: CredentialDocument,
+    *,
+    kms_key_id: str | None,
+    tags: dict[str, str],
+    reader_arns: tuple[str, ...] | None,
+    description: str,
+) -> tuple[str, str]:
     """Create or align the secret, then put the document as AWSPENDING; returns (ARN, version id).
 
     With named readers, the role running the deployment is named too: it reads the pending version
@@ -233,13 +295,15 @@ def stage_credential(store: CredentialStore, document: CredentialDocument, *, km
     if reader_arns:
         deployer = store.caller_principal()
         reader_arns = tuple(dict.fromkeys((*reader_arns, *([deployer] if deployer else []))))
-    described = store.ensure_secret(kms_key_id=kms_key_id, tags=tags, description=description,
-                                    reader_principals=reader_arns)
+    described = store.ensure_secret(
+        kms_key_id=kms_key_id, tags=tags, description=description, reader_principals=reader_arns
+    )
     version_id = store.put_pending(document)
     return described.arn, version_id
 
 
 # -- verification and promotion ---------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class VerificationRequest:
@@ -262,10 +326,14 @@ class RolloutFailed(Exception):
     """Verification failed; the message says what was put back and what to fix."""
 
 
-def verify_version(store: CredentialStore, request: VerificationRequest, *,
-                   prepare: Callable[[CredentialDocument], Any] | None = None,
-                   restore_certificate: Callable[[CredentialDocument], Any] | None = None,
-                   clock: Clock | None = None) -> VerificationResult:
+def verify_version(
+    store: CredentialStore,
+    request: VerificationRequest,
+    *,
+    prepare: Callable[[CredentialDocument], Any] | None = None,
+    restore_certificate: Callable[[CredentialDocument], Any] | None = None,
+    clock: Clock | None = None,
+) -> VerificationResult:
     """Log in with the stored version's key, then prove the token on the API.
 
     ``prepare`` makes sure the app holds the version's certificate (returning True when it had to
@@ -282,10 +350,17 @@ def verify_version(store: CredentialStore, request: VerificationRequest, *,
     read_back = (request.live_fingerprint or "").upper() == doc.fingerprint_sha256.upper()
     redeployed = prepare(doc) is True if prepare is not None and not read_back else False
     login = JwtLogin(
-        consumer_key=doc.consumer_key, username=doc.username, private_key_pem=doc.private_key_pem,
-        token_url=doc.token_url, audience=doc.audience, app_kind=doc.app_kind, ca_bundle=request.ca_bundle,
-        api_version=request.api_version, budget_seconds=request.budget_seconds,
-        app_changed=request.app_changed or redeployed, expected_org_id=request.expected_org_id,
+        consumer_key=doc.consumer_key,
+        username=doc.username,
+        private_key_pem=doc.private_key_pem,
+        token_url=doc.token_url,
+        audience=doc.audience,
+        app_kind=doc.app_kind,
+        ca_bundle=request.ca_bundle,
+        api_version=request.api_version,
+        budget_seconds=request.budget_seconds,
+        app_changed=request.app_changed or redeployed,
+        expected_org_id=request.expected_org_id,
     )
     recheck = (lambda: prepare(doc) is True) if prepare is not None and read_back else None
     try:
@@ -294,30 +369,46 @@ def verify_version(store: CredentialStore, request: VerificationRequest, *,
         raise RolloutFailed(_failure_message(store, stored.stages, doc, failure, restore_certificate)) from None
 
 
-def _failure_message(store: CredentialStore, stages: tuple[str, ...], doc: CredentialDocument,
-                     failure: VerificationFailed,
-                     restore_certificate: Callable[[CredentialDocument], Any] | None) -> str:
+def _failure_message(
+    store: CredentialStore,
+    stages: tuple[str, ...],
+    doc: CredentialDocument,
+    failure: VerificationFailed,
+    restore_certificate: Callable[[CredentialDocument], Any] | None,
+) -> str:
     message = f"verification of the new credential failed: {failure}"
     if AWSCURRENT in stages:
         if len(store.versions()) == 1:  # AWS labels a secret's first version AWSCURRENT as well
-            return message + (". This is the first credential of this integration, so nothing worked before; "
-                              "fix the cause and run `pulumi up` again.")
-        return message + (". This version is already AWSCURRENT, so integrations use it now; fix the cause "
-                          "and run `pulumi up` again.")
+            return message + (
+                ". This is the first credential of this integration, so nothing worked before; "
+                "fix the cause and run `pulumi up` again."
+            )
+        return message + (
+            ". This version is already AWSCURRENT, so integrations use it now; fix the cause and run `pulumi up` again."
+        )
     current = store.get(AWSCURRENT).document
     restored = ""
-    if (restore_certificate is not None and current.app_name == doc.app_name
-            and current.fingerprint_sha256 != doc.fingerprint_sha256):
+    if (
+        restore_certificate is not None
+        and current.app_name == doc.app_name
+        and current.fingerprint_sha256 != doc.fingerprint_sha256
+    ):
         try:
             restore_certificate(current)
-            restored = (f" The previous certificate ({current.fingerprint_sha256[:23]}...) was deployed back to "
-                        f"{doc.app_name}, so the key in AWSCURRENT keeps working.")
-        except Exception as error:  # noqa: BLE001 - the verification failure must still be reported
-            restored = (f" The previous certificate could NOT be deployed back to {doc.app_name} "
-                        f"({type(error).__name__}: {error}): integrations using AWSCURRENT fail until the app "
-                        "holds it again.")
-    return (message + f". AWSCURRENT is unchanged; the new version stays AWSPENDING in {store.name}.{restored} "
-            "Fix the cause, then run `pulumi up --refresh` to deploy and verify again.")
+            restored = (
+                f" The previous certificate ({current.fingerprint_sha256[:23]}...) was deployed back to "
+                f"{doc.app_name}, so the key in AWSCURRENT keeps working."
+            )
+        except Exception as error:
+            restored = (
+                f" The previous certificate could NOT be deployed back to {doc.app_name} "
+                f"({type(error).__name__}: {error}): integrations using AWSCURRENT fail until the app "
+                "holds it again."
+            )
+    return (
+        message + f". AWSCURRENT is unchanged; the new version stays AWSPENDING in {store.name}.{restored} "
+        "Fix the cause, then run `pulumi up --refresh` to deploy and verify again."
+    )
 
 
 def promote_version(store: CredentialStore, version_id: str) -> str:

@@ -34,21 +34,32 @@ def work_dir() -> Path:
 
 def _stack_config(services: Services) -> dict[str, str]:
     ready = services.salesforce.ready
-    return {"salesforceLoginUrl": ready["login_url"], "salesforceCaBundle": ready["ca_bundle"],
-            "awsEndpointUrl": services.aws.endpoint_url, "awsRegion": services.aws.region}
+    return {
+        "salesforceLoginUrl": ready["login_url"],
+        "salesforceCaBundle": ready["ca_bundle"],
+        "awsEndpointUrl": services.aws.endpoint_url,
+        "awsRegion": services.aws.region,
+    }
 
 
 def _environment(services: Services) -> dict[str, str]:
     ready = services.salesforce.ready
-    return {"SF_ACCESS_TOKEN": ready["admin_access_token"], "SF_INSTANCE_URL": ready["instance_url"],
-            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": services.aws.region, "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE}
+    return {
+        "SF_ACCESS_TOKEN": ready["admin_access_token"],
+        "SF_INSTANCE_URL": ready["instance_url"],
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": services.aws.region,
+        "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+    }
 
 
 def _stack(work: Path, services: Services) -> Stack:
     stack = Stack(ROOT, "local", work / "pulumi", env=_environment(services), passphrase=PASSPHRASE)
-    console.print(f"[bold]pulumi[/] {stack.run('version').check().stdout.strip()} ({stack.binary}), "
-                  f"file backend under {work / 'pulumi' / 'state'}")
+    console.print(
+        f"[bold]pulumi[/] {stack.run('version').check().stdout.strip()} ({stack.binary}), "
+        f"file backend under {work / 'pulumi' / 'state'}"
+    )
     stack.set_config(**_stack_config(services))
     return stack
 
@@ -80,7 +91,7 @@ def main() -> int:
     except KeyboardInterrupt as stop:
         console.print(f"[red]interrupted ({stop or 'Ctrl-C'})[/]")
         return 130
-    except Exception as error:  # noqa: BLE001 - the demo reports and still cleans up
+    except Exception as error:
         console.print(f"[red]demo failed:[/] {error}")
         return 1
     finally:

@@ -44,7 +44,7 @@ def typed(argv: Sequence[str]) -> None:
 
 
 def _quote(part: str) -> str:
-    return f"'{part}'" if not part or any(c in part for c in " {}\"*|;&$") else part
+    return f"'{part}'" if not part or any(c in part for c in ' {}"*|;&$') else part
 
 
 def exit_code(code: int, meaning: str, expected: int | None = None) -> None:
@@ -57,8 +57,14 @@ def exit_code(code: int, meaning: str, expected: int | None = None) -> None:
 def run(argv: Sequence[str], env: Mapping[str, str] | None = None, show_output: bool = True) -> Ran:
     """Run a command from the project folder, print it, its output and nothing secret."""
     typed(argv)
-    completed = subprocess.run(list(argv), cwd=ROOT, env={**os.environ, "COLUMNS": "150", **(env or {})},
-                               capture_output=True, text=True, timeout=COMMAND_TIMEOUT)
+    completed = subprocess.run(
+        list(argv),
+        cwd=ROOT,
+        env={**os.environ, "COLUMNS": "150", **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT,
+    )
     if show_output:
         output(completed.stdout)
         output(completed.stderr)
@@ -99,7 +105,7 @@ def without_plugin_warnings(text: str) -> str:
     while index < len(lines):
         if lines[index] == "Diagnostics:":  # a block left with resource headers only goes too
             end = next((i for i in range(index + 1, len(lines)) if not lines[i].strip()), len(lines))
-            if all(line.strip().endswith("):") for line in lines[index + 1:end]):
+            if all(line.strip().endswith("):") for line in lines[index + 1 : end]):
                 index = end + 1
                 continue
         kept.append(re.sub(r"\s+\d+ warnings?$", "", lines[index]))
@@ -110,5 +116,4 @@ def without_plugin_warnings(text: str) -> str:
 def changed_lines_only(line: str) -> bool:
     """For a ``--diff`` listing: resource headers, changed properties and the summary, not every property."""
     stripped = line.strip()
-    return (not line.startswith(" ") or stripped.startswith(_CHANGED)
-            or bool(re.fullmatch(r"\d+ unchanged", stripped)))
+    return not line.startswith(" ") or stripped.startswith(_CHANGED) or bool(re.fullmatch(r"\d+ unchanged", stripped))

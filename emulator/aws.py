@@ -80,7 +80,7 @@ class MotoServer:
             self.log.close()
             self.log = None
 
-    def __enter__(self) -> "MotoServer":
+    def __enter__(self) -> MotoServer:
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -120,12 +120,17 @@ def _launch(host: str, port: int, region: str, timeout: float) -> MotoServer:
     # Checked first: otherwise a server already on the port would answer the readiness probe.
     if not _port_is_free(host, port):
         raise MotoServerError(f"port {port} on {host} is already in use; choose another port or none.")
-    log = tempfile.TemporaryFile()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - the server writes to it for its whole life; closed by stop()
     env = {**os.environ, "AWS_DEFAULT_REGION": region, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True,
-        preexec_fn=die_with_parent())  # gone with its parent, even a SIGKILLed one
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        start_new_session=True,
+        preexec_fn=die_with_parent(),
+    )  # gone with its parent, even a SIGKILLed one
     server = MotoServer(process, host, port, region, log)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -141,8 +146,13 @@ def _launch(host: str, port: int, region: str, timeout: float) -> MotoServer:
     raise MotoServerError(f"moto server did not answer on {server.endpoint_url} within {timeout:.0f}s:\n{tail}")
 
 
-def start_moto_server(host: str = LOOPBACK, port: int | None = None, region: str = DEFAULT_REGION,
-                      timeout: float = 60.0, attempts: int = 3) -> MotoServer:
+def start_moto_server(
+    host: str = LOOPBACK,
+    port: int | None = None,
+    region: str = DEFAULT_REGION,
+    timeout: float = 60.0,
+    attempts: int = 3,
+) -> MotoServer:
     """Start moto server on `host` (a free port unless given) and wait until it answers.
 
     With no port given, a port taken by someone else between probe and bind is retried elsewhere.
@@ -169,8 +179,10 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signum, lambda *_: stop.set())
     server = start_moto_server(args.host, args.port, args.region)
     try:
-        print(json.dumps({"endpoint_url": server.endpoint_url, "region": server.region,
-                          "pid": server.process.pid}), flush=True)
+        print(
+            json.dumps({"endpoint_url": server.endpoint_url, "region": server.region, "pid": server.process.pid}),
+            flush=True,
+        )
         while server.running() and not stop.wait(0.5):
             pass
         crashed = not stop.is_set()

@@ -30,8 +30,9 @@ COMMAND = f"{PACKAGE}/cmd/actionlint"
 
 def pinned_version() -> str:
     """The actionlint version that tools/actionlint/go.mod requires."""
-    match = re.search(rf"^\s*(?:require\s+)?{re.escape(PACKAGE)} (v\S+)", (MODULE_DIR / "go.mod").read_text(),
-                      re.MULTILINE)
+    match = re.search(
+        rf"^\s*(?:require\s+)?{re.escape(PACKAGE)} (v\S+)", (MODULE_DIR / "go.mod").read_text(), re.MULTILINE
+    )
     if not match:
         raise SystemExit(f"tools/actionlint/go.mod does not require {PACKAGE}")
     return match.group(1)
@@ -56,8 +57,11 @@ def build() -> Path:
     print(f"== building actionlint {version} into {target.parent}", flush=True)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="actionlint.", dir=target.parent)) / "actionlint"
-    pulumi_tools.run_go(["go", "build", "-trimpath", "-ldflags", f"-X {PACKAGE}.version={version}",
-                         "-o", str(staging), COMMAND], "compiling actionlint", cwd=MODULE_DIR)
+    pulumi_tools.run_go(
+        ["go", "build", "-trimpath", "-ldflags", f"-X {PACKAGE}.version={version}", "-o", str(staging), COMMAND],
+        "compiling actionlint",
+        cwd=MODULE_DIR,
+    )
     staging.chmod(0o755)
     os.replace(staging, target)  # atomic: a concurrent build never sees half a binary
     shutil.rmtree(staging.parent, ignore_errors=True)

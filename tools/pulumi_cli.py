@@ -23,8 +23,9 @@ from emulator.parent_death import die_with_parent
 from tools import pulumi_tools
 
 PROJECT_FILES = ("Pulumi.yaml", "__main__.py")
-CHANGE_OPS = frozenset({"create", "update", "replace", "delete", "create-replacement", "delete-replaced",
-                        "import", "import-replacement"})
+CHANGE_OPS = frozenset(
+    {"create", "update", "replace", "delete", "create-replacement", "delete-replaced", "import", "import-replacement"}
+)
 DEFAULT_TIMEOUT = 900
 
 
@@ -90,7 +91,7 @@ class Outcome:
         """Every info, warning and error message, as the CLI shows them."""
         return [d["message"].strip() for d in self.diagnostics]
 
-    def check(self) -> "Outcome":
+    def check(self) -> Outcome:
         """Raise :class:`PulumiError` when the operation failed; return self otherwise."""
         if not self.ok:
             raise PulumiError(f"pulumi {self.command} exited {self.exit_code}: " + " | ".join(self.errors))
@@ -126,27 +127,42 @@ def scratch_project(source: Path, target: Path, extra: tuple[str, ...] = ("compo
 class Stack:
     """One stack of a project, run with the real CLI under ``work``."""
 
-    def __init__(self, project: Path, stack: str, work: Path, *, env: dict[str, str] | None = None,
-                 passphrase: str = "test-passphrase", extra: tuple[str, ...] = ("components",)):
+    def __init__(
+        self,
+        project: Path,
+        stack: str,
+        work: Path,
+        *,
+        env: dict[str, str] | None = None,
+        passphrase: str = "test-passphrase",
+        extra: tuple[str, ...] = ("components",),
+    ):
         self.name = stack
         self.work = work
         self.project = scratch_project(project, work / "project", extra)
         for folder in ("home", "state", "logs"):
             (work / folder).mkdir(parents=True, exist_ok=True)
-        self.env = {**os.environ, **(env or {}),
-                    **offline_environment(work / "home", work / "state", passphrase)}
+        self.env = {**os.environ, **(env or {}), **offline_environment(work / "home", work / "state", passphrase)}
         self.binary = str(pulumi_tools.pulumi_bin_dir() / "pulumi")
         self._runs = 0
         self.run("stack", "select", "--create", stack).check()
 
     # -- the CLI ---------------------------------------------------------------------------------
-    def run(self, *args: str, events: bool = False, env: dict[str, str] | None = None,
-            timeout: float = DEFAULT_TIMEOUT) -> Outcome:
+    def run(
+        self, *args: str, events: bool = False, env: dict[str, str] | None = None, timeout: float = DEFAULT_TIMEOUT
+    ) -> Outcome:
         """Run ``pulumi --non-interactive <args>``; with ``events``, add ``--json`` and read what it prints."""
         argv = [self.binary, "--non-interactive", *args, *(["--json"] if events else [])]
-        process = subprocess.Popen(argv, cwd=self.project, env={**self.env, **(env or {})}, text=True,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                                   preexec_fn=die_with_parent(signal.SIGTERM))
+        process = subprocess.Popen(
+            argv,
+            cwd=self.project,
+            env={**self.env, **(env or {})},
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            preexec_fn=die_with_parent(signal.SIGTERM),
+        )
         try:
             stdout, stderr = process.communicate(timeout=timeout)
         except BaseException:
@@ -161,10 +177,16 @@ class Stack:
 
     def start(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
         """Start ``pulumi --non-interactive <args>`` in a session of its own and return at once."""
-        return subprocess.Popen([self.binary, "--non-interactive", *args], cwd=self.project,
-                                env={**self.env, **(env or {})}, text=True, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True,
-                                preexec_fn=die_with_parent(signal.SIGTERM))
+        return subprocess.Popen(
+            [self.binary, "--non-interactive", *args],
+            cwd=self.project,
+            env={**self.env, **(env or {})},
+            text=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=die_with_parent(signal.SIGTERM),
+        )
 
     def set_config(self, secret: bool = False, **values: Any) -> None:
         """``pulumi config set`` each key (camelCase, project namespace)."""

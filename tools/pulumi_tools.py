@@ -33,8 +33,10 @@ TLS_PLUGIN_BIN = ROOT / "emulator" / "tls_plugin" / "bin"
 PKG = "github.com/pulumi/pulumi/pkg/v3"
 SDK = "github.com/pulumi/pulumi/sdk/v3"
 MINIMUM = (3, 226, 0)  # `--expect-no-changes` exits 7 and `replacement_trigger` is honoured from here on
-SCRIPTS = {"python/cmd/pulumi-language-python-exec": "pulumi-language-python-exec",
-           "python/dist/pulumi-resource-pulumi-python": "pulumi-resource-pulumi-python"}
+SCRIPTS = {
+    "python/cmd/pulumi-language-python-exec": "pulumi-language-python-exec",
+    "python/dist/pulumi-resource-pulumi-python": "pulumi-resource-pulumi-python",
+}
 HEARTBEAT_SECONDS = 30
 
 
@@ -66,8 +68,13 @@ def built_bin() -> Path:
 def version_of(binary: str) -> tuple[int, ...] | None:
     """The version a pulumi binary reports, or None when it cannot say."""
     try:
-        out = subprocess.run([binary, "version"], capture_output=True, text=True, timeout=60,
-                             env={**os.environ, "PULUMI_SKIP_UPDATE_CHECK": "true"}).stdout
+        out = subprocess.run(
+            [binary, "version"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "PULUMI_SKIP_UPDATE_CHECK": "true"},
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     match = re.search(r"v?(\d+)\.(\d+)\.(\d+)", out)
@@ -123,16 +130,32 @@ def build() -> Path:
     if shutil.which("go") is None:
         raise SystemExit("building the Pulumi CLI needs Go (1.26 or later) on PATH")
     version = pinned_version()
-    print(f"== building the Pulumi CLI {version} and the Python language host into {target} "
-          "(once per machine; a cold build downloads ~1.5 GB of Go modules)", flush=True)
+    print(
+        f"== building the Pulumi CLI {version} and the Python language host into {target} "
+        "(once per machine; a cold build downloads ~1.5 GB of Go modules)",
+        flush=True,
+    )
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="bin.", dir=target.parent))
     ldflags = f"-X {SDK}/go/common/version.Version={version}"
     _run(["go", "mod", "download", PKG, SDK], "downloading modules")
-    _run(["go", "build", "-trimpath", "-ldflags", ldflags, "-o", str(staging / "pulumi"), f"{PKG}/cmd/pulumi"],
-         "compiling pulumi")
-    _run(["go", "build", "-trimpath", "-ldflags", ldflags, "-o", str(staging / "pulumi-language-python"),
-          "./cmd/pulumi-language-python"], "compiling pulumi-language-python")
+    _run(
+        ["go", "build", "-trimpath", "-ldflags", ldflags, "-o", str(staging / "pulumi"), f"{PKG}/cmd/pulumi"],
+        "compiling pulumi",
+    )
+    _run(
+        [
+            "go",
+            "build",
+            "-trimpath",
+            "-ldflags",
+            ldflags,
+            "-o",
+            str(staging / "pulumi-language-python"),
+            "./cmd/pulumi-language-python",
+        ],
+        "compiling pulumi-language-python",
+    )
     sdk_dir = Path(_run(["go", "list", "-m", "-f", "{{.Dir}}", SDK], "locating the sdk module").strip())
     for source, name in SCRIPTS.items():
         shutil.copyfile(sdk_dir / source, staging / name)

@@ -73,10 +73,13 @@ def new_session() -> botocore.session.Session:
 
 def make_client(region: str, endpoint_url: str | None = None) -> Any:
     """A Secrets Manager client whose own retries are off (RetryPolicy does them, once)."""
-    config = Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5,
-                    read_timeout=30, user_agent_extra="salesforce-jwt-pulumi")
-    return new_session().create_client("secretsmanager", region_name=region, endpoint_url=endpoint_url,
-                                       config=config)
+    config = Config(
+        retries={"total_max_attempts": 1, "mode": "standard"},
+        connect_timeout=5,
+        read_timeout=30,
+        user_agent_extra="salesforce-jwt-pulumi",
+    )
+    return new_session().create_client("secretsmanager", region_name=region, endpoint_url=endpoint_url, config=config)
 
 
 def _snake(operation: str) -> str:
@@ -94,8 +97,9 @@ class AwsCaller:
         method = getattr(self.client, _snake(operation))
         retrying = Retrying(
             stop=stop_after_attempt(self.retry.attempts),
-            wait=wait_exponential_jitter(multiplier=self.retry.initial_wait, max=self.retry.max_wait,
-                                         jitter=self.retry.initial_wait),
+            wait=wait_exponential_jitter(
+                multiplier=self.retry.initial_wait, max=self.retry.max_wait, jitter=self.retry.initial_wait
+            ),
             retry=retry_if_exception(is_transient),
             reraise=True,
         )
@@ -108,14 +112,23 @@ class AwsCaller:
                 f"Could not reach AWS Secrets Manager at {self.endpoint} for {operation} on secret "
                 f"'{self.secret}' after {self.retry.attempts} attempt(s) ({type(err).__name__}). Check the "
                 "network, the awsEndpoint/awsRegion settings, and that the endpoint is running.",
-                code=type(err).__name__, operation=operation, secret=self.secret) from None
+                code=type(err).__name__,
+                operation=operation,
+                secret=self.secret,
+            ) from None
         except (NoCredentialsError, PartialCredentialsError):
             raise AccessDeniedError(
                 f"No usable AWS credentials for {operation} on secret '{self.secret}'. Set AWS_PROFILE, or "
                 "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where an IAM role is available.",
-                code="NoCredentials", operation=operation, secret=self.secret) from None
+                code="NoCredentials",
+                operation=operation,
+                secret=self.secret,
+            ) from None
         except ParamValidationError:
             # botocore's message can quote parameter values (the secret itself): never pass it on.
             raise InvalidRequestError(
                 f"Invalid parameters for {operation} on secret '{self.secret}' (rejected before sending).",
-                code="ParamValidation", operation=operation, secret=self.secret) from None
+                code="ParamValidation",
+                operation=operation,
+                secret=self.secret,
+            ) from None

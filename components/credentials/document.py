@@ -15,9 +15,10 @@ import hashlib
 import json
 import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from components.credentials.errors import CredentialDocumentError, NewerSchemaError
@@ -28,9 +29,14 @@ _FINGERPRINT = re.compile(r"^[0-9A-F]{2}(:[0-9A-F]{2}){31}$")
 _REDACTED = "[redacted]"
 NOT_PROVISIONED_FIELD = "provisioned"
 NOT_PROVISIONED_JSON = json.dumps(
-    {NOT_PROVISIONED_FIELD: False, "schema_version": SCHEMA_VERSION,
-     "note": "placeholder: no key yet; the deployment stages, verifies and promotes the first one"},
-    sort_keys=True, separators=(",", ":"))
+    {
+        NOT_PROVISIONED_FIELD: False,
+        "schema_version": SCHEMA_VERSION,
+        "note": "placeholder: no key yet; the deployment stages, verifies and promotes the first one",
+    },
+    sort_keys=True,
+    separators=(",", ":"),
+)
 
 
 def is_not_provisioned(text: str | None) -> bool:
@@ -40,8 +46,7 @@ def is_not_provisioned(text: str | None) -> bool:
         data = json.loads(text) if isinstance(text, str) else None
     except ValueError:
         return False
-    return (isinstance(data, dict) and data.get(NOT_PROVISIONED_FIELD) is False
-            and "private_key_pem" not in data)
+    return isinstance(data, dict) and data.get(NOT_PROVISIONED_FIELD) is False and "private_key_pem" not in data
 
 
 @dataclass(frozen=True)
@@ -68,13 +73,14 @@ class CredentialDocument:
         if problems:
             raise CredentialDocumentError("Invalid credential document: " + "; ".join(problems))
         object.__setattr__(self, "fingerprint_sha256", self.fingerprint_sha256.upper())
-        object.__setattr__(self, "not_after", self.not_after.astimezone(timezone.utc))
-        object.__setattr__(self, "created_at", self.created_at.astimezone(timezone.utc))
+        object.__setattr__(self, "not_after", self.not_after.astimezone(UTC))
+        object.__setattr__(self, "created_at", self.created_at.astimezone(UTC))
 
     def __repr__(self) -> str:
         shown = ", ".join(
             f"{f.name}={_REDACTED if f.name == 'private_key_pem' else repr(getattr(self, f.name))}"
-            for f in dataclasses.fields(self))
+            for f in dataclasses.fields(self)
+        )
         return f"CredentialDocument({shown})"
 
     __str__ = __repr__
@@ -99,11 +105,10 @@ class CredentialDocument:
         return str(uuid.UUID(bytes=bytes.fromhex(self.content_hash())[:16]))
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "CredentialDocument":
+    def from_dict(cls, data: Mapping[str, Any]) -> CredentialDocument:
         """Strictly build a document from a parsed JSON object."""
         if not isinstance(data, Mapping):
-            raise CredentialDocumentError(
-                f"Credential document must be a JSON object, got {type(data).__name__}.")
+            raise CredentialDocumentError(f"Credential document must be a JSON object, got {type(data).__name__}.")
         _check_schema_version(data.get("schema_version"))
         names = {f.name for f in dataclasses.fields(cls)}
         missing = sorted(names - set(data))
@@ -121,7 +126,7 @@ class CredentialDocument:
         return cls(**values)
 
     @classmethod
-    def from_json(cls, text: str) -> "CredentialDocument":
+    def from_json(cls, text: str) -> CredentialDocument:
         """Strictly parse the JSON stored in the secret. Errors never quote the content."""
         try:
             data = json.loads(text)
@@ -129,22 +134,25 @@ class CredentialDocument:
             msg = getattr(err, "msg", "not text")
             raise CredentialDocumentError(
                 f"Credential document is not valid JSON ({msg}). The secret was written by something else "
-                "or corrupted; re-run the deployment to write a fresh version.") from None
+                "or corrupted; re-run the deployment to write a fresh version."
+            ) from None
         return cls.from_dict(data)
 
 
 def _check_schema_version(value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise CredentialDocumentError(
-            f"Credential document field schema_version must be a positive integer, got {value!r}.")
+            f"Credential document field schema_version must be a positive integer, got {value!r}."
+        )
     if value > SCHEMA_VERSION:
         raise NewerSchemaError(
             f"Credential document has schema_version {value}, but this code understands up to "
-            f"{SCHEMA_VERSION}. It was written by a newer salesforce-jwt-pulumi; upgrade this tool.")
+            f"{SCHEMA_VERSION}. It was written by a newer salesforce-jwt-pulumi; upgrade this tool."
+        )
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _parse_time(name: str, value: Any) -> datetime:
@@ -153,11 +161,11 @@ def _parse_time(name: str, value: Any) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise CredentialDocumentError(
-            f"Credential document field {name} is not ISO 8601: {value[:40]!r}.") from None
+        raise CredentialDocumentError(f"Credential document field {name} is not ISO 8601: {value[:40]!r}.") from None
     if parsed.tzinfo is None:
         raise CredentialDocumentError(
-            f"Credential document field {name} must carry a time zone (e.g. '2026-01-01T00:00:00Z').")
+            f"Credential document field {name} must carry a time zone (e.g. '2026-01-01T00:00:00Z')."
+        )
     return parsed
 
 
@@ -171,8 +179,18 @@ def _problems(doc: CredentialDocument) -> list[str]:
     out: list[str] = []
     if isinstance(doc.schema_version, bool) or doc.schema_version != SCHEMA_VERSION:
         out.append(f"schema_version must be {SCHEMA_VERSION}")
-    texts = ("private_key_pem", "certificate_pem", "fingerprint_sha256", "consumer_key", "username",
-             "login_url", "audience", "token_url", "app_name", "app_kind")
+    texts = (
+        "private_key_pem",
+        "certificate_pem",
+        "fingerprint_sha256",
+        "consumer_key",
+        "username",
+        "login_url",
+        "audience",
+        "token_url",
+        "app_name",
+        "app_kind",
+    )
     for name in texts:
         value = getattr(doc, name)
         if not isinstance(value, str) or not value.strip():
@@ -186,8 +204,7 @@ def _problems(doc: CredentialDocument) -> list[str]:
     if "-----BEGIN CERTIFICATE-----" not in doc.certificate_pem:
         out.append("certificate_pem must be a PEM certificate (-----BEGIN CERTIFICATE-----)")
     if not _FINGERPRINT.match(doc.fingerprint_sha256.upper()):
-        out.append(f"fingerprint_sha256 must be SHA-256 in colon hex (AB:CD:...), got "
-                   f"{doc.fingerprint_sha256[:100]!r}")
+        out.append(f"fingerprint_sha256 must be SHA-256 in colon hex (AB:CD:...), got {doc.fingerprint_sha256[:100]!r}")
     if "@" not in doc.username:
         out.append(f"username must be a Salesforce username (user@example.com), got {doc.username[:100]!r}")
     for name in ("login_url", "audience", "token_url"):

@@ -32,13 +32,27 @@ KMS_CODES = frozenset(
     }
 )
 ACCESS_DENIED_CODES = frozenset(
-    {"AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "UnrecognizedClientException",
-     "InvalidClientTokenId", "InvalidSignatureException", "SignatureDoesNotMatch", "ExpiredTokenException"}
+    {
+        "AccessDeniedException",
+        "AccessDenied",
+        "UnauthorizedOperation",
+        "UnrecognizedClientException",
+        "InvalidClientTokenId",
+        "InvalidSignatureException",
+        "SignatureDoesNotMatch",
+        "ExpiredTokenException",
+    }
 )
 INVALID_CODES = frozenset(
-    {"InvalidRequestException", "InvalidParameterException", "ValidationException",
-     "MalformedPolicyDocumentException", "LimitExceededException", "ResourceExistsException",
-     "PreconditionNotMetException"}
+    {
+        "InvalidRequestException",
+        "InvalidParameterException",
+        "ValidationException",
+        "MalformedPolicyDocumentException",
+        "LimitExceededException",
+        "ResourceExistsException",
+        "PreconditionNotMetException",
+    }
 )
 
 
@@ -133,8 +147,12 @@ def is_throttling(err: ClientError) -> bool:
 
 def is_server_error(err: ClientError) -> bool:
     """True for 5xx answers and AWS's internal-error codes."""
-    return http_status(err) >= 500 or error_code(err) in {"InternalServiceError", "InternalFailure",
-                                                          "ServiceUnavailable", "InternalError"}
+    return http_status(err) >= 500 or error_code(err) in {
+        "InternalServiceError",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "InternalError",
+    }
 
 
 def _aws_message(err: ClientError) -> str:
@@ -151,37 +169,51 @@ def classify(err: ClientError, *, operation: str, secret: str, stage: str = "", 
     if is_throttling(err):
         return ThrottledError(
             f"AWS kept throttling {where} after all retries{detail}. Wait and re-run, lower the "
-            "concurrency of deployments, or ask AWS for a higher Secrets Manager request quota.", **kw)
+            "concurrency of deployments, or ask AWS for a higher Secrets Manager request quota.",
+            **kw,
+        )
     if is_server_error(err):
         return ServiceUnavailableError(
             f"AWS Secrets Manager failed {where} with a server error after all retries{detail}. "
-            "Re-run later; check https://health.aws.amazon.com for the region.", **kw)
+            "Re-run later; check https://health.aws.amazon.com for the region.",
+            **kw,
+        )
     if code in KMS_CODES or (code in INVALID_CODES | {"ResourceNotFoundException"} and "kms" in lowered):
         return KmsKeyError(
             f"The KMS key of secret '{secret}' could not be used for {operation}{detail}. Check that the "
             "key (setting kmsKeyId) exists in the secret's region, is enabled and not pending deletion, "
-            "and that its key policy lets this identity use kms:Decrypt and kms:GenerateDataKey.", **kw)
+            "and that its key policy lets this identity use kms:Decrypt and kms:GenerateDataKey.",
+            **kw,
+        )
     if code in ACCESS_DENIED_CODES or http_status(err) == 403:
         return AccessDeniedError(
             f"AWS denied {where}{detail}. Allow secretsmanager:{operation} on this secret for the "
             "identity running the deployment (and check the secret's resource policy and AWS credentials).",
-            **kw)
+            **kw,
+        )
     if code == "InvalidRequestException" and "delet" in lowered:
         return SecretScheduledForDeletionError(
             f"Secret '{secret}' is scheduled for deletion, so {operation} is refused{detail}. Restore it "
             "first (CredentialStore.restore(), or `aws secretsmanager restore-secret --secret-id "
-            f"{secret}`), or choose another secretName.", **kw)
+            f"{secret}`), or choose another secretName.",
+            **kw,
+        )
     if code == "ResourceNotFoundException":
         if version:
             return VersionNotFoundError(
                 f"Secret '{secret}' has no version {version}{detail}. List versions with "
-                "CredentialStore.describe(); the version may have been removed as deprecated.", **kw)
+                "CredentialStore.describe(); the version may have been removed as deprecated.",
+                **kw,
+            )
         if stage:
             return StageNotFoundError(
                 f"Secret '{secret}' has no version labelled {stage}{detail}. Run the deployment that "
-                f"writes it, or read another stage.", **kw)
+                f"writes it, or read another stage.",
+                **kw,
+            )
         return SecretNotFoundError(
             f"Secret '{secret}' was not found{detail}. Check the secretName setting and the AWS region "
-            "and account, or let the deployment create it.", **kw)
-    return InvalidRequestError(f"AWS rejected {where}{detail}. Check the arguments named in AWS's message.",
-                               **kw)
+            "and account, or let the deployment create it.",
+            **kw,
+        )
+    return InvalidRequestError(f"AWS rejected {where}{detail}. Check the arguments named in AWS's message.", **kw)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from components.credentials.errors import StoreConfigError
 from components.credentials.stages import RUNTIME_STAGES
 
 POLICY_VERSION = "2012-10-17"
 _SECRET_ARN = re.compile(
-    r"^arn:(?P<partition>aws[a-z-]*):secretsmanager:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):secret:.+$")
+    r"^arn:(?P<partition>aws[a-z-]*):secretsmanager:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):secret:.+$"
+)
 _PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(root|user/.+|role/.+)$")
 _KEY_ID = re.compile(r"^(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
 _KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/.+$")
@@ -25,10 +27,12 @@ def check_kms_key_id(kms_key_id: str, *, argument: str = "kms_key_id") -> str:
             return kms_key_id
         raise StoreConfigError(
             f"{argument} 'alias/aws/secretsmanager' is the AWS-managed default key; leave {argument} unset "
-            "to use it (an IAM policy cannot grant kms:Decrypt on it).")
+            "to use it (an IAM policy cannot grant kms:Decrypt on it)."
+        )
     raise StoreConfigError(
         f"{argument} {kms_key_id!r} is not a KMS key reference. Use a key id "
-        "(1234abcd-12ab-34cd-56ef-1234567890ab), a key ARN, 'alias/<name>' or an alias ARN.")
+        "(1234abcd-12ab-34cd-56ef-1234567890ab), a key ARN, 'alias/<name>' or an alias ARN."
+    )
 
 
 def check_principals(principals: Sequence[str], *, argument: str = "reader_principals") -> tuple[str, ...]:
@@ -36,12 +40,14 @@ def check_principals(principals: Sequence[str], *, argument: str = "reader_princ
     if isinstance(principals, str) or not principals:
         raise StoreConfigError(
             f"{argument} must be a non-empty list of IAM principal ARNs "
-            "(arn:aws:iam::123456789012:role/NAME); pass None to leave the resource policy alone.")
+            "(arn:aws:iam::123456789012:role/NAME); pass None to leave the resource policy alone."
+        )
     bad = [p for p in principals if not isinstance(p, str) or not _PRINCIPAL_ARN.match(p)]
     if bad:
         raise StoreConfigError(
             f"{argument} has invalid IAM principal ARN(s) {bad!r}; expected "
-            "arn:aws:iam::<12-digit account>:role/NAME, user/NAME or root.")
+            "arn:aws:iam::<12-digit account>:role/NAME, user/NAME or root."
+        )
     return tuple(dict.fromkeys(principals))
 
 
@@ -50,12 +56,14 @@ def _secret_arn_parts(secret_arn: str) -> re.Match[str]:
     if not match:
         raise StoreConfigError(
             f"secret_arn {secret_arn!r} is not a Secrets Manager secret ARN "
-            "(arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-abcdef); take it from CredentialStore.describe().")
+            "(arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-abcdef); take it from CredentialStore.describe()."
+        )
     return match
 
 
-def runtime_policy_document(secret_arn: str, kms_key_id: str | None = None,
-                            stages: Sequence[str] = RUNTIME_STAGES) -> dict[str, Any]:
+def runtime_policy_document(
+    secret_arn: str, kms_key_id: str | None = None, stages: Sequence[str] = RUNTIME_STAGES
+) -> dict[str, Any]:
     """Least-privilege identity policy for the integration's runtime role.
 
     Allows only GetSecretValue on this secret, only for the given staging labels, and kms:Decrypt on
@@ -66,13 +74,15 @@ def runtime_policy_document(secret_arn: str, kms_key_id: str | None = None,
     parts = _secret_arn_parts(secret_arn)
     if not stages or any(not isinstance(s, str) or not s for s in stages):
         raise StoreConfigError("stages must name at least one staging label, e.g. ('AWSCURRENT',).")
-    statements: list[dict[str, Any]] = [{
-        "Sid": "ReadSalesforceJwtCredential",
-        "Effect": "Allow",
-        "Action": "secretsmanager:GetSecretValue",
-        "Resource": secret_arn,
-        "Condition": {"StringEquals": {"secretsmanager:VersionStage": list(stages)}},
-    }]
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "ReadSalesforceJwtCredential",
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": secret_arn,
+            "Condition": {"StringEquals": {"secretsmanager:VersionStage": list(stages)}},
+        }
+    ]
     if kms_key_id:
         statements.append(_decrypt_statement(check_kms_key_id(kms_key_id), parts, secret_arn))
     return {"Version": POLICY_VERSION, "Statement": statements}
@@ -95,8 +105,13 @@ def _decrypt_statement(kms_key_id: str, parts: re.Match[str], secret_arn: str) -
         alias = alias_match["alias"] if alias_match else kms_key_id
         resource = f"arn:{partition}:kms:{region}:{account}:key/*"
         condition["ForAnyValue:StringEquals"] = {"kms:ResourceAliases": [alias]}
-    return {"Sid": "DecryptSalesforceJwtCredential", "Effect": "Allow", "Action": "kms:Decrypt",
-            "Resource": resource, "Condition": condition}
+    return {
+        "Sid": "DecryptSalesforceJwtCredential",
+        "Effect": "Allow",
+        "Action": "kms:Decrypt",
+        "Resource": resource,
+        "Condition": condition,
+    }
 
 
 def resource_policy_document(reader_principals: Sequence[str]) -> dict[str, Any]:
@@ -109,11 +124,21 @@ def resource_policy_document(reader_principals: Sequence[str]) -> dict[str, Any]
     return {
         "Version": POLICY_VERSION,
         "Statement": [
-            {"Sid": "AllowNamedReaders", "Effect": "Allow", "Principal": {"AWS": principals},
-             "Action": "secretsmanager:GetSecretValue", "Resource": "*"},
-            {"Sid": "DenyOtherReaders", "Effect": "Deny", "Principal": "*",
-             "Action": "secretsmanager:GetSecretValue", "Resource": "*",
-             "Condition": {"StringNotEquals": {"aws:PrincipalArn": principals}}},
+            {
+                "Sid": "AllowNamedReaders",
+                "Effect": "Allow",
+                "Principal": {"AWS": principals},
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": "*",
+            },
+            {
+                "Sid": "DenyOtherReaders",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": "*",
+                "Condition": {"StringNotEquals": {"aws:PrincipalArn": principals}},
+            },
         ],
     }
 

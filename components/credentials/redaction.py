@@ -9,9 +9,17 @@ from __future__ import annotations
 import logging
 
 _MARKERS = ("SecretString", "SecretBinary", "PRIVATE KEY", "private_key_pem")
-_LOGGERS = ("botocore.endpoint", "botocore.parsers", "botocore.awsrequest", "botocore.httpsession",
-            "botocore.auth", "botocore.client", "botocore.hooks", "botocore.retryhandler",
-            "urllib3.connectionpool")
+_LOGGERS = (
+    "botocore.endpoint",
+    "botocore.parsers",
+    "botocore.awsrequest",
+    "botocore.httpsession",
+    "botocore.auth",
+    "botocore.client",
+    "botocore.hooks",
+    "botocore.retryhandler",
+    "urllib3.connectionpool",
+)
 
 
 class DropSecretPayloads(logging.Filter):

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Mapping, Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 from components.credentials.aws_calls import AwsCaller, RetryPolicy, make_client, new_session
@@ -48,7 +49,8 @@ from components.credentials.stages import (
 )
 
 DEFAULT_DESCRIPTION = (
-    "Salesforce JWT bearer credential (private key, certificate, consumer key); managed by salesforce-jwt-pulumi")
+    "Salesforce JWT bearer credential (private key, certificate, consumer key); managed by salesforce-jwt-pulumi"
+)
 MIN_RECOVERY_DAYS, MAX_RECOVERY_DAYS, DEFAULT_RECOVERY_DAYS = 7, 30, 30
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
@@ -122,8 +124,9 @@ def _description_from(resp: Mapping[str, Any]) -> SecretDescription:
 
 def _check_region(region: str) -> str:
     if not isinstance(region, str) or not _REGION.match(region):
-        raise StoreConfigError(f"region {region!r} is not an AWS region name; use e.g. 'us-east-1' "
-                               "(setting awsRegion).")
+        raise StoreConfigError(
+            f"region {region!r} is not an AWS region name; use e.g. 'us-east-1' (setting awsRegion)."
+        )
     return region
 
 
@@ -132,22 +135,33 @@ def _check_endpoint(endpoint_url: str | None) -> str | None:
         return None
     parts = urlsplit(endpoint_url) if isinstance(endpoint_url, str) else None
     if not parts or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise StoreConfigError(f"endpoint_url {endpoint_url!r} must be an http(s) URL such as "
-                               "'http://127.0.0.1:5000', or None for AWS itself (setting awsEndpoint).")
+        raise StoreConfigError(
+            f"endpoint_url {endpoint_url!r} must be an http(s) URL such as "
+            "'http://127.0.0.1:5000', or None for AWS itself (setting awsEndpoint)."
+        )
     return endpoint_url
 
 
 def _check_tags(tags: Mapping[str, str] | None) -> dict[str, str]:
     merged = dict(tags or {})
-    problems = [f"{k!r}" for k, v in merged.items()
-                if not isinstance(k, str) or not isinstance(v, str) or not 1 <= len(k) <= 128
-                or len(v) > 256 or k.lower().startswith("aws:")]
+    problems = [
+        f"{k!r}"
+        for k, v in merged.items()
+        if not isinstance(k, str)
+        or not isinstance(v, str)
+        or not 1 <= len(k) <= 128
+        or len(v) > 256
+        or k.lower().startswith("aws:")
+    ]
     if problems:
-        raise StoreConfigError(f"tags {', '.join(problems)} are invalid: keys need 1-128 characters and "
-                               "must not start with 'aws:'; values are strings of at most 256 characters.")
+        raise StoreConfigError(
+            f"tags {', '.join(problems)} are invalid: keys need 1-128 characters and "
+            "must not start with 'aws:'; values are strings of at most 256 characters."
+        )
     if merged.get(MANAGED_BY_KEY, MANAGED_BY_VALUE) != MANAGED_BY_VALUE:
-        raise StoreConfigError(f"tags: '{MANAGED_BY_KEY}' is reserved for '{MANAGED_BY_VALUE}'; "
-                               "remove it from the tags setting.")
+        raise StoreConfigError(
+            f"tags: '{MANAGED_BY_KEY}' is reserved for '{MANAGED_BY_VALUE}'; remove it from the tags setting."
+        )
     merged[MANAGED_BY_KEY] = MANAGED_BY_VALUE
     return merged
 
@@ -162,24 +176,36 @@ def check_recovery_window(days: int) -> int:
         raise StoreConfigError(
             f"recovery_window_days must be an integer from {MIN_RECOVERY_DAYS} to {MAX_RECOVERY_DAYS} "
             f"(AWS's limits; default {DEFAULT_RECOVERY_DAYS}), got {days!r}. Deletion without a recovery "
-            "window is not offered.")
+            "window is not offered."
+        )
     return days
 
 
 class CredentialStore:
     """One secret in AWS Secrets Manager holding staged versions of the credential document."""
 
-    def __init__(self, secret_name: str, region: str, endpoint_url: str | None = None,
-                 client: Any | None = None, retry: RetryPolicy | None = None) -> None:
+    def __init__(
+        self,
+        secret_name: str,
+        region: str,
+        endpoint_url: str | None = None,
+        client: Any | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
         if not isinstance(secret_name, str) or not _SECRET_NAME.match(secret_name):
             raise StoreConfigError(
                 f"secret_name {secret_name!r} is invalid: use 1-512 characters from letters, digits and "
-                "/_+=.@- (setting secretName).")
+                "/_+=.@- (setting secretName)."
+            )
         self.name = secret_name
         self.region = _check_region(region)
         self.endpoint_url = _check_endpoint(endpoint_url)
-        self._call = AwsCaller(client or make_client(self.region, self.endpoint_url), retry or RetryPolicy(),
-                               secret_name, self.endpoint_url or f"AWS ({self.region})")
+        self._call = AwsCaller(
+            client or make_client(self.region, self.endpoint_url),
+            retry or RetryPolicy(),
+            secret_name,
+            self.endpoint_url or f"AWS ({self.region})",
+        )
 
     def __repr__(self) -> str:
         return f"CredentialStore(secret_name={self.name!r}, region={self.region!r}, endpoint_url={self.endpoint_url!r})"
@@ -204,9 +230,14 @@ class CredentialStore:
             return False
         return True
 
-    def ensure_secret(self, *, kms_key_id: str | None = None, tags: Mapping[str, str] | None = None,
-                      description: str = DEFAULT_DESCRIPTION,
-                      reader_principals: Sequence[str] | None = None) -> SecretDescription:
+    def ensure_secret(
+        self,
+        *,
+        kms_key_id: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        description: str = DEFAULT_DESCRIPTION,
+        reader_principals: Sequence[str] | None = None,
+    ) -> SecretDescription:
         """Create the secret if missing; otherwise bring description, KMS key, tags and policy in line.
 
         Refuses a secret that is not tagged as ours, or one scheduled for deletion. Tags are only added
@@ -226,16 +257,23 @@ class CredentialStore:
         if current is not None:
             self._reconcile(current, description, kms, wanted_tags)
         if readers and self.resource_policy() != resource_policy_document(readers):
-            self._call("PutResourcePolicy", SecretId=self.name, BlockPublicPolicy=True,
-                       ResourcePolicy=json.dumps(resource_policy_document(readers)))
+            self._call(
+                "PutResourcePolicy",
+                SecretId=self.name,
+                BlockPublicPolicy=True,
+                ResourcePolicy=json.dumps(resource_policy_document(readers)),
+            )
         elif reader_principals is not None and not readers and self.resource_policy() is not None:
             self.remove_resource_policy()
         return self.describe()
 
     def _create(self, description: str, kms: str | None, tags: Mapping[str, str]) -> SecretDescription | None:
         """Create the secret; if someone else created it meanwhile, return its description instead."""
-        params: dict[str, Any] = {"Name": self.name, "Description": description,
-                                  "Tags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())]}
+        params: dict[str, Any] = {
+            "Name": self.name,
+            "Description": description,
+            "Tags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())],
+        }
         if kms:
             params["KmsKeyId"] = kms
         try:
@@ -246,14 +284,16 @@ class CredentialStore:
             return self.describe()
         return None
 
-    def _reconcile(self, current: SecretDescription, description: str, kms: str | None,
-                   tags: Mapping[str, str]) -> None:
+    def _reconcile(
+        self, current: SecretDescription, description: str, kms: str | None, tags: Mapping[str, str]
+    ) -> None:
         self._refuse_deleted(current)
         if not current.managed:
             raise SecretNotManagedError(
                 f"Secret '{self.name}' exists but is not tagged {MANAGED_BY_KEY}={MANAGED_BY_VALUE}, so it "
                 "belongs to something else and will not be overwritten. Choose another secretName, or tag "
-                "the secret if this project should adopt it.")
+                "the secret if this project should adopt it."
+            )
         updates: dict[str, Any] = {}
         if description != current.description:
             updates["Description"] = description
@@ -263,15 +303,19 @@ class CredentialStore:
             self._call("UpdateSecret", SecretId=self.name, **updates)
         changed = {k: v for k, v in tags.items() if current.tags.get(k) != v}
         if changed:
-            self._call("TagResource", SecretId=self.name,
-                       Tags=[{"Key": k, "Value": v} for k, v in sorted(changed.items())])
+            self._call(
+                "TagResource", SecretId=self.name, Tags=[{"Key": k, "Value": v} for k, v in sorted(changed.items())]
+            )
 
     def _refuse_deleted(self, current: SecretDescription) -> None:
         if current.scheduled_for_deletion:
             raise SecretScheduledForDeletionError(
                 f"Secret '{self.name}' is scheduled for deletion on {current.deleted_date}. Restore it first "
                 f"(CredentialStore.restore(), or `aws secretsmanager restore-secret --secret-id {self.name}`), "
-                "or choose another secretName.", code="ScheduledForDeletion", secret=self.name)
+                "or choose another secretName.",
+                code="ScheduledForDeletion",
+                secret=self.name,
+            )
 
     def _active(self) -> SecretDescription:
         current = self.describe()
@@ -327,8 +371,13 @@ class CredentialStore:
         token = document.version_token()
         versions = self.versions()
         if token not in versions:
-            self._call("PutSecretValue", SecretId=self.name, SecretString=document.to_json(),
-                       ClientRequestToken=token, VersionStages=[AWSPENDING])
+            self._call(
+                "PutSecretValue",
+                SecretId=self.name,
+                SecretString=document.to_json(),
+                ClientRequestToken=token,
+                VersionStages=[AWSPENDING],
+            )
         elif not {AWSPENDING, AWSCURRENT} & set(versions[token]):
             self._move(AWSPENDING, to=token, away_from=_holder(versions, AWSPENDING))
         return token
@@ -369,12 +418,14 @@ class CredentialStore:
         if text is None:
             raise CredentialDocumentError(
                 f"Secret '{self.name}' version {resp.get('VersionId')} holds binary data, not a credential "
-                "document. Re-run the deployment to write a fresh version.")
+                "document. Re-run the deployment to write a fresh version."
+            )
         if is_not_provisioned(text):
             raise NotProvisionedError(
                 f"Secret '{self.name}' version {resp.get('VersionId')} is a placeholder that holds no key "
                 "(not provisioned yet): the deployment has not promoted a verified credential to it. Run "
-                "`pulumi up` and let it finish; nothing logs in with this version.")
+                "`pulumi up` and let it finish; nothing logs in with this version."
+            )
         try:
             document = CredentialDocument.from_json(text)
         except CredentialDocumentError as err:
@@ -403,7 +454,8 @@ class CredentialStore:
         if previous is None:
             raise NoPreviousVersionError(
                 f"Secret '{self.name}' has no AWSPREVIOUS version to roll back to (nothing was promoted "
-                "over an earlier version yet).")
+                "over an earlier version yet)."
+            )
         self._move(AWSCURRENT, to=previous, away_from=_holder(versions, AWSCURRENT))
         return previous
 
@@ -422,7 +474,10 @@ class CredentialStore:
         if version_id not in versions:
             raise VersionNotFoundError(
                 f"Secret '{self.name}' has no version {version_id!r}; put the document first "
-                "(put_pending) or check the version id.", code="VersionNotFound", secret=self.name)
+                "(put_pending) or check the version id.",
+                code="VersionNotFound",
+                secret=self.name,
+            )
         return versions
 
     def _move(self, stage: str, *, to: str | None, away_from: str | None) -> None:
@@ -458,8 +513,14 @@ class SecretSummary:
     deleted_date: datetime | None = None
 
 
-def list_managed_secrets(region: str, *, endpoint_url: str | None = None, client: Any | None = None,
-                         name_prefix: str | None = None, retry: RetryPolicy | None = None) -> list[SecretSummary]:
+def list_managed_secrets(
+    region: str,
+    *,
+    endpoint_url: str | None = None,
+    client: Any | None = None,
+    name_prefix: str | None = None,
+    retry: RetryPolicy | None = None,
+) -> list[SecretSummary]:
     """Every secret tagged managed-by=salesforce-jwt-pulumi (optionally under a name prefix), by name.
 
     Secrets scheduled for deletion are included (their `deleted_date` is set).
@@ -467,10 +528,15 @@ def list_managed_secrets(region: str, *, endpoint_url: str | None = None, client
     _check_region(region)
     _check_endpoint(endpoint_url)
     if name_prefix is not None and (not isinstance(name_prefix, str) or not _SECRET_NAME.match(name_prefix)):
-        raise StoreConfigError(f"name_prefix {name_prefix!r} is invalid: use characters from letters, digits "
-                               "and /_+=.@-.")
-    call = AwsCaller(client or make_client(region, endpoint_url), retry or RetryPolicy(), name_prefix or "*",
-                     endpoint_url or f"AWS ({region})")
+        raise StoreConfigError(
+            f"name_prefix {name_prefix!r} is invalid: use characters from letters, digits and /_+=.@-."
+        )
+    call = AwsCaller(
+        client or make_client(region, endpoint_url),
+        retry or RetryPolicy(),
+        name_prefix or "*",
+        endpoint_url or f"AWS ({region})",
+    )
     filters = [{"Key": "tag-key", "Values": [MANAGED_BY_KEY]}, {"Key": "tag-value", "Values": [MANAGED_BY_VALUE]}]
     if name_prefix:
         filters.append({"Key": "name", "Values": [name_prefix]})
@@ -492,5 +558,11 @@ def list_managed_secrets(region: str, *, endpoint_url: str | None = None, client
 
 def _summary_from(item: Mapping[str, Any]) -> SecretSummary:
     desc = _description_from({**item, "Name": item["Name"], "ARN": item["ARN"]})
-    return SecretSummary(name=desc.name, arn=desc.arn, tags=desc.tags, versions=desc.versions,
-                         last_changed=desc.last_changed, deleted_date=desc.deleted_date)
+    return SecretSummary(
+        name=desc.name,
+        arn=desc.arn,
+        tags=desc.tags,
+        versions=desc.versions,
+        last_changed=desc.last_changed,
+        deleted_date=desc.deleted_date,
+    )

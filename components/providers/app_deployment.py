@@ -13,8 +13,19 @@ from components.rollout import app_outputs, delete_app, deploy_app, read_app
 # Inputs whose change means a new app (the old one is retained unless deleteAppOnDestroy).
 REPLACE_KEYS = ("app_name", "app_kind")
 # Inputs compared with what Salesforce holds (outputs carry the live values under the same names).
-UPDATE_KEYS = ("certificate_fingerprint", "scopes", "permission_sets", "profiles", "pre_authorized",
-               "app_label", "contact_email", "description", "integration_username", "api_version", "login_url")
+UPDATE_KEYS = (
+    "certificate_fingerprint",
+    "scopes",
+    "permission_sets",
+    "profiles",
+    "pre_authorized",
+    "app_label",
+    "contact_email",
+    "description",
+    "integration_username",
+    "api_version",
+    "login_url",
+)
 # Recorded only (what destroy does), nothing to deploy.
 STATE_KEYS = ("delete_on_destroy",)
 
@@ -22,8 +33,9 @@ STATE_KEYS = ("delete_on_destroy",)
 class AppDeploymentProvider(StackConfigProvider):
     """Deploys through the Metadata API; ``read`` returns the live app so refresh shows drift."""
 
-    def _deploy(self, props: dict[str, Any], known_consumer_key: str | None,
-                components: dict[str, str] | None = None) -> dict[str, Any]:
+    def _deploy(
+        self, props: dict[str, Any], known_consumer_key: str | None, components: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         session = self.session(props)
         snapshot = deploy_app(session, app_request(props, session, known_consumer_key), components)
         return {**props, **app_outputs(snapshot), "org_id": session.org_id}

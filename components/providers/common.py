@@ -26,14 +26,18 @@ class StackConfigProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         watch_engine()
-        self._config = {key: req.config.get(key) for key in KNOWN_KEYS
-                        if key.startswith("deployer") and req.config.get(key) is not None}
+        self._config = {
+            key: req.config.get(key)
+            for key in KNOWN_KEYS
+            if key.startswith("deployer") and req.config.get(key) is not None
+        }
 
     def session(self, props: dict[str, Any]) -> SalesforceSession:
         """An authenticated deployer session for the org named in ``props``."""
         deployer = load_deployer(getattr(self, "_config", {}), login_url=props["login_url"])
-        credentials = session_credentials(deployer, props["login_url"], props.get("aws_region"),
-                                          props.get("aws_endpoint_url"))
+        credentials = session_credentials(
+            deployer, props["login_url"], props.get("aws_region"), props.get("aws_endpoint_url")
+        )
         return deployer_session(credentials, ca_bundle=props.get("ca_bundle"), api_version=props["api_version"])
 
 
@@ -55,12 +59,23 @@ def app_request(props: dict[str, Any], session: SalesforceSession, known_consume
     when Salesforce does not show it, else the one given in ``existingConsumerKeys``)."""
     consumer_key = consumer_key_for(props["stack"], props["app_name"], session.org_id)
     spec = app_spec(
-        kind=props["app_kind"], name=props["app_name"], label=props["app_label"],
-        contact_email=props["contact_email"], description=props.get("description") or "",
-        certificate_pem=props["certificate_pem"], scopes=tuple(props["scopes"]),
+        kind=props["app_kind"],
+        name=props["app_name"],
+        label=props["app_label"],
+        contact_email=props["contact_email"],
+        description=props.get("description") or "",
+        certificate_pem=props["certificate_pem"],
+        scopes=tuple(props["scopes"]),
         permission_set_name=props["permission_set_name"],
         extra_permission_sets=tuple(p for p in props["permission_sets"] if p != props["permission_set_name"]),
-        profiles=tuple(props["profiles"]), consumer_key=consumer_key, api_version=props["api_version"],
+        profiles=tuple(props["profiles"]),
+        consumer_key=consumer_key,
+        api_version=props["api_version"],
     )
-    return AppRequest(spec, props["integration_username"], float(props["deploy_timeout_seconds"]),
-                      known_consumer_key or props.get("existing_consumer_key"), props.get("test_level"))
+    return AppRequest(
+        spec,
+        props["integration_username"],
+        float(props["deploy_timeout_seconds"]),
+        known_consumer_key or props.get("existing_consumer_key"),
+        props.get("test_level"),
+    )

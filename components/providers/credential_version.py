@@ -13,11 +13,28 @@ from components.rollout import credential_document, stage_credential
 
 # A new name or region is a new secret; the endpoint is only how AWS is reached (moto, VPC endpoints).
 REPLACE_KEYS = ("secret_name", "aws_region")
-DOCUMENT_KEYS = ("private_key_pem", "certificate_pem", "consumer_key", "username", "login_url", "audience",
-                 "token_url", "app_name", "app_kind", "slot")
-UPDATE_KEYS = (*DOCUMENT_KEYS, "aws_endpoint_url", "kms_key_id", "tags", "reader_arns", "description",
-               "scheduled_for_deletion",
-               "version_missing")
+DOCUMENT_KEYS = (
+    "private_key_pem",
+    "certificate_pem",
+    "consumer_key",
+    "username",
+    "login_url",
+    "audience",
+    "token_url",
+    "app_name",
+    "app_kind",
+    "slot",
+)
+UPDATE_KEYS = (
+    *DOCUMENT_KEYS,
+    "aws_endpoint_url",
+    "kms_key_id",
+    "tags",
+    "reader_arns",
+    "description",
+    "scheduled_for_deletion",
+    "version_missing",
+)
 SECRET_OUTPUTS = ["private_key_pem"]
 
 
@@ -29,13 +46,23 @@ class CredentialVersionProvider(ResourceProvider):
         described = store.describe() if store.exists() else None
         if described is not None and described.managed and described.scheduled_for_deletion:
             store.restore()  # deleted out of band: `up` repairs it (a foreign secret is refused below)
-        document = credential_document(**{key: props.get(key) for key in DOCUMENT_KEYS})
+        fields: dict[str, Any] = {key: props.get(key) for key in DOCUMENT_KEYS}
+        document = credential_document(**fields)
         arn, version_id = stage_credential(
-            store, document, kms_key_id=props.get("kms_key_id"), tags=dict(props.get("tags") or {}),
+            store,
+            document,
+            kms_key_id=props.get("kms_key_id"),
+            tags=dict(props.get("tags") or {}),
             reader_arns=tuple(props.get("reader_arns") or ()),
-            description=props["description"])
-        return {**props, "arn": arn, "version_id": version_id, "scheduled_for_deletion": False,
-                "version_missing": False}
+            description=props["description"],
+        )
+        return {
+            **props,
+            "arn": arn,
+            "version_id": version_id,
+            "scheduled_for_deletion": False,
+            "version_missing": False,
+        }
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         return CreateResult(props["secret_name"], self._stage(props))
@@ -53,8 +80,14 @@ class CredentialVersionProvider(ResourceProvider):
             described = store_for(props).describe()
         except SecretNotFoundError:
             return ReadResult("", {})
-        return ReadResult(id_, {**props, "scheduled_for_deletion": described.scheduled_for_deletion,
-                                "version_missing": props.get("version_id") not in described.versions})
+        return ReadResult(
+            id_,
+            {
+                **props,
+                "scheduled_for_deletion": described.scheduled_for_deletion,
+                "version_missing": props.get("version_id") not in described.versions,
+            },
+        )
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         """Schedule the secret's deletion with its recovery window (restorable until then)."""

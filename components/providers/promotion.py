@@ -30,8 +30,9 @@ class PromotionProvider(ResourceProvider):
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         if olds.get("version_id") == news["version_id"] and olds.get("current_version_id") != news["version_id"]:
             # AWSCURRENT was moved out of band (refresh saw it): prove the version again before moving it back
-            request = VerificationRequest(news["version_id"], news.get("ca_bundle"), news["api_version"],
-                                          float(news["budget_seconds"]))
+            request = VerificationRequest(
+                news["version_id"], news.get("ca_bundle"), news["api_version"], float(news["budget_seconds"])
+            )
             verify_version(store_for(news), request)
         return UpdateResult(self._promote(news))
 

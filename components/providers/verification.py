@@ -14,8 +14,7 @@ from components.providers.common import StackConfigProvider, app_request, change
 from components.rollout import AppRequest, VerificationRequest, deploy_app, ensure_app_certificate, verify_version
 
 # A new version, a new certificate or a redeployed app is proven again.
-UPDATE_KEYS = ("version_id", "certificate_fingerprint", "app_revision", "secret_name", "aws_region",
-               "aws_endpoint_url")
+UPDATE_KEYS = ("version_id", "certificate_fingerprint", "app_revision", "secret_name", "aws_region", "aws_endpoint_url")
 # Inputs whose change means the app (certificate, scopes, pre-authorization) was deployed in this run.
 APP_KEYS = ("certificate_fingerprint", "app_revision")
 
@@ -29,20 +28,33 @@ class VerificationProvider(StackConfigProvider):
         session = functools.cache(lambda: self.session(props["app"]))
 
         def app_for(document: CredentialDocument) -> AppRequest:
-            return app_request({**props["app"], "certificate_pem": document.certificate_pem}, session(),
-                               document.consumer_key)
+            return app_request(
+                {**props["app"], "certificate_pem": document.certificate_pem}, session(), document.consumer_key
+            )
 
-        request = VerificationRequest(props["version_id"], props.get("ca_bundle"), props["api_version"],
-                                      float(props["budget_seconds"]), app_changed=app_changed,
-                                      expected_org_id=props.get("app_org_id") or session().org_id,
-                                      live_fingerprint=props.get("app_certificate_fingerprint"))
+        request = VerificationRequest(
+            props["version_id"],
+            props.get("ca_bundle"),
+            props["api_version"],
+            float(props["budget_seconds"]),
+            app_changed=app_changed,
+            expected_org_id=props.get("app_org_id") or session().org_id,
+            live_fingerprint=props.get("app_certificate_fingerprint"),
+        )
         result = verify_version(
-            store_for(props), request,
+            store_for(props),
+            request,
             prepare=lambda doc: ensure_app_certificate(session(), app_for(doc), doc.fingerprint_sha256),
-            restore_certificate=lambda current: deploy_app(session(), app_for(current)))
-        return {**props, "verified_at": result.verified_at, "attempts": result.attempts,
-                "elapsed_seconds": round(result.elapsed_seconds, 3), "org_id": result.org_id,
-                "verified_username": result.username}
+            restore_certificate=lambda current: deploy_app(session(), app_for(current)),
+        )
+        return {
+            **props,
+            "verified_at": result.verified_at,
+            "attempts": result.attempts,
+            "elapsed_seconds": round(result.elapsed_seconds, 3),
+            "org_id": result.org_id,
+            "verified_username": result.username,
+        }
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         return CreateResult(f"{props['secret_name']}@{props['version_id']}", self._verify(props, app_changed=True))
@@ -66,8 +78,13 @@ class Verification(Resource, module="salesforce-jwt", name="Verification"):
     attempts: pulumi.Output[int]
 
     def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
-        outputs = {"verified_at": None, "attempts": None, "elapsed_seconds": None, "org_id": None,
-                   "verified_username": None}
+        outputs = {
+            "verified_at": None,
+            "attempts": None,
+            "elapsed_seconds": None,
+            "org_id": None,
+            "verified_username": None,
+        }
         super().__init__(VerificationProvider(), name, {**outputs, **props, **_read_back(opts)}, opts)
 
 

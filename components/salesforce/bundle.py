@@ -17,13 +17,13 @@ import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal, Union
+from typing import Literal, TypeAlias
 
 from lxml import etree
 
 from components import keys
-from components.settings import DEFAULT_API_VERSION, validate_developer_name
 from components.salesforce.wsdl import enum_values
+from components.settings import DEFAULT_API_VERSION, validate_developer_name
 
 METADATA_NS = "http://soap.sforce.com/2006/04/metadata"
 
@@ -218,7 +218,7 @@ class Bundle:
 
 
 # -- XML ------------------------------------------------------------------------------------------
-_Value = Union[str, bool, int, None, etree._Element, Iterable[str]]
+_Value: TypeAlias = str | bool | int | etree._Element | Iterable[str] | None
 
 
 def _document(root: str, fields: Iterable[tuple[str, _Value]]) -> etree._Element:

@@ -131,11 +131,11 @@ class ConsumerKeyUnknown(Exception):
         what = "External Client App" if kind == ECA else "Connected App"
         super().__init__(
             f"the {what} {name} already exists and Salesforce did not return its consumer key, which the credential "
-            f"document needs. Set the stack setting `existingConsumerKeys` to {{\"{name}\": \"<consumer key>\"}} "
+            f'document needs. Set the stack setting `existingConsumerKeys` to {{"{name}": "<consumer key>"}} '
             f"(Setup > External Client App Manager > {name} > Settings > OAuth Settings > Consumer Key and Secret), "
-            "or let the Metadata API return it: turn on \"Allow Access to OAuth Consumer Secrets via Metadata API\" "
-            "for the org (Setup > External Client App Settings) and give the deployer the user permission \"View "
-            "External Client Apps Consumer Secrets in Metadata\". Nothing was deployed."
+            'or let the Metadata API return it: turn on "Allow Access to OAuth Consumer Secrets via Metadata API" '
+            'for the org (Setup > External Client App Settings) and give the deployer the user permission "View '
+            'External Client Apps Consumer Secrets in Metadata". Nothing was deployed.'
         )
 
 
@@ -373,7 +373,9 @@ class MetadataClient:
     def check_deploy_status(self, deploy_id: str) -> DeployResult:
         """One checkDeployStatus call (with details)."""
         operation = soap.element(
-            "checkDeployStatus", soap.element("asyncProcessId", text=deploy_id), soap.element("includeDetails", text=True)
+            "checkDeployStatus",
+            soap.element("asyncProcessId", text=deploy_id),
+            soap.element("includeDetails", text=True),
         )
         response = self._call(operation)
         result = soap.children(response, "result")
@@ -488,7 +490,9 @@ class MetadataClient:
         own = [n for n in listed if n.startswith(f"{app}_")]
         others = [] if type_name == "ExtlClntAppGlobalOauthSettings" else [n for n in listed if n not in own]
         for names in (own, others):
-            found = [r for r in self.read_metadata(type_name, names) if soap.text(r, "externalClientApplication") == app]
+            found = [
+                r for r in self.read_metadata(type_name, names) if soap.text(r, "externalClientApplication") == app
+            ]
             if found:
                 return found
         return []
@@ -515,8 +519,9 @@ class MetadataClient:
         existing = self.existing_components(spec)
         return plan_spec(spec, existing), existing is None
 
-    def deploy_app(self, spec: AppSpec, *, known_consumer_key: str | None = None,
-                   components: Mapping[str, str] | None = None) -> AppDeployment:
+    def deploy_app(
+        self, spec: AppSpec, *, known_consumer_key: str | None = None, components: Mapping[str, str] | None = None
+    ) -> AppDeployment:
         """Plan against the org, deploy the bundle once, read the app back.
 
         The snapshot's consumer key is what Salesforce shows, else the key this deploy created the app
@@ -551,8 +556,11 @@ class MetadataClient:
         order = [t for t in reversed(ECA_TYPES) if t in records and t != header] + [header]
         for type_name in order:
             full_name = soap.text(records[type_name], "fullName") or ""
-            response = self._call(soap.element(
-                "deleteMetadata", soap.element("type", text=type_name), soap.element("fullNames", text=full_name)))
+            response = self._call(
+                soap.element(
+                    "deleteMetadata", soap.element("type", text=type_name), soap.element("fullNames", text=full_name)
+                )
+            )
             for result in soap.children(response, "result"):
                 if not soap.flag(result, "success"):
                     problems = [soap.text(e, "message") or "" for e in soap.children(result, "errors")]
@@ -576,7 +584,9 @@ class MetadataClient:
         quote = rest.soql_quote
         existing = self._single_id(
             "SELECT Id FROM PermissionSetAssignment WHERE Assignee.Username = "
-            f"{quote(username)} AND PermissionSet.Name = {quote(permission_set)}", "assignment")
+            f"{quote(username)} AND PermissionSet.Name = {quote(permission_set)}",
+            "assignment",
+        )
         if existing:
             return AssignmentResult(created=False, assignment_id=existing)
         user_id = self._single_id(f"SELECT Id FROM User WHERE Username = {quote(username)}", f"user {username}")
@@ -600,7 +610,9 @@ class MetadataClient:
             if exc.status == 400 and "DUPLICATE_VALUE" in str(exc.content):
                 return AssignmentResult(created=False, assignment_id=None)
             if exc.status == 400:
-                raise PermissionSetAssignmentError(f"assigning {permission_set} to {username} failed: {exc.content}") from None
+                raise PermissionSetAssignmentError(
+                    f"assigning {permission_set} to {username} failed: {exc.content}"
+                ) from None
             raise PermissionSetAssignmentError(
                 f"assigning {permission_set} to {username} failed (HTTP {exc.status}); the deployer needs "
                 "'Assign Permission Sets'"

@@ -12,8 +12,9 @@ from typing import Any
 
 import requests
 
-_SOQL_ESCAPES = str.maketrans({"\\": "\\\\", "'": "\\'", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t",
-                               "\b": "\\b", "\f": "\\f"})
+_SOQL_ESCAPES = str.maketrans(
+    {"\\": "\\\\", "'": "\\'", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+)
 
 
 class ApiError(Exception):
@@ -66,8 +67,9 @@ def query(http: requests.Session, instance_url: str, token: str, soql: str, api_
     return list((body or {}).get("records") or [])
 
 
-def create(http: requests.Session, instance_url: str, token: str, sobject: str, fields: dict[str, Any],
-           api_version: str) -> dict[str, Any]:
+def create(
+    http: requests.Session, instance_url: str, token: str, sobject: str, fields: dict[str, Any], api_version: str
+) -> dict[str, Any]:
     """Insert one record; Salesforce's answer (``id``, ``success``)."""
     url = data_url(instance_url, api_version, f"sobjects/{sobject}/")
     return call(http, "POST", url, token, f"create {sobject}", json=fields) or {}

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import requests
@@ -92,16 +92,20 @@ class SecretsManagerKey:
         try:
             value = client.get_secret_value(SecretId=self.secret_id, VersionStage=self.version_stage)["SecretString"]
         except (ClientError, BotoCoreError, KeyError) as exc:
-            raise SessionError(f"jwt key secret {self.secret_id!r} ({self.version_stage}): cannot read it ({type(exc).__name__})") from None
+            raise SessionError(
+                f"jwt key secret {self.secret_id!r} ({self.version_stage}): cannot read it ({type(exc).__name__})"
+            ) from None
         if value.lstrip().startswith("{"):
             try:
                 value = json.loads(value)[self.json_field]
             except (ValueError, KeyError, TypeError):
-                raise SessionError(f"jwt key secret {self.secret_id!r}: JSON without a {self.json_field!r} field") from None
+                raise SessionError(
+                    f"jwt key secret {self.secret_id!r}: JSON without a {self.json_field!r} field"
+                ) from None
         return str(value)
 
 
-KeySource = Union[PemKey, KeyFile, SecretsManagerKey]
+KeySource = PemKey | KeyFile | SecretsManagerKey
 
 
 # -- credentials -----------------------------------------------------------------------------------
@@ -130,7 +134,9 @@ class JwtAuth:
     def __post_init__(self) -> None:
         require_https(self.login_url, "login_url")
         if not self.consumer_key or not self.username:
-            raise SessionError("jwt: set both the admin app's consumer key (SF_CLIENT_ID) and the username (SF_USERNAME)")
+            raise SessionError(
+                "jwt: set both the admin app's consumer key (SF_CLIENT_ID) and the username (SF_USERNAME)"
+            )
 
 
 @dataclass(frozen=True)
@@ -150,13 +156,15 @@ class RefreshTokenAuth:
         """Parse ``force://<clientId>:<clientSecret>:<refreshToken>@<host>`` (secret may be empty)."""
         if not auth_url.startswith("force://") or "@" not in auth_url:
             raise SessionError("sfdx auth url: expected force://<clientId>:<clientSecret>:<refreshToken>@<host>")
-        userinfo, _, host = auth_url[len("force://"):].rpartition("@")
+        userinfo, _, host = auth_url[len("force://") :].rpartition("@")
         parts = userinfo.split(":", 2)
         if len(parts) != 3 or not parts[0] or not parts[2] or not host:
             raise SessionError("sfdx auth url: expected force://<clientId>:<clientSecret>:<refreshToken>@<host>")
         client_id, client_secret, refresh_token = (unquote(p) for p in parts)
         base = host if host.startswith("https://") else f"https://{host}"
-        return cls(login_url=base.rstrip("/"), client_id=client_id, refresh_token=refresh_token, client_secret=client_secret)
+        return cls(
+            login_url=base.rstrip("/"), client_id=client_id, refresh_token=refresh_token, client_secret=client_secret
+        )
 
 
 @dataclass(frozen=True)
@@ -180,7 +188,7 @@ class SoapLoginAuth:
             raise SessionError("soap login: set SF_USERNAME and SF_PASSWORD (plus SF_SECURITY_TOKEN if required)")
 
 
-DeployerCredentials = Union[AccessTokenAuth, JwtAuth, RefreshTokenAuth, SoapLoginAuth]
+DeployerCredentials = AccessTokenAuth | JwtAuth | RefreshTokenAuth | SoapLoginAuth
 
 
 # -- the session -----------------------------------------------------------------------------------
@@ -282,7 +290,9 @@ def _token_via_soap(auth: SoapLoginAuth, http: requests.Session) -> AccessToken:
     except (requests.ConnectionError, requests.Timeout) as exc:
         raise SessionError(f"soap login: {urlsplit(url).netloc} did not answer ({type(exc).__name__})") from None
     if response.status_code == 404:
-        raise SessionError(f"soap login: {url} does not exist (HTTP 404); use OAuth (JWT, refresh token or access token)")
+        raise SessionError(
+            f"soap login: {url} does not exist (HTTP 404); use OAuth (JWT, refresh token or access token)"
+        )
     return parse_soap_login(response.content)[0]
 
 
@@ -299,7 +309,9 @@ def _token_for(credentials: DeployerCredentials, http: requests.Session, clock: 
             what = "JWT", "the deployer's app, user and key (SF_CLIENT_ID, SF_USERNAME, SF_JWT_KEY_*)"
         else:
             what = "refresh-token", "the client id and refresh token (SF_AUTH_URL or SF_REFRESH_TOKEN + SF_CLIENT_ID)"
-        raise SessionError(f"deployer {what[0]} login refused ({exc.error}: {exc.description}); check {what[1]}") from None
+        raise SessionError(
+            f"deployer {what[0]} login refused ({exc.error}: {exc.description}); check {what[1]}"
+        ) from None
     if isinstance(credentials, SoapLoginAuth):
         return _token_via_soap(credentials, http)
     raise SessionError(f"unsupported credentials type {type(credentials).__name__}")
@@ -329,26 +341,34 @@ def open_session(
     if not org_id or not username:
         raise SessionError("the org did not name the deployer's user and org; is instance_url a Salesforce org?")
     return SalesforceSession(
-        instance_url=instance_url, access_token=token.access_token, org_id=org_id, user_id=user_id,
-        username=username, api_version=api_version, ca_bundle=ca_bundle, http=http,
+        instance_url=instance_url,
+        access_token=token.access_token,
+        org_id=org_id,
+        user_id=user_id,
+        username=username,
+        api_version=api_version,
+        ca_bundle=ca_bundle,
+        http=http,
     )
 
 
-def _identify(http: requests.Session, instance_url: str, token: AccessToken,
-              api_version: str) -> tuple[str, str | None, str]:
+def _identify(
+    http: requests.Session, instance_url: str, token: AccessToken, api_version: str
+) -> tuple[str, str | None, str]:
     """(org id, user id, username): from the ``id`` URL and the user's own record, else from userinfo."""
     if token.org_id and token.user_id:
         record = own_user(http, instance_url, token.access_token, token.user_id, api_version) or {}
         return token.org_id, record.get("Id") or token.user_id, str(record.get("Username") or "")
     info = rest.userinfo(http, instance_url, token.access_token)
-    return (str(info.get("organization_id") or ""), info.get("user_id"),
-            str(info.get("preferred_username") or ""))
+    return (str(info.get("organization_id") or ""), info.get("user_id"), str(info.get("preferred_username") or ""))
 
 
 def _refusal(exc: rest.ApiError) -> str:
     if exc.status == 403 and "Bad_OAuth_Token" in str(exc.content):
-        return ("an access token without an identity URL is identified through userinfo, which needs the id, "
-                "openid or full scope; use a token with one of them, or the JWT / auth URL method")
+        return (
+            "an access token without an identity URL is identified through userinfo, which needs the id, "
+            "openid or full scope; use a token with one of them, or the JWT / auth URL method"
+        )
     reason = api_refusal(exc)
     if exc.status == 401 and reason.startswith("the token is expired"):
         return "it is expired, revoked or for another org - obtain a new one"

@@ -37,8 +37,11 @@ def fault_hint(code: str, message: str) -> str:
 
 
 _MESSAGE_HINTS = (
-    ("testLevel of NoTestRun", "production orgs refuse testLevel NoTestRun: remove the `testLevel` setting (then "
-     "no test level is sent, and Salesforce runs no tests for a deploy without Apex) or set it to RunLocalTests"),
+    (
+        "testLevel of NoTestRun",
+        "production orgs refuse testLevel NoTestRun: remove the `testLevel` setting (then "
+        "no test level is sent, and Salesforce runs no tests for a deploy without Apex) or set it to RunLocalTests",
+    ),
 )
 _FAULT_HINTS = {
     "INVALID_SESSION_ID": "the deployer's access token is expired or revoked; log in again",

@@ -18,9 +18,9 @@ from __future__ import annotations
 import enum
 import random
 import time
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -101,8 +101,9 @@ def assertion_claims(
     return {"iss": consumer_key, "sub": username, "aud": audience, "exp": int(issued_at + lifetime)}
 
 
-def load_rsa_private_key(private_key_pem: str, *, setting: str = "private_key_pem",
-                         proven: bool = False) -> rsa.RSAPrivateKey:
+def load_rsa_private_key(
+    private_key_pem: str, *, setting: str = "private_key_pem", proven: bool = False
+) -> rsa.RSAPrivateKey:
     """Parse an unencrypted PEM private key under the RS256 policy of :mod:`components.keys`; the
     message names ``setting`` and never contains the key. ``proven``: a stored key that was proven
     before (see :func:`components.keys.load_stored_private_key`)."""
@@ -252,9 +253,7 @@ class VerifiedSession(requests.Session):
         return super().request(method, url, *args, **kwargs)
 
 
-def verified_session(
-    ca_bundle: str | None = None, *, timeout: tuple[float, float] = HTTP_TIMEOUT
-) -> requests.Session:
+def verified_session(ca_bundle: str | None = None, *, timeout: tuple[float, float] = HTTP_TIMEOUT) -> requests.Session:
     """A requests session that verifies TLS (against ``ca_bundle`` when given, else the system store).
 
     ``timeout`` is (connect, read) seconds for every request made through it.
@@ -266,7 +265,11 @@ def verified_session(
 
 
 def post_token_request(
-    http: requests.Session, token_url: str, form: dict[str, str], *, certificate_changed: bool = True,
+    http: requests.Session,
+    token_url: str,
+    form: dict[str, str],
+    *,
+    certificate_changed: bool = True,
     app_changed: bool = False,
 ) -> AccessToken:
     """POST a form to the token endpoint; ``TokenExchangeError`` on any failure."""
@@ -275,8 +278,11 @@ def post_token_request(
         response = http.post(url, data=form, headers={"Accept": "application/json"}, timeout=HTTP_TIMEOUT)
     except requests.exceptions.SSLError as exc:
         raise TokenExchangeError(
-            "tls", f"certificate verification failed for {urlsplit(url).hostname}", status=None,
-            error_class=ErrorClass.PERMANENT, hint="pass the CA bundle that signs this host (ca_bundle)",
+            "tls",
+            f"certificate verification failed for {urlsplit(url).hostname}",
+            status=None,
+            error_class=ErrorClass.PERMANENT,
+            hint="pass the CA bundle that signs this host (ca_bundle)",
         ) from exc
     except (requests.ConnectionError, requests.Timeout) as exc:
         raise TokenExchangeError(
@@ -284,8 +290,11 @@ def post_token_request(
         ) from None
     if response.status_code >= 500:
         raise TokenExchangeError(
-            "server_error", f"HTTP {response.status_code} from the token endpoint", status=response.status_code,
-            error_class=ErrorClass.TRANSIENT, hint=_HINTS["transport"],
+            "server_error",
+            f"HTTP {response.status_code} from the token endpoint",
+            status=response.status_code,
+            error_class=ErrorClass.TRANSIENT,
+            hint=_HINTS["transport"],
         )
     try:
         body = response.json()
@@ -293,14 +302,17 @@ def post_token_request(
         body = None
     if not isinstance(body, dict):
         raise TokenExchangeError(
-            "unexpected_response", f"non-JSON answer ({response.headers.get('Content-Type')})",
-            status=response.status_code, error_class=ErrorClass.PERMANENT,
+            "unexpected_response",
+            f"non-JSON answer ({response.headers.get('Content-Type')})",
+            status=response.status_code,
+            error_class=ErrorClass.PERMANENT,
             hint="check that token_url points at Salesforce's /services/oauth2/token",
         )
     if response.status_code != 200 or "access_token" not in body:
         error, description = str(body.get("error", "unknown")), str(body.get("error_description", ""))
-        error_class, hint = classify(error, description, certificate_changed=certificate_changed,
-                                     app_changed=app_changed)
+        error_class, hint = classify(
+            error, description, certificate_changed=certificate_changed, app_changed=app_changed
+        )
         raise TokenExchangeError(error, description, status=response.status_code, error_class=error_class, hint=hint)
     return AccessToken(
         access_token=body["access_token"],
@@ -311,13 +323,16 @@ def post_token_request(
 
 
 def request_token(
-    http: requests.Session, token_url: str, assertion: str, *, certificate_changed: bool = True,
+    http: requests.Session,
+    token_url: str,
+    assertion: str,
+    *,
+    certificate_changed: bool = True,
     app_changed: bool = False,
 ) -> AccessToken:
     """Exchange one signed assertion for an access token."""
     form = {"grant_type": JWT_BEARER_GRANT, "assertion": assertion}
-    return post_token_request(http, token_url, form, certificate_changed=certificate_changed,
-                              app_changed=app_changed)
+    return post_token_request(http, token_url, form, certificate_changed=certificate_changed, app_changed=app_changed)
 
 
 # -- verification ---------------------------------------------------------------------------------
@@ -339,7 +354,12 @@ class RetryPolicy:
     jitter: float = 0.1
 
     def __post_init__(self) -> None:
-        if self.initial <= 0 or not 0 < self.share <= 1 or self.max_interval < self.initial or not 0 <= self.jitter <= 1:
+        if (
+            self.initial <= 0
+            or not 0 < self.share <= 1
+            or self.max_interval < self.initial
+            or not 0 <= self.jitter <= 1
+        ):
             raise ValueError("retry: need initial > 0, 0 < share <= 1, max_interval >= initial, 0 <= jitter <= 1")
 
     def wait(self, elapsed: float) -> float:
@@ -439,8 +459,9 @@ def api_refusal(exc: rest.ApiError) -> str:
     return _API_REFUSALS.get(code, f"{code or 'HTTP ' + str(exc.status)}: {message or 'refused'}")
 
 
-def own_user(http: requests.Session, instance_url: str, access_token: str, user_id: str,
-             api_version: str = DEFAULT_API_VERSION) -> dict[str, Any] | None:
+def own_user(
+    http: requests.Session, instance_url: str, access_token: str, user_id: str, api_version: str = DEFAULT_API_VERSION
+) -> dict[str, Any] | None:
     """The user's own record (Id, Username) through SOQL: the ``api`` scope and "API Enabled" suffice."""
     soql = f"SELECT Id, Username FROM User WHERE Id = {rest.soql_quote(user_id)}"
     for attempt in _api_retrying():
@@ -449,31 +470,36 @@ def own_user(http: requests.Session, instance_url: str, access_token: str, user_
     return records[0] if records else None
 
 
-def prove_token(
-    token: AccessToken, *, http: requests.Session, api_version: str = DEFAULT_API_VERSION
-) -> Identity:
+def prove_token(token: AccessToken, *, http: requests.Session, api_version: str = DEFAULT_API_VERSION) -> Identity:
     """Use the token: org and user from its ``id`` URL, then one SOQL query of that user's own record."""
     instance_url = require_https(token.instance_url, "instance_url (from the token response)")
     org_id, user_id = token.org_id, token.user_id
     if not (org_id or "").startswith("00D") or not (user_id or "").startswith("005"):
-        raise VerificationFailed("the token response has no identity URL ('id': <host>/id/<orgId>/<userId>); "
-                                 "check that token_url points at Salesforce's /services/oauth2/token",
-                                 attempts=1, elapsed_seconds=0)
+        raise VerificationFailed(
+            "the token response has no identity URL ('id': <host>/id/<orgId>/<userId>); "
+            "check that token_url points at Salesforce's /services/oauth2/token",
+            attempts=1,
+            elapsed_seconds=0,
+        )
     try:
         record = own_user(http, instance_url, token.access_token, str(user_id), api_version)
     except rest.ApiError as exc:
         raise VerificationFailed(
             f"the new token was refused by the API (HTTP {exc.status} on a query of the user's own record): "
-            f"{api_refusal(exc)}", attempts=1, elapsed_seconds=0,
+            f"{api_refusal(exc)}",
+            attempts=1,
+            elapsed_seconds=0,
         ) from None
     except (requests.ConnectionError, requests.Timeout) as exc:
         raise VerificationFailed(
             f"{urlsplit(instance_url).netloc} did not answer the API check ({type(exc).__name__})",
-            attempts=1, elapsed_seconds=0,
+            attempts=1,
+            elapsed_seconds=0,
         ) from None
     if record is None or not same_id(str(record.get("Id") or ""), str(user_id)):
-        raise VerificationFailed(f"the API does not know user {user_id} of the token's identity URL",
-                                 attempts=1, elapsed_seconds=0)
+        raise VerificationFailed(
+            f"the API does not know user {user_id} of the token's identity URL", attempts=1, elapsed_seconds=0
+        )
     return Identity(username=str(record.get("Username") or ""), org_id=str(org_id), user_id=str(record["Id"]))
 
 
@@ -511,8 +537,9 @@ def _propagation_retrying(login: JwtLogin, clock: Clock, start: float) -> Retryi
     )
 
 
-def exchange_once(login: JwtLogin, *, clock: Clock, http: requests.Session,
-                  app_changed: bool | None = None) -> AccessToken:
+def exchange_once(
+    login: JwtLogin, *, clock: Clock, http: requests.Session, app_changed: bool | None = None
+) -> AccessToken:
     """One login: a fresh RS256 assertion (``exp`` at most 3 minutes after ``clock.now()``), one token request.
 
     ``app_changed`` overrides ``login.app_changed`` (a retry that redeployed the app knows better)."""
@@ -520,7 +547,9 @@ def exchange_once(login: JwtLogin, *, clock: Clock, http: requests.Session,
         consumer_key=login.consumer_key, username=login.username, audience=login.audience, issued_at=clock.now()
     )
     return request_token(
-        http, login.token_url, build_assertion(login.signing_key, claims),
+        http,
+        login.token_url,
+        build_assertion(login.signing_key, claims),
         certificate_changed=login.certificate_changed,
         app_changed=login.app_changed if app_changed is None else app_changed,
     )
@@ -561,25 +590,36 @@ def exchange_with_retry(
 
 
 def check_identity(
-    identity: Identity, token: AccessToken, *, username: str, expected_org_id: str | None = None,
-    attempts: int = 1, elapsed_seconds: float = 0.0,
+    identity: Identity,
+    token: AccessToken,
+    *,
+    username: str,
+    expected_org_id: str | None = None,
+    attempts: int = 1,
+    elapsed_seconds: float = 0.0,
 ) -> None:
     """``VerificationFailed`` unless the API names the expected user, in the expected org (else the token's)."""
     if identity.username.lower() != username.lower():
         raise VerificationFailed(
             f"the token belongs to {identity.username}, expected {username}; check the 'sub' username",
-            attempts=attempts, elapsed_seconds=elapsed_seconds,
+            attempts=attempts,
+            elapsed_seconds=elapsed_seconds,
         )
     expected_org = expected_org_id or token.org_id
     if expected_org and not same_id(identity.org_id, expected_org):
         raise VerificationFailed(
             f"the token is for org {identity.org_id}, expected {expected_org}; the token URL or login URL "
-            "points at another org", attempts=attempts, elapsed_seconds=elapsed_seconds,
+            "points at another org",
+            attempts=attempts,
+            elapsed_seconds=elapsed_seconds,
         )
 
 
 def verify_jwt_login(
-    login: JwtLogin, *, clock: Clock | None = None, http: requests.Session | None = None,
+    login: JwtLogin,
+    *,
+    clock: Clock | None = None,
+    http: requests.Session | None = None,
     first_failure: Callable[[], bool] | None = None,
 ) -> VerificationResult:
     """Prove a JWT bearer login end to end: token (with propagation retries), then the API identity check."""
@@ -589,11 +629,22 @@ def verify_jwt_login(
     token, attempts, errors = exchange_with_retry(login, clock=clock, http=http, first_failure=first_failure)
     identity = prove_token(token, http=http, api_version=login.api_version)
     elapsed = clock.now() - start
-    check_identity(identity, token, username=login.username, expected_org_id=login.expected_org_id,
-                   attempts=attempts, elapsed_seconds=elapsed)
+    check_identity(
+        identity,
+        token,
+        username=login.username,
+        expected_org_id=login.expected_org_id,
+        attempts=attempts,
+        elapsed_seconds=elapsed,
+    )
     return VerificationResult(
-        username=identity.username, org_id=identity.org_id, user_id=identity.user_id,
-        instance_url=token.instance_url, attempts=attempts, elapsed_seconds=elapsed, api_calls=1,
-        verified_at=datetime.fromtimestamp(clock.now(), tz=timezone.utc).isoformat(timespec="seconds"),
+        username=identity.username,
+        org_id=identity.org_id,
+        user_id=identity.user_id,
+        instance_url=token.instance_url,
+        attempts=attempts,
+        elapsed_seconds=elapsed,
+        api_calls=1,
+        verified_at=datetime.fromtimestamp(clock.now(), tz=UTC).isoformat(timespec="seconds"),
         errors_seen=tuple(errors),
     )

@@ -7,7 +7,7 @@ settings validation and the Salesforce client.
 from __future__ import annotations
 
 import importlib.util
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from lxml import etree
@@ -43,7 +43,7 @@ def _find_type(kind: str, name: str) -> etree._Element:
     return found[0]
 
 
-@lru_cache(maxsize=None)
+@cache
 def enum_values(simple_type_name: str) -> tuple[str, ...]:
     """Enumeration values of an ``xsd:simpleType`` in WSDL order, e.g. ``ConnectedAppOauthAccessScope``."""
     node = _find_type("simpleType", simple_type_name)
@@ -53,7 +53,7 @@ def enum_values(simple_type_name: str) -> tuple[str, ...]:
     return values
 
 
-@lru_cache(maxsize=None)
+@cache
 def element_names(complex_type_name: str) -> tuple[str, ...]:
     """Child element names of an ``xsd:complexType`` in sequence order, base type elements first.
 

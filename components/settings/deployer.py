@@ -28,9 +28,11 @@ METHOD_MARKERS = {
     "refresh-token": ("deployerRefreshToken", "deployerClientId", "deployerClientSecret"),
     "password": ("deployerPassword",),
 }
-NONE_FOUND = ("SF_ACCESS_TOKEN (+ SF_INSTANCE_URL); SFDX_AUTH_URL; SF_JWT_CONSUMER_KEY + SF_USERNAME + "
-              "SF_JWT_KEY_FILE; SF_REFRESH_TOKEN + SF_CLIENT_ID; or the deployer* config keys "
-              "(pulumi config set --secret deployerAuthUrl ...)")
+NONE_FOUND = (
+    "SF_ACCESS_TOKEN (+ SF_INSTANCE_URL); SFDX_AUTH_URL; SF_JWT_CONSUMER_KEY + SF_USERNAME + "
+    "SF_JWT_KEY_FILE; SF_REFRESH_TOKEN + SF_CLIENT_ID; or the deployer* config keys "
+    "(pulumi config set --secret deployerAuthUrl ...)"
+)
 GROUP = "deployer credentials"
 
 
@@ -44,8 +46,9 @@ class DeployerInput:
         if self.in_config:
             self.values = {key: raw[key] for key in rules.DEPLOYER_ENV if key in raw}
         else:
-            self.values = {key: env.get(var, "").strip() for key, var in rules.DEPLOYER_ENV.items()
-                           if env.get(var, "").strip()}
+            self.values = {
+                key: env.get(var, "").strip() for key, var in rules.DEPLOYER_ENV.items() if env.get(var, "").strip()
+            }
 
     def name(self, key: str) -> str:
         return key if self.in_config else f"{rules.DEPLOYER_ENV[key]} (environment)"
@@ -80,8 +83,10 @@ def select_method(d: DeployerInput, required: bool) -> str | None:
 
 def _access_token(d: DeployerInput, c: DeployerConfig, login_url: str | None) -> dict[str, Any] | None:
     if c.access_token is None:
-        d.fail("deployerAccessToken", "is missing: the access-token method needs it "
-               "(deployerInstanceUrl alone is not a credential)")
+        d.fail(
+            "deployerAccessToken",
+            "is missing: the access-token method needs it (deployerInstanceUrl alone is not a credential)",
+        )
         return None
     instance = c.instance_url
     if instance is None:
@@ -89,8 +94,11 @@ def _access_token(d: DeployerInput, c: DeployerConfig, login_url: str | None) ->
             return None  # the login URL is invalid; reported already
         instance = rules.default_instance_url(login_url)
         if instance is None:
-            d.fail("deployerInstanceUrl", "is required with an access token when salesforceLoginUrl is "
-                   "login/test.salesforce.com: set the org's instance URL (https://<mydomain>.my.salesforce.com)")
+            d.fail(
+                "deployerInstanceUrl",
+                "is required with an access token when salesforceLoginUrl is "
+                "login/test.salesforce.com: set the org's instance URL (https://<mydomain>.my.salesforce.com)",
+            )
             return None
     return {"deployerAccessToken": c.access_token, "deployerInstanceUrl": instance}
 
@@ -101,9 +109,12 @@ def _auth_url(d: DeployerInput, c: DeployerConfig) -> dict[str, Any] | None:
     except ValueError as exc:
         d.fail("deployerAuthUrl", str(exc))
         return None
-    return {"client_id": parts["client_id"], "refresh_token": Secret(parts["refresh_token"]),
-            "client_secret": Secret(parts["client_secret"]) if parts["client_secret"] else None,
-            "instance_url": f"https://{parts['host'].lower()}"}
+    return {
+        "client_id": parts["client_id"],
+        "refresh_token": Secret(parts["refresh_token"]),
+        "client_secret": Secret(parts["client_secret"]) if parts["client_secret"] else None,
+        "instance_url": f"https://{parts['host'].lower()}",
+    }
 
 
 def _jwt(d: DeployerInput, c: DeployerConfig) -> dict[str, Any] | None:
@@ -125,8 +136,11 @@ def _refresh_token(d: DeployerInput, c: DeployerConfig) -> dict[str, Any] | None
     if missing:
         d.incomplete("refresh-token", missing)
         return None
-    return {"deployerRefreshToken": c.refresh_token, "deployerClientId": c.client_id,
-            "deployerClientSecret": c.client_secret}
+    return {
+        "deployerRefreshToken": c.refresh_token,
+        "deployerClientId": c.client_id,
+        "deployerClientSecret": c.client_secret,
+    }
 
 
 def _password(d: DeployerInput, c: DeployerConfig) -> dict[str, Any] | None:
@@ -137,8 +151,9 @@ def _password(d: DeployerInput, c: DeployerConfig) -> dict[str, Any] | None:
     return {"deployerUsername": c.username, "deployerPassword": c.password}
 
 
-def read_deployer(raw: Mapping[str, Any], env: Mapping[str, str], *, login_url: str | None, required: bool,
-                  problems: list[Problem]) -> DeployerCredentials | None:
+def read_deployer(
+    raw: Mapping[str, Any], env: Mapping[str, str], *, login_url: str | None, required: bool, problems: list[Problem]
+) -> DeployerCredentials | None:
     """The deployer credentials, or None (no method and not ``required``, or a problem was recorded)."""
     d = DeployerInput(raw, env, problems)
     given: DeployerConfig | None = None
@@ -149,9 +164,13 @@ def read_deployer(raw: Mapping[str, Any], env: Mapping[str, str], *, login_url: 
     method = select_method(d, required)
     if method is None or given is None:
         return None
-    build = {"access-token": lambda: _access_token(d, given, login_url), "auth-url": lambda: _auth_url(d, given),
-             "jwt": lambda: _jwt(d, given), "refresh-token": lambda: _refresh_token(d, given),
-             "password": lambda: _password(d, given)}[method]
+    build = {
+        "access-token": lambda: _access_token(d, given, login_url),
+        "auth-url": lambda: _auth_url(d, given),
+        "jwt": lambda: _jwt(d, given),
+        "refresh-token": lambda: _refresh_token(d, given),
+        "password": lambda: _password(d, given),
+    }[method]
     data = build()
     if data is None:
         return None
@@ -165,8 +184,9 @@ def read_deployer(raw: Mapping[str, Any], env: Mapping[str, str], *, login_url: 
         return None
 
 
-def load_deployer(config: Mapping[str, Any], *, login_url: str,
-                  env: Mapping[str, str] | None = None) -> DeployerCredentials:
+def load_deployer(
+    config: Mapping[str, Any], *, login_url: str, env: Mapping[str, str] | None = None
+) -> DeployerCredentials:
     """Only the deployer credentials, for dynamic providers that get the stack config at configure time.
 
     Takes the raw config (any keys; only ``deployer*`` ones are read) so that secrets never have to

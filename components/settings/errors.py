@@ -27,8 +27,10 @@ class SettingsError(ValueError):
         self.problems = tuple(problems)
         self.stack = stack
         count = len(self.problems)
-        lines = [f"stack {stack!r}: {count} configuration problem{'s' if count != 1 else ''} "
-                 "(fix with `pulumi config set <key> <value>`; secrets with --secret):"]
+        lines = [
+            f"stack {stack!r}: {count} configuration problem{'s' if count != 1 else ''} "
+            "(fix with `pulumi config set <key> <value>`; secrets with --secret):"
+        ]
         lines += [f"  - {p}" for p in self.problems]
         super().__init__("\n".join(lines))
 

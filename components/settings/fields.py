@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import types
 import typing
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, NoReturn
 
 import annotated_types
@@ -44,9 +44,20 @@ class SettingMeta:
     shown: bool = True  # False: the value is never echoed (long PEM text)
 
 
-def setting(key: str, default: Any = PydanticUndefined, *, rule: str, doc_default: str | None = None,
-            required: str | None = None, derived: bool = False, secret: bool = False, env: str | None = None,
-            stack_wide: bool = False, shown: bool = True, **constraints: Any) -> Any:
+def setting(
+    key: str,
+    default: Any = PydanticUndefined,
+    *,
+    rule: str,
+    doc_default: str | None = None,
+    required: str | None = None,
+    derived: bool = False,
+    secret: bool = False,
+    env: str | None = None,
+    stack_wide: bool = False,
+    shown: bool = True,
+    **constraints: Any,
+) -> Any:
     """A model field read from config key ``key``.
 
     ``required``: no default, and the hint for "is required". ``derived``: the default is computed
@@ -56,10 +67,16 @@ def setting(key: str, default: Any = PydanticUndefined, *, rule: str, doc_defaul
         default = None
     if doc_default is None:
         doc_default = "required" if required else document_default(default)
-    meta = SettingMeta(rule=rule, default=doc_default, required=required, secret=secret, env=env,
-                       stack_wide=stack_wide, shown=shown)
-    return Field(default, validation_alias=key, validate_default=derived, json_schema_extra={"setting": meta},
-                 **constraints)
+    meta = SettingMeta(
+        rule=rule, default=doc_default, required=required, secret=secret, env=env, stack_wide=stack_wide, shown=shown
+    )
+    return Field(
+        default,
+        validation_alias=key,
+        validate_default=derived,
+        json_schema_extra={"setting": meta},  # type: ignore[dict-item]  # read back by specs.py
+        **constraints,
+    )
 
 
 def document_default(value: Any) -> str:
@@ -151,8 +168,10 @@ def dependency_failed() -> NoReturn:
 
 def from_text(convert: Callable[[str], Any]) -> BeforeValidator:
     """A before-validator that takes text only and converts it (e.g. a path into a checked ``Path``)."""
+
     def validate(value: Any) -> Any:
         if not isinstance(value, str):
             raise ValueError(f"must be a string, not {type(value).__name__}")
         return convert(value)
+
     return BeforeValidator(validate)

@@ -52,9 +52,12 @@ def item_keys(index: int, item: Mapping[str, Any], problems: list[Problem]) -> d
     for key, value in item.items():
         key = str(key)
         if key in STACK_WIDE_KEYS:
-            problems.append(Problem(label(where + key, value, hidden=key in HIDDEN_KEYS),
-                                    "is stack-wide: set it once at the top level, where it applies to every "
-                                    "integration"))
+            problems.append(
+                Problem(
+                    label(where + key, value, hidden=key in HIDDEN_KEYS),
+                    "is stack-wide: set it once at the top level, where it applies to every integration",
+                )
+            )
         elif key not in INTEGRATION_KEYS:
             problems.append(unknown_key(key, INTEGRATION_KEYS, where=where))
         elif value is not None and not (isinstance(value, str) and not value.strip()):
@@ -64,9 +67,11 @@ def item_keys(index: int, item: Mapping[str, Any], problems: list[Problem]) -> d
 
 def namer(index: int, own: Collection[str], top: Collection[str]) -> Namer:
     """A problem names the item unless its value is a top-level default or stack-wide."""
+
     def name(key: str) -> str:
         from_item = key in own or (key not in top and key not in STACK_WIDE_KEYS)
         return f"{item_name(index)}.{key}" if from_item else key
+
     return name
 
 
@@ -85,9 +90,12 @@ class Identity:
         if not isinstance(name, str):
             return None
         strategy = values.get("rotationStrategy", "single")
-        return cls(name, rules.slot_app_names(name, strategy if isinstance(strategy, str) else None),
-                   values.get("permissionSetName", rules.default_permission_set_name(name)),
-                   values.get("secretName", rules.default_secret_name(stack, name)))
+        return cls(
+            name,
+            rules.slot_app_names(name, strategy if isinstance(strategy, str) else None),
+            values.get("permissionSetName", rules.default_permission_set_name(name)),
+            values.get("secretName", rules.default_secret_name(stack, name)),
+        )
 
 
 def clash(later: Identity, earlier: Identity, first: int) -> tuple[str, Any, str] | None:
@@ -95,17 +103,30 @@ def clash(later: Identity, earlier: Identity, first: int) -> tuple[str, Any, str
     other = item_name(first)
     shared = sorted(set(earlier.apps) & set(later.apps))
     if later.app_name == earlier.app_name:
-        return "appName", later.app_name, f"is also the appName of {other}; every integration needs its own app " \
-            "(and so its own secret and permission set)"
+        return (
+            "appName",
+            later.app_name,
+            f"is also the appName of {other}; every integration needs its own app "
+            "(and so its own secret and permission set)",
+        )
     if shared:
-        return "appName", later.app_name, f"gives the app {shared[0]!r}, which {other} deploys too (blue-green adds " \
-            "_A/_B); choose another appName"
+        return (
+            "appName",
+            later.app_name,
+            f"gives the app {shared[0]!r}, which {other} deploys too (blue-green adds _A/_B); choose another appName",
+        )
     if later.permission_set == earlier.permission_set:
-        return "permissionSetName", later.permission_set, f"is also the permissionSetName of {other}; each " \
-            "integration creates its own permission set"
+        return (
+            "permissionSetName",
+            later.permission_set,
+            f"is also the permissionSetName of {other}; each integration creates its own permission set",
+        )
     if later.secret_name == earlier.secret_name:
-        return "secretName", later.secret_name, f"is also the secretName of {other}; each integration needs its " \
-            "own secret"
+        return (
+            "secretName",
+            later.secret_name,
+            f"is also the secretName of {other}; each integration needs its own secret",
+        )
     return None
 
 
@@ -120,8 +141,14 @@ def check_distinct(identities: list[Identity | None], problems: list[Problem]) -
                 break
 
 
-def load_integrations(config: Mapping[str, Any], *, stack: str, secret_keys: Collection[str] | None = None,
-                      env: Mapping[str, str] | None = None, require_deployer: bool = True) -> tuple[Settings, ...]:
+def load_integrations(
+    config: Mapping[str, Any],
+    *,
+    stack: str,
+    secret_keys: Collection[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    require_deployer: bool = True,
+) -> tuple[Settings, ...]:
     """One Settings per item of ``integrations`` (top-level keys as defaults); without the key, exactly
     one, as :func:`load_settings` reads it. Raises one SettingsError listing every problem of every item."""
     env = os.environ if env is None else env
@@ -129,8 +156,9 @@ def load_integrations(config: Mapping[str, Any], *, stack: str, secret_keys: Col
     check_stack(stack, problems)
     raw = read_config(config, problems)
     if INTEGRATIONS_KEY not in raw:
-        return (load_settings(config, stack=stack, env=env, secret_keys=secret_keys,
-                              require_deployer=require_deployer),)
+        return (
+            load_settings(config, stack=stack, env=env, secret_keys=secret_keys, require_deployer=require_deployer),
+        )
     items = read_items(raw.pop(INTEGRATIONS_KEY), problems)
     check_secrets_marked(raw, secret_keys, problems)
     loaded: list[Settings | None] = []
@@ -139,8 +167,16 @@ def load_integrations(config: Mapping[str, Any], *, stack: str, secret_keys: Col
         own = item_keys(index, item, problems)
         values = {**raw, **own}
         identities.append(Identity.of(values, stack))
-        loaded.append(build_settings(values, stack=stack, env=env, require_deployer=require_deployer,
-                                     problems=problems, name=namer(index, own, raw)))
+        loaded.append(
+            build_settings(
+                values,
+                stack=stack,
+                env=env,
+                require_deployer=require_deployer,
+                problems=problems,
+                name=namer(index, own, raw),
+            )
+        )
     check_distinct(identities, problems)
     if problems or not items:
         raise SettingsError(dedupe(problems), stack)

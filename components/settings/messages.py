@@ -21,13 +21,15 @@ from components.settings.errors import Problem, label
 from components.settings.fields import DEPENDENCY_FAILED, bounds_of, choices_of, is_number, key_of, meta_of
 from components.settings.specs import HIDDEN_KEYS
 
-NUMBER_ERRORS = frozenset({"int_type", "int_parsing", "int_from_float", "greater_than_equal", "less_than_equal",
-                           "greater_than", "less_than"})
+NUMBER_ERRORS = frozenset(
+    {"int_type", "int_parsing", "int_from_float", "greater_than_equal", "less_than_equal", "greater_than", "less_than"}
+)
 FALLBACK = "is not accepted; see docs/configuration.md for the rule"
 
 
-def problems_from(error: ValidationError, model: type[BaseModel], data: Mapping[str, Any], *,
-                  name: Callable[[str], str] = str) -> list[Problem]:
+def problems_from(
+    error: ValidationError, model: type[BaseModel], data: Mapping[str, Any], *, name: Callable[[str], str] = str
+) -> list[Problem]:
     """One problem per error of ``model.model_validate(data)``; ``name`` turns a key into what to call it."""
     fields: dict[str, tuple[str, FieldInfo]] = {}
     for field_name, field in model.model_fields.items():
@@ -39,8 +41,12 @@ def problems_from(error: ValidationError, model: type[BaseModel], data: Mapping[
     return problems
 
 
-def _problems(details: ErrorDetails, fields: Mapping[str, tuple[str, FieldInfo]], data: Mapping[str, Any],
-              name: Callable[[str], str]) -> list[Problem]:
+def _problems(
+    details: ErrorDetails,
+    fields: Mapping[str, tuple[str, FieldInfo]],
+    data: Mapping[str, Any],
+    name: Callable[[str], str],
+) -> list[Problem]:
     loc = details["loc"]
     key, field = fields.get(str(loc[0]), (str(loc[0]), None)) if loc else ("configuration", None)
     cause = details.get("ctx", {}).get("error")
@@ -69,8 +75,13 @@ def _message(details: ErrorDetails, field: FieldInfo | None, value: Any) -> str:
         return f"is required: {meta.required}" if meta is not None and meta.required else "is required"
     if field is not None and kind in NUMBER_ERRORS and is_number(field):
         low, high = bounds_of(field)
-        bounds = f" between {low} and {high}" if low is not None and high is not None else \
-            f" >= {low}" if low is not None else ""
+        bounds = (
+            f" between {low} and {high}"
+            if low is not None and high is not None
+            else f" >= {low}"
+            if low is not None
+            else ""
+        )
         return f"must be a whole number{bounds}"
     choices = choices_of(field) if field is not None else ()
     if kind == "literal_error" and choices:

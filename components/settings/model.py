@@ -13,8 +13,17 @@ from dataclasses import FrozenInstanceError, dataclass
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationInfo
-from pydantic import field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from components import keys
 from components.settings import rules
@@ -75,56 +84,89 @@ KmsKeyId = Annotated[Text, AfterValidator(rules.validate_kms_key_id)]
 Region = Annotated[Text, AfterValidator(rules.validate_region)]
 ConsumerKey = Annotated[Text, AfterValidator(rules.validate_consumer_key)]
 # List settings: JSON text or a list of non-empty strings, each item checked, then the whole list.
-Scopes = Annotated[tuple[Annotated[Text, AfterValidator(rules.validate_scope)], ...],
-                   BeforeValidator(rules.string_list), AfterValidator(rules.validate_scopes)]
-PermissionSets = Annotated[tuple[Annotated[Text, AfterValidator(rules.validate_extra_permission_set)], ...],
-                           BeforeValidator(rules.string_list), AfterValidator(rules.unique)]
-Profiles = Annotated[tuple[Annotated[Text, AfterValidator(rules.validate_profile_name)], ...],
-                     BeforeValidator(rules.string_list), AfterValidator(rules.unique)]
-ReaderArns = Annotated[tuple[Annotated[Text, AfterValidator(rules.validate_reader_arn)], ...],
-                       BeforeValidator(rules.string_list), AfterValidator(rules.unique)]
+Scopes = Annotated[
+    tuple[Annotated[Text, AfterValidator(rules.validate_scope)], ...],
+    BeforeValidator(rules.string_list),
+    AfterValidator(rules.validate_scopes),
+]
+PermissionSets = Annotated[
+    tuple[Annotated[Text, AfterValidator(rules.validate_extra_permission_set)], ...],
+    BeforeValidator(rules.string_list),
+    AfterValidator(rules.unique),
+]
+Profiles = Annotated[
+    tuple[Annotated[Text, AfterValidator(rules.validate_profile_name)], ...],
+    BeforeValidator(rules.string_list),
+    AfterValidator(rules.unique),
+]
+ReaderArns = Annotated[
+    tuple[Annotated[Text, AfterValidator(rules.validate_reader_arn)], ...],
+    BeforeValidator(rules.string_list),
+    AfterValidator(rules.unique),
+]
 # Map settings, stored as sorted (key, value) pairs so the model stays hashable.
 Tags = Annotated[tuple[tuple[str, str], ...], BeforeValidator(lambda v: rules.validate_tags(rules.string_map(v)))]
 ExistingPath = Annotated[Path, from_text(rules.validate_ca_bundle)]
 KeyFile = Annotated[Path, from_text(rules.validate_key_file)]
 INTEGRATIONS_EXAMPLE = '[{"appName": "Orders_JWT", "integrationUsername": "orders@acme.example.com"}]'
-IntegrationItems = Annotated[tuple[dict[str, Any], ...],
-                             BeforeValidator(lambda v: rules.list_of_maps(v, INTEGRATIONS_EXAMPLE))]
+IntegrationItems = Annotated[
+    tuple[dict[str, Any], ...], BeforeValidator(lambda v: rules.list_of_maps(v, INTEGRATIONS_EXAMPLE))
+]
 
 
 # --------------------------------------------------------------------------- Salesforce org
+
 
 class SalesforceSettings(SettingsModel):
     SECTION: ClassVar[str] = "Salesforce org"
 
     login_url: LoginUrl = setting(
-        "salesforceLoginUrl", stack_wide=True,
+        "salesforceLoginUrl",
+        stack_wide=True,
         required="the org's login URL, e.g. https://login.salesforce.com or https://<mydomain>.my.salesforce.com",
         rule="`https://login.salesforce.com`, `https://test.salesforce.com`, or a My Domain "
-             "`https://<x>.my.salesforce.com` / `https://<x>--<sbx>.sandbox.my.salesforce.com` "
-             "(also `.develop.`, `.scratch.`, `.trailblaze.`, `.demo.`, `.patch.`); loopback "
-             "`https://127.0.0.1[:port]` or `https://localhost[:port]` for the emulator. https only; origin only "
-             "(no path, query).")
+        "`https://<x>.my.salesforce.com` / `https://<x>--<sbx>.sandbox.my.salesforce.com` "
+        "(also `.develop.`, `.scratch.`, `.trailblaze.`, `.demo.`, `.patch.`); loopback "
+        "`https://127.0.0.1[:port]` or `https://localhost[:port]` for the emulator. https only; origin only "
+        "(no path, query).",
+    )
     token_url: TokenUrl = setting(
-        "salesforceTokenUrl", derived=True, stack_wide=True,
+        "salesforceTokenUrl",
+        derived=True,
+        stack_wide=True,
         doc_default="`<salesforceLoginUrl>/services/oauth2/token`",
-        rule="https URL whose path ends in `/services/oauth2/token`; no query.")
+        rule="https URL whose path ends in `/services/oauth2/token`; no query.",
+    )
     audience: AudienceUrl = setting(
-        "jwtAudience", derived=True, stack_wide=True, doc_default="`<salesforceLoginUrl>`",
+        "jwtAudience",
+        derived=True,
+        stack_wide=True,
+        doc_default="`<salesforceLoginUrl>`",
         rule="https URL, no query. With `appKind: external-client-app`, `https://test.salesforce.com` is refused "
-             "(ECAs answer `app_not_found`): use the org's My Domain URL.")
+        "(ECAs answer `app_not_found`): use the org's My Domain URL.",
+    )
     ca_bundle: ExistingPath | None = setting(
-        "salesforceCaBundle", None, stack_wide=True, doc_default="none (system CAs)",
-        rule="Path to an existing PEM file with at least one CA certificate (the emulator's CA).")
+        "salesforceCaBundle",
+        None,
+        stack_wide=True,
+        doc_default="none (system CAs)",
+        rule="Path to an existing PEM file with at least one CA certificate (the emulator's CA).",
+    )
     api_version: Annotated[str, BeforeValidator(rules.validate_api_version)] = setting(
-        "apiVersion", rules.DEFAULT_API_VERSION, stack_wide=True,
-        rule=f"`NN.0` with NN from {rules.API_VERSION_RANGE[0]} to {rules.API_VERSION_RANGE[1]}.")
+        "apiVersion",
+        rules.DEFAULT_API_VERSION,
+        stack_wide=True,
+        rule=f"`NN.0` with NN from {rules.API_VERSION_RANGE[0]} to {rules.API_VERSION_RANGE[1]}.",
+    )
     test_level: Annotated[rules.TestLevel, BeforeValidator(rules.validate_test_level)] | None = setting(
-        "testLevel", None, doc_default="none (not sent)",
+        "testLevel",
+        None,
+        doc_default="none (not sent)",
         rule=f"{CONSTRAINT}: the deploy's test level. Unset, no test level is sent and Salesforce runs no tests for a "
-             "deploy without Apex (what the Salesforce CLI does). Production orgs refuse `NoTestRun` "
-             f"(`{rules.NO_TEST_RUN_REFUSED}`), so it is refused with `salesforceLoginUrl` "
-             "`https://login.salesforce.com` or a production My Domain `https://<x>.my.salesforce.com`.")
+        "deploy without Apex (what the Salesforce CLI does). Production orgs refuse `NoTestRun` "
+        f"(`{rules.NO_TEST_RUN_REFUSED}`), so it is refused with `salesforceLoginUrl` "
+        "`https://login.salesforce.com` or a production My Domain `https://<x>.my.salesforce.com`.",
+    )
 
     @field_validator("token_url", mode="before")
     @classmethod
@@ -167,6 +209,7 @@ class SalesforceSettings(SettingsModel):
 
 # --------------------------------------------------------------------------- Salesforce app
 
+
 class Slot(SettingsModel):
     """One app of the integration: slot ``a`` (and ``b`` with blue-green)."""
 
@@ -180,45 +223,71 @@ class AppSettings(SettingsModel):
 
     kind: rules.AppKind = setting("appKind", "external-client-app", rule=f"{CONSTRAINT}.")
     name: Text = setting(
-        "appName", required="the app's API name, e.g. Acme_JWT",
+        "appName",
+        required="the app's API name, e.g. Acme_JWT",
         rule="Developer name: letter first; letters, digits, underscores; no `__`, no trailing `_`; at most "
-             f"{rules.APP_NAME_MAX} characters ({rules.app_name_limit('blue-green')} with "
-             "`rotationStrategy: blue-green`, which adds `_A`/`_B`).")
+        f"{rules.APP_NAME_MAX} characters ({rules.app_name_limit('blue-green')} with "
+        "`rotationStrategy: blue-green`, which adds `_A`/`_B`).",
+    )
     label: OneLine = setting(
-        "appLabel", derived=True, min_length=1, max_length=255, doc_default="`appName` with `_` as spaces",
-        rule=f"{CONSTRAINT}, one line.")
+        "appLabel",
+        derived=True,
+        min_length=1,
+        max_length=255,
+        doc_default="`appName` with `_` as spaces",
+        rule=f"{CONSTRAINT}, one line.",
+    )
     description: Text = setting(
-        "appDescription", derived=True, max_length=256,
-        doc_default="`Salesforce JWT bearer integration managed by Pulumi (<stack>)`", rule=f"{CONSTRAINT}.")
+        "appDescription",
+        derived=True,
+        max_length=256,
+        doc_default="`Salesforce JWT bearer integration managed by Pulumi (<stack>)`",
+        rule=f"{CONSTRAINT}.",
+    )
     contact_email: Email = setting(
-        "contactEmail", required="an address Salesforce shows as the app's contact", rule="Email address.")
+        "contactEmail", required="an address Salesforce shows as the app's contact", rule="Email address."
+    )
     scopes: Scopes = setting(
-        "scopes", rules.DEFAULT_SCOPES,
+        "scopes",
+        rules.DEFAULT_SCOPES,
         rule=f"List of `{rules.SCOPE_ENUM}` values from the Metadata API WSDL (case-sensitive, e.g. `Api`, `Web`); "
-             "must include `RefreshToken` (pre-authorized JWT logins fail without it); no duplicates; "
-             f"aliases ({', '.join(f'`{a}`' for a in rules.SCOPE_ALIASES)}) are refused in favour of the name "
-             "Salesforce stores.")
+        "must include `RefreshToken` (pre-authorized JWT logins fail without it); no duplicates; "
+        f"aliases ({', '.join(f'`{a}`' for a in rules.SCOPE_ALIASES)}) are refused in favour of the name "
+        "Salesforce stores.",
+    )
     permission_set_name: PermissionSetName = setting(
-        "permissionSetName", derived=True, doc_default="`<appName>_Access`",
+        "permissionSetName",
+        derived=True,
+        doc_default="`<appName>_Access`",
         rule=f"Developer name, at most {rules.PERMISSION_SET_NAME_MAX} characters. Created by the component and "
-             "assigned to the integration user.")
+        "assigned to the integration user.",
+    )
     extra_permission_sets: PermissionSets = setting(
-        "extraPermissionSets", (),
-        rule="List of existing permission set API names (optional `ns__` prefix) also pre-authorized; no duplicates.")
+        "extraPermissionSets",
+        (),
+        rule="List of existing permission set API names (optional `ns__` prefix) also pre-authorized; no duplicates.",
+    )
     profiles: Profiles = setting(
-        "profiles", (), rule="List of profile names (e.g. `System Administrator`) also pre-authorized.")
+        "profiles", (), rule="List of profile names (e.g. `System Administrator`) also pre-authorized."
+    )
     integration_username: Email = setting(
-        "integrationUsername", required="the Salesforce username the integration logs in as",
-        rule=f"Salesforce username (email-shaped), at most {rules.USERNAME_MAX} characters.")
+        "integrationUsername",
+        required="the Salesforce username the integration logs in as",
+        rule=f"Salesforce username (email-shaped), at most {rules.USERNAME_MAX} characters.",
+    )
     existing_consumer_keys: tuple[tuple[str, str], ...] = setting(
-        "existingConsumerKeys", (), doc_default="`{}`",
+        "existingConsumerKeys",
+        (),
+        doc_default="`{}`",
         rule="Map of app name (`appName`, or `<appName>_A`/`<appName>_B` with blue-green) to the consumer key of an "
-             "app that already exists in the org, for adopting it when Salesforce does not return its key: the "
-             "Metadata API shows an External Client App's consumer key only when the org allows \"Access to OAuth "
-             "Consumer Secrets via Metadata API\" and the deployer holds \"View External Client Apps Consumer Secrets "
-             "in Metadata\". Keys: 8-256 letters, digits, `.` or `_`. Apps this project creates need no entry.")
+        "app that already exists in the org, for adopting it when Salesforce does not return its key: the "
+        "Metadata API shows an External Client App's consumer key only when the org allows \"Access to OAuth "
+        'Consumer Secrets via Metadata API" and the deployer holds "View External Client Apps Consumer Secrets '
+        'in Metadata". Keys: 8-256 letters, digits, `.` or `_`. Apps this project creates need no entry.',
+    )
     delete_on_destroy: Flag = setting(
-        "deleteAppOnDestroy", False, rule="`true` or `false`. With `false`, `pulumi destroy` keeps the Salesforce app.")
+        "deleteAppOnDestroy", False, rule="`true` or `false`. With `false`, `pulumi destroy` keeps the Salesforce app."
+    )
 
     @field_validator("name")
     @classmethod
@@ -274,30 +343,49 @@ class AppSettings(SettingsModel):
 
 # --------------------------------------------------------------------------- key and certificate
 
+
 class CertificateSettings(SettingsModel):
     SECTION: ClassVar[str] = "Key and certificate"
 
     key_algorithm: Annotated[Literal["RSA"], BeforeValidator(rules.validate_key_algorithm)] = setting(
-        "keyAlgorithm", "RSA", rule=f"{CONSTRAINT} only: {keys.RS256_ONLY}.")
+        "keyAlgorithm", "RSA", rule=f"{CONSTRAINT} only: {keys.RS256_ONLY}."
+    )
     key_size: Annotated[WholeNumber, Field(ge=0), AfterValidator(rules.validate_key_size)] = setting(
-        "keySize", 2048, rule=rules.or_list([f"`{b}`" for b in keys.ALLOWED_RSA_BITS]) + ".")
+        "keySize", 2048, rule=rules.or_list([f"`{b}`" for b in keys.ALLOWED_RSA_BITS]) + "."
+    )
     validity_days: WholeNumber = setting("certificateValidityDays", 365, ge=1, le=3650, rule=f"{CONSTRAINT}.")
     renew_before_days: WholeNumber | None = setting(
-        "renewBeforeDays", None, ge=1, doc_default="one third of the validity",
+        "renewBeforeDays",
+        None,
+        ge=1,
+        doc_default="one third of the validity",
         rule=f"{CONSTRAINT} and less than `certificateValidityDays`; the certificate is replaced on the first "
-             "`pulumi up` inside this window.")
-    common_name: Text = setting("certificateCommonName", derived=True, min_length=1, max_length=64,
-                                doc_default="`appName`", rule=f"{CONSTRAINT}.")
-    organization: Text | None = setting("certificateOrganization", None, min_length=1, max_length=64,
-                                        rule=f"{CONSTRAINT}.")
+        "`pulumi up` inside this window.",
+    )
+    common_name: Text = setting(
+        "certificateCommonName",
+        derived=True,
+        min_length=1,
+        max_length=64,
+        doc_default="`appName`",
+        rule=f"{CONSTRAINT}.",
+    )
+    organization: Text | None = setting(
+        "certificateOrganization", None, min_length=1, max_length=64, rule=f"{CONSTRAINT}."
+    )
     mode: rules.CertificateMode = setting(
-        "certificateMode", "self-signed",
+        "certificateMode",
+        "self-signed",
         rule=f"{CONSTRAINT}. In `ca-signed` mode without `caCertificatePem` the component only outputs the CSR and "
-             "deploys nothing.")
+        "deploys nothing.",
+    )
     ca_certificate_pem: Text | None = setting(
-        "caCertificatePem", None, shown=False,
+        "caCertificatePem",
+        None,
+        shown=False,
         rule="Only with `certificateMode: ca-signed`: the PEM certificate your CA issued for the CSR (RSA >= "
-             f"{keys.MIN_RSA_BITS}); checked against the key.")
+        f"{keys.MIN_RSA_BITS}); checked against the key.",
+    )
 
     @field_validator("renew_before_days")
     @classmethod
@@ -337,27 +425,41 @@ class CertificateSettings(SettingsModel):
 
 # --------------------------------------------------------------------------- AWS
 
+
 class SecretSettings(SettingsModel):
     SECTION: ClassVar[str] = "AWS Secrets Manager"
 
     name: SecretName = setting(
-        "secretName", derived=True, doc_default="`salesforce/jwt/<stack>/<appName>`",
-        rule="1-512 characters of `A-Za-z0-9/_+=.@-`; must not end in `-` plus six characters.")
+        "secretName",
+        derived=True,
+        doc_default="`salesforce/jwt/<stack>/<appName>`",
+        rule="1-512 characters of `A-Za-z0-9/_+=.@-`; must not end in `-` plus six characters.",
+    )
     kms_key_id: KmsKeyId | None = setting(
-        "kmsKeyId", None, doc_default="none (aws/secretsmanager)",
-        rule="KMS key id, `mrk-` id, `alias/<name>`, or a key/alias ARN.")
+        "kmsKeyId",
+        None,
+        doc_default="none (aws/secretsmanager)",
+        rule="KMS key id, `mrk-` id, `alias/<name>`, or a key/alias ARN.",
+    )
     user_tags: Tags = setting(
-        "tags", (), doc_default="`{}`",
+        "tags",
+        (),
+        doc_default="`{}`",
         rule="Map of string to string: keys 1-128, values 0-256 characters of letters, digits, spaces and "
-             f"`_.:/=+-@`; keys not starting with `aws:`; at most {rules.user_tag_limit()} (the component adds "
-             + ", ".join(f"`{k}`" for k in rules.RESERVED_TAG_KEYS) + ").")
+        f"`_.:/=+-@`; keys not starting with `aws:`; at most {rules.user_tag_limit()} (the component adds "
+        + ", ".join(f"`{k}`" for k in rules.RESERVED_TAG_KEYS)
+        + ").",
+    )
     reader_arns: ReaderArns = setting(
-        "secretReaderArns", (),
+        "secretReaderArns",
+        (),
         rule="List of IAM role/user/root ARNs allowed to read the secret (resource policy: every other principal "
-             "is denied); no duplicates. The role running `pulumi up` is added automatically (it verifies the "
-             "pending version).")
+        "is denied); no duplicates. The role running `pulumi up` is added automatically (it verifies the "
+        "pending version).",
+    )
     recovery_window_days: WholeNumber = setting(
-        "recoveryWindowDays", 30, ge=7, le=30, rule=f"{CONSTRAINT}: deleting the secret always keeps it recoverable.")
+        "recoveryWindowDays", 30, ge=7, le=30, rule=f"{CONSTRAINT}: deleting the secret always keeps it recoverable."
+    )
     stack: Text = Field(None, validate_default=True)
     app_name: Text = Field(None, validate_default=True)
 
@@ -381,34 +483,53 @@ class SecretSettings(SettingsModel):
     @property
     def tags(self) -> dict[str, str]:
         """User tags plus the ones that mark the secret as managed by this project."""
-        return {**dict(self.user_tags), rules.MANAGED_BY_TAG[0]: rules.MANAGED_BY_TAG[1],
-                rules.STACK_TAG: self.stack, rules.APP_TAG: self.app_name}
+        return {
+            **dict(self.user_tags),
+            rules.MANAGED_BY_TAG[0]: rules.MANAGED_BY_TAG[1],
+            rules.STACK_TAG: self.stack,
+            rules.APP_TAG: self.app_name,
+        }
 
 
 class AwsSettings(SettingsModel):
     SECTION: ClassVar[str] = "AWS Secrets Manager"
 
     region: Region = setting(
-        "awsRegion", stack_wide=True, required="set it (pulumi config set awsRegion eu-west-1) or export AWS_REGION",
-        doc_default="`AWS_REGION`, else `AWS_DEFAULT_REGION`", rule="Region name such as `eu-west-1`; required.")
+        "awsRegion",
+        stack_wide=True,
+        required="set it (pulumi config set awsRegion eu-west-1) or export AWS_REGION",
+        doc_default="`AWS_REGION`, else `AWS_DEFAULT_REGION`",
+        rule="Region name such as `eu-west-1`; required.",
+    )
     endpoint_url: EndpointUrl | None = setting(
-        "awsEndpointUrl", None, stack_wide=True, doc_default="none (AWS)",
-        rule="https URL; plain http only for loopback (moto server).")
+        "awsEndpointUrl",
+        None,
+        stack_wide=True,
+        doc_default="none (AWS)",
+        rule="https URL; plain http only for loopback (moto server).",
+    )
 
 
 # --------------------------------------------------------------------------- rotation and timing
+
 
 class OperationSettings(SettingsModel):
     SECTION: ClassVar[str] = "Rotation and timing"
 
     rotation: WholeNumber = setting("rotation", 0, ge=0, rule=f"{CONSTRAINT}; bump it to force a new key pair.")
     rotation_strategy: rules.RotationStrategy = setting(
-        "rotationStrategy", "single",
-        rule="`single` (one app, name `appName`) or `blue-green` (two apps `<appName>_A`, `<appName>_B`).")
+        "rotationStrategy",
+        "single",
+        rule="`single` (one app, name `appName`) or `blue-green` (two apps `<appName>_A`, `<appName>_B`).",
+    )
     verification_budget_seconds: WholeNumber = setting(
-        "verificationBudgetSeconds", derived=True, ge=0, le=7200,
+        "verificationBudgetSeconds",
+        derived=True,
+        ge=0,
+        le=7200,
         doc_default=", ".join(f"`{s}` for {k}" for k, s in rules.VERIFICATION_BUDGET_DEFAULTS.items()),
-        rule=f"{CONSTRAINT}: how long to retry the post-deploy JWT login while the app propagates.")
+        rule=f"{CONSTRAINT}: how long to retry the post-deploy JWT login while the app propagates.",
+    )
     deploy_timeout_seconds: WholeNumber = setting("deployTimeoutSeconds", 600, ge=30, le=7200, rule=f"{CONSTRAINT}.")
 
     @field_validator("verification_budget_seconds", mode="before")
@@ -416,15 +537,18 @@ class OperationSettings(SettingsModel):
     def _default_budget(cls, value: Any, info: ValidationInfo) -> Any:
         if value is not None:
             return value
-        return rules.VERIFICATION_BUDGET_DEFAULTS.get(context(info).app_kind or "connected-app",
-                                                      rules.VERIFICATION_BUDGET_DEFAULTS["connected-app"])
+        return rules.VERIFICATION_BUDGET_DEFAULTS.get(
+            context(info).app_kind or "connected-app", rules.VERIFICATION_BUDGET_DEFAULTS["connected-app"]
+        )
 
 
 # --------------------------------------------------------------------------- deployer
 
+
 def _deployer_key(key: str, rule: str, *, secret: bool = False, doc_default: str = "none") -> Any:
-    return setting(key, None, rule=rule, secret=secret, env=rules.DEPLOYER_ENV[key], stack_wide=True,
-                   doc_default=doc_default)
+    return setting(
+        key, None, rule=rule, secret=secret, env=rules.DEPLOYER_ENV[key], stack_wide=True, doc_default=doc_default
+    )
 
 
 class DeployerConfig(SettingsModel):
@@ -432,28 +556,40 @@ class DeployerConfig(SettingsModel):
 
     SECTION: ClassVar[str] = "Deployer credentials"
 
-    access_token: Secret | None = _deployer_key("deployerAccessToken", "Access token of the deploying user.",
-                                                secret=True)
+    access_token: Secret | None = _deployer_key(
+        "deployerAccessToken", "Access token of the deploying user.", secret=True
+    )
     instance_url: Text | None = _deployer_key(
-        "deployerInstanceUrl", "https instance URL (`*.salesforce.com` or loopback); with `deployerAccessToken` only.",
-        doc_default="`salesforceLoginUrl` when it is a My Domain or loopback")
+        "deployerInstanceUrl",
+        "https instance URL (`*.salesforce.com` or loopback); with `deployerAccessToken` only.",
+        doc_default="`salesforceLoginUrl` when it is a My Domain or loopback",
+    )
     auth_url: Secret | None = _deployer_key(
         "deployerAuthUrl",
-        "SFDX auth URL `force://<clientId>:<clientSecret>:<refreshToken>@<host>` (secret may be empty).", secret=True)
-    jwt_consumer_key: Text | None = _deployer_key("deployerJwtConsumerKey",
-                                                  "Consumer key of an existing app for the JWT method.")
+        "SFDX auth URL `force://<clientId>:<clientSecret>:<refreshToken>@<host>` (secret may be empty).",
+        secret=True,
+    )
+    jwt_consumer_key: Text | None = _deployer_key(
+        "deployerJwtConsumerKey", "Consumer key of an existing app for the JWT method."
+    )
     username: Text | None = _deployer_key("deployerUsername", "Username (email-shaped) for the JWT or password method.")
-    jwt_key_file: Text | None = _deployer_key("deployerJwtKeyFile",
-                                              "Path to the deployer's unencrypted PEM RSA private key.")
+    jwt_key_file: Text | None = _deployer_key(
+        "deployerJwtKeyFile", "Path to the deployer's unencrypted PEM RSA private key."
+    )
     jwt_key_secret_id: Text | None = _deployer_key(
-        "deployerJwtKeySecretId", "AWS secret name or ARN holding the deployer's PEM private key (instead of a file).")
+        "deployerJwtKeySecretId", "AWS secret name or ARN holding the deployer's PEM private key (instead of a file)."
+    )
     refresh_token: Secret | None = _deployer_key("deployerRefreshToken", "OAuth refresh token.", secret=True)
     client_id: Text | None = _deployer_key("deployerClientId", "Client id of the app that issued the refresh token.")
-    client_secret: Secret | None = _deployer_key("deployerClientSecret", "Client secret, if that app requires one.",
-                                                 secret=True)
+    client_secret: Secret | None = _deployer_key(
+        "deployerClientSecret", "Client secret, if that app requires one.", secret=True
+    )
     password: Secret | None = _deployer_key(
-        "deployerPassword", "Legacy SOAP `login()` password (+ security token). SOAP login is unavailable from API "
-        "65.0 and disabled in new orgs; prefer another method.", secret=True)
+        "deployerPassword",
+        "Legacy SOAP `login()` password (+ security token). SOAP login is unavailable from API "
+        "65.0 and disabled in new orgs; prefer another method.",
+        secret=True,
+    )
 
 
 Source = Literal["config", "environment"]
@@ -480,8 +616,7 @@ class JwtDeployer(SettingsModel):
     source: Source
     consumer_key: ConsumerKey = Field(validation_alias="deployerJwtConsumerKey")
     username: Email = Field(validation_alias="deployerUsername")
-    key_file: KeyFile | None = Field(
-        None, validation_alias="deployerJwtKeyFile")
+    key_file: KeyFile | None = Field(None, validation_alias="deployerJwtKeyFile")
     key_secret_id: SecretId | None = Field(None, validation_alias="deployerJwtKeySecretId")
 
 
@@ -502,28 +637,40 @@ class PasswordDeployer(SettingsModel):
 
 
 #: How the deployer authenticates: exactly one method, told apart by ``method``; secrets are :class:`Secret`.
-DeployerCredentials = Annotated[AccessTokenDeployer | AuthUrlDeployer | JwtDeployer | RefreshTokenDeployer
-                                | PasswordDeployer, Field(discriminator="method")]
+DeployerCredentials = Annotated[
+    AccessTokenDeployer | AuthUrlDeployer | JwtDeployer | RefreshTokenDeployer | PasswordDeployer,
+    Field(discriminator="method"),
+]
 DEPLOYER_METHODS: dict[str, type[SettingsModel]] = {
-    "access-token": AccessTokenDeployer, "auth-url": AuthUrlDeployer, "jwt": JwtDeployer,
-    "refresh-token": RefreshTokenDeployer, "password": PasswordDeployer}
+    "access-token": AccessTokenDeployer,
+    "auth-url": AuthUrlDeployer,
+    "jwt": JwtDeployer,
+    "refresh-token": RefreshTokenDeployer,
+    "password": PasswordDeployer,
+}
 
 
 # --------------------------------------------------------------------------- several integrations
+
 
 class IntegrationsConfig(SettingsModel):
     SECTION: ClassVar[str] = "Several integrations"
 
     items: IntegrationItems = setting(
-        "integrations", (), doc_default="none (one integration, from the top-level keys)", shown=False,
+        "integrations",
+        (),
+        doc_default="none (one integration, from the top-level keys)",
+        shown=False,
         rule="List of maps, one per integration of the stack, each holding that integration's keys (e.g. `appName`, "
-             "`integrationUsername`, `scopes`); every top-level key is the default for every item. Stack-wide keys "
-             "may only be set at the top level: {stack_wide}. Two items may not share an app name (blue-green slot "
-             "names included), a permission set or a secret name. Errors name the item, e.g. "
-             "`integrations[1].appName`. Read by `load_integrations`, one `Settings` per item.")
+        "`integrationUsername`, `scopes`); every top-level key is the default for every item. Stack-wide keys "
+        "may only be set at the top level: {stack_wide}. Two items may not share an app name (blue-green slot "
+        "names included), a permission set or a secret name. Errors name the item, e.g. "
+        "`integrations[1].appName`. Read by `load_integrations`, one `Settings` per item.",
+    )
 
 
 # --------------------------------------------------------------------------- the whole
+
 
 class Settings(SettingsModel):
     """The validated configuration of one integration and the values derived from it."""
@@ -552,8 +699,10 @@ class Settings(SettingsModel):
         """``single``: slot a named ``appName``; ``blue-green``: ``<appName>_A`` and ``<appName>_B``."""
         if self.operations.rotation_strategy == "single":
             return (Slot(name="a", app_name=self.app.name, label=self.app.label),)
-        return tuple(Slot(name=s, app_name=self.app.name + suffix, label=f"{self.app.label} ({s.upper()})")
-                     for s, suffix in rules.SLOT_SUFFIXES.items())
+        return tuple(
+            Slot(name=s, app_name=self.app.name + suffix, label=f"{self.app.label} ({s.upper()})")
+            for s, suffix in rules.SLOT_SUFFIXES.items()
+        )
 
     def slot(self, name: str) -> Slot:
         for slot in self.slots:
@@ -563,5 +712,12 @@ class Settings(SettingsModel):
 
 
 SECTION_MODELS: tuple[type[SettingsModel], ...] = (
-    SalesforceSettings, AppSettings, CertificateSettings, SecretSettings, AwsSettings, OperationSettings,
-    DeployerConfig, IntegrationsConfig)
+    SalesforceSettings,
+    AppSettings,
+    CertificateSettings,
+    SecretSettings,
+    AwsSettings,
+    OperationSettings,
+    DeployerConfig,
+    IntegrationsConfig,
+)

@@ -12,8 +12,10 @@ DOC_END = "<!-- END GENERATED -->"
 
 
 def _row(spec: SettingSpec) -> str:
-    notes = [" **Secret**: set it with `pulumi config set --secret`." if spec.secret else "",
-             f" Environment: `{spec.env}`." if spec.env else ""]
+    notes = [
+        " **Secret**: set it with `pulumi config set --secret`." if spec.secret else "",
+        f" Environment: `{spec.env}`." if spec.env else "",
+    ]
     return f"| `{spec.key}` | {spec.default} | {spec.rule}{''.join(notes)} |"
 
 

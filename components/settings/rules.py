@@ -51,40 +51,69 @@ USERNAME_MAX = 80
 SOAP_LOGIN_MAX_API_VERSION = "64.0"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 # Scopes Salesforce stores under another name (a retrieve returns the right-hand side).
-SCOPE_ALIASES = {"OfflineAccess": "RefreshToken", "Profile": "Basic", "Email": "Basic",
-                 "Address": "Basic", "Phone": "Basic"}
+SCOPE_ALIASES = {
+    "OfflineAccess": "RefreshToken",
+    "Profile": "Basic",
+    "Email": "Basic",
+    "Address": "Basic",
+    "Phone": "Basic",
+}
 # OAuth wire names people copy from token responses -> metadata tokens.
-WIRE_SCOPES = {"api": "Api", "refresh_token": "RefreshToken", "offline_access": "RefreshToken",
-               "web": "Web", "full": "Full", "openid": "OpenID", "id": "Basic", "chatter_api": "Chatter",
-               "visualforce": "CustomApplications", "custom_permissions": "CustomPermissions",
-               "wave_api": "Wave", "lightning": "Lightning", "content": "Content"}
+WIRE_SCOPES = {
+    "api": "Api",
+    "refresh_token": "RefreshToken",
+    "offline_access": "RefreshToken",
+    "web": "Web",
+    "full": "Full",
+    "openid": "OpenID",
+    "id": "Basic",
+    "chatter_api": "Chatter",
+    "visualforce": "CustomApplications",
+    "custom_permissions": "CustomPermissions",
+    "wave_api": "Wave",
+    "lightning": "Lightning",
+    "content": "Content",
+}
 #: Deployer config keys and the environment variables read when no deployer key is in the config.
 DEPLOYER_ENV = {
-    "deployerAccessToken": "SF_ACCESS_TOKEN", "deployerInstanceUrl": "SF_INSTANCE_URL",
-    "deployerAuthUrl": "SFDX_AUTH_URL", "deployerJwtConsumerKey": "SF_JWT_CONSUMER_KEY",
-    "deployerUsername": "SF_USERNAME", "deployerJwtKeyFile": "SF_JWT_KEY_FILE",
-    "deployerJwtKeySecretId": "SF_JWT_KEY_SECRET_ID", "deployerRefreshToken": "SF_REFRESH_TOKEN",
-    "deployerClientId": "SF_CLIENT_ID", "deployerClientSecret": "SF_CLIENT_SECRET",
+    "deployerAccessToken": "SF_ACCESS_TOKEN",
+    "deployerInstanceUrl": "SF_INSTANCE_URL",
+    "deployerAuthUrl": "SFDX_AUTH_URL",
+    "deployerJwtConsumerKey": "SF_JWT_CONSUMER_KEY",
+    "deployerUsername": "SF_USERNAME",
+    "deployerJwtKeyFile": "SF_JWT_KEY_FILE",
+    "deployerJwtKeySecretId": "SF_JWT_KEY_SECRET_ID",
+    "deployerRefreshToken": "SF_REFRESH_TOKEN",
+    "deployerClientId": "SF_CLIENT_ID",
+    "deployerClientSecret": "SF_CLIENT_SECRET",
     "deployerPassword": "SF_PASSWORD",
 }
 STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
 DEV_NAME = re.compile(r"[A-Za-z](?:[A-Za-z0-9]|_(?!_))*")
 NAMESPACE_PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9]{0,14}")
-EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-                   r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
-MY_DOMAIN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*(?:--[a-z0-9]+\.sandbox|\.(?:develop|scratch|trailblaze|demo|patch))?"
-                       r"\.my\.salesforce\.com")
+EMAIL = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
+)
+MY_DOMAIN = re.compile(
+    r"[a-z0-9]+(?:-[a-z0-9]+)*(?:--[a-z0-9]+\.sandbox|\.(?:develop|scratch|trailblaze|demo|patch))?"
+    r"\.my\.salesforce\.com"
+)
 PRODUCTION_MY_DOMAIN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\.my\.salesforce\.com")
 SECRET_NAME = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")
 SECRET_ARN = re.compile(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}")
-KMS_KEY = re.compile(r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}"
-                     r"|alias/[A-Za-z0-9/_-]{1,250}"
-                     r"|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(?:key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+))")
+KMS_KEY = re.compile(
+    r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}"
+    r"|alias/[A-Za-z0-9/_-]{1,250}"
+    r"|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(?:key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+))"
+)
 IAM_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:(?:root|(?:role|user)/[A-Za-z0-9+=,.@_/-]{1,512})")
 REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}")
-AUTH_URL = re.compile(r"force://(?P<client_id>[^:@/\s]+):(?P<client_secret>[^:@/\s]*):(?P<refresh_token>[^@\s]+)"
-                      r"@(?P<host>[A-Za-z0-9.-]+(?::\d{1,5})?)/?")
+AUTH_URL = re.compile(
+    r"force://(?P<client_id>[^:@/\s]+):(?P<client_secret>[^:@/\s]*):(?P<refresh_token>[^@\s]+)"
+    r"@(?P<host>[A-Za-z0-9.-]+(?::\d{1,5})?)/?"
+)
 CONSUMER_KEY = re.compile(r"[A-Za-z0-9._]{8,256}")
 TAG_CHARS = frozenset("_.:/=+-@")
 WHOLE_NUMBER = re.compile(r"\s*[+-]?\d+\s*")
@@ -99,8 +128,15 @@ class RuleError(ValueError):
     setting, each reported on its own (e.g. every bad tag).
     """
 
-    def __init__(self, message: str, *, key: str | None = None, value: Any = None, quiet: bool = False,
-                 also: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        key: str | None = None,
+        value: Any = None,
+        quiet: bool = False,
+        also: tuple[str, ...] = (),
+    ) -> None:
         super().__init__(message)
         self.key, self.value, self.quiet, self.also = key, value, quiet, also
 
@@ -108,6 +144,7 @@ class RuleError(ValueError):
 # --------------------------------------------------------------------------- coercions
 # Pulumi passes config values as strings ("2048", "true", JSON text for lists and maps) or
 # already parsed. These turn both forms into one; anything else is left for the type to refuse.
+
 
 def whole_number(value: Any) -> Any:
     """int from an int, an integral float or a string of digits; anything else unchanged."""
@@ -178,6 +215,7 @@ def unique(values: tuple[str, ...]) -> tuple[str, ...]:
 
 
 # --------------------------------------------------------------------------- names and text
+
 
 def validate_developer_name(value: str, *, max_length: int = APP_NAME_MAX, namespaced: bool = False) -> str:
     """Salesforce developer (API) name rules; ``namespaced`` also allows an ``ns__`` prefix."""
@@ -278,6 +316,7 @@ def validate_existing_consumer_keys(keys_: Mapping[str, str], app_name: str, str
 
 # --------------------------------------------------------------------------- URLs
 
+
 def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
@@ -292,9 +331,14 @@ def _split_https(value: str, *, allow_http_loopback: bool = False) -> SplitResul
     host = (parts.hostname or "").lower()
     if scheme == "http":
         if not (allow_http_loopback and host in LOOPBACK_HOSTS):
-            raise ValueError("plain http is never accepted (credentials would travel unencrypted); use https"
-                             + (" (http is allowed for 127.0.0.1/localhost only)" if allow_http_loopback else
-                                ", which the local emulator serves too"))
+            raise ValueError(
+                "plain http is never accepted (credentials would travel unencrypted); use https"
+                + (
+                    " (http is allowed for 127.0.0.1/localhost only)"
+                    if allow_http_loopback
+                    else ", which the local emulator serves too"
+                )
+            )
     elif scheme != "https":
         raise ValueError("must be an https:// URL")
     if not host:
@@ -302,7 +346,7 @@ def _split_https(value: str, *, allow_http_loopback: bool = False) -> SplitResul
     if parts.username is not None or parts.password is not None:
         raise ValueError("must not contain user:password@; credentials belong in the deployer settings")
     try:
-        parts.port
+        _ = parts.port  # urllib raises here for a port that is not a number in range
     except ValueError:
         raise ValueError("has an invalid port") from None
     if parts.query or parts.fragment:
@@ -329,12 +373,15 @@ def validate_login_url(value: str) -> str:
     if host in ("login.salesforce.com", "test.salesforce.com") or MY_DOMAIN.fullmatch(host):
         return f"https://{host}"
     if host.endswith(".lightning.force.com"):
-        raise ValueError("is the Lightning UI host; use the org's My Domain login URL "
-                         "https://<mydomain>.my.salesforce.com instead")
-    raise ValueError("is not a Salesforce login URL; accepted: https://login.salesforce.com, "
-                     "https://test.salesforce.com, https://<mydomain>.my.salesforce.com, "
-                     "https://<mydomain>--<sandbox>.sandbox.my.salesforce.com, or https://127.0.0.1[:port] / "
-                     "https://localhost[:port] for the emulator")
+        raise ValueError(
+            "is the Lightning UI host; use the org's My Domain login URL https://<mydomain>.my.salesforce.com instead"
+        )
+    raise ValueError(
+        "is not a Salesforce login URL; accepted: https://login.salesforce.com, "
+        "https://test.salesforce.com, https://<mydomain>.my.salesforce.com, "
+        "https://<mydomain>--<sandbox>.sandbox.my.salesforce.com, or https://127.0.0.1[:port] / "
+        "https://localhost[:port] for the emulator"
+    )
 
 
 def validate_token_url(value: str) -> str:
@@ -382,19 +429,22 @@ def is_production_login(url: str) -> bool:
 def check_eca_audience(audience: str, app_kind: str | None) -> None:
     """External Client Apps answer app_not_found for the audience https://test.salesforce.com."""
     if app_kind == "external-client-app" and host_of(audience) == "test.salesforce.com":
-        raise ValueError("External Client Apps reject the audience https://test.salesforce.com with "
-                         "app_not_found; use the org's My Domain URL, e.g. "
-                         "https://<mydomain>--<sandbox>.sandbox.my.salesforce.com")
+        raise ValueError(
+            "External Client Apps reject the audience https://test.salesforce.com with "
+            "app_not_found; use the org's My Domain URL, e.g. "
+            "https://<mydomain>--<sandbox>.sandbox.my.salesforce.com"
+        )
 
 
 # --------------------------------------------------------------------------- API version, test level, scopes
+
 
 def validate_api_version(value: Any) -> str:
     text = format(value, ".1f") if isinstance(value, float) else str(value).strip()
     match = re.fullmatch(r"(\d+)(?:\.0)?", text)
     lo, hi = API_VERSION_RANGE
     if isinstance(value, bool) or not match or not lo <= int(match.group(1)) <= hi:
-        raise ValueError(f"must be NN.0 between {lo}.0 and {hi}.0 (e.g. \"{DEFAULT_API_VERSION}\")")
+        raise ValueError(f'must be NN.0 between {lo}.0 and {hi}.0 (e.g. "{DEFAULT_API_VERSION}")')
     return f"{int(match.group(1))}.0"
 
 
@@ -418,23 +468,29 @@ def validate_test_level(value: Any) -> Any:
     if not isinstance(value, str) or value in TEST_LEVELS:
         return value
     if value == "RunSpecifiedTests":
-        raise ValueError("needs the names of the tests to run, which this project does not deploy; use "
-                         "RunLocalTests, or leave testLevel unset")
+        raise ValueError(
+            "needs the names of the tests to run, which this project does not deploy; use "
+            "RunLocalTests, or leave testLevel unset"
+        )
     raise ValueError(did_you_mean(value, TEST_LEVELS))
 
 
 def check_test_level(test_level: str | None, login_url: str) -> None:
     """Production orgs refuse NoTestRun."""
     if test_level == "NoTestRun" and is_production_login(login_url):
-        raise ValueError(f"production orgs refuse it ({NO_TEST_RUN_REFUSED}); leave testLevel unset (no tests "
-                         "run for a deploy without Apex) or use RunLocalTests")
+        raise ValueError(
+            f"production orgs refuse it ({NO_TEST_RUN_REFUSED}); leave testLevel unset (no tests "
+            "run for a deploy without Apex) or use RunLocalTests"
+        )
 
 
 def validate_scope(value: str) -> str:
     allowed = enum_values(SCOPE_ENUM)
     if value in SCOPE_ALIASES:
-        raise ValueError(f"is stored by Salesforce as {SCOPE_ALIASES[value]!r}; write {SCOPE_ALIASES[value]!r} "
-                         "so drift checks compare like with like")
+        raise ValueError(
+            f"is stored by Salesforce as {SCOPE_ALIASES[value]!r}; write {SCOPE_ALIASES[value]!r} "
+            "so drift checks compare like with like"
+        )
     if value in allowed:
         return value
     hint = WIRE_SCOPES.get(value.lower()) or suggest(value, allowed)
@@ -451,12 +507,15 @@ def validate_scopes(values: tuple[str, ...]) -> tuple[str, ...]:
     if dupes:
         raise ValueError(f"lists {', '.join(dupes)} more than once")
     if "RefreshToken" not in values:
-        raise ValueError("must include 'RefreshToken': the app is admin-approved and pre-authorized, and "
-                         "Salesforce refuses JWT bearer logins to such apps without it")
+        raise ValueError(
+            "must include 'RefreshToken': the app is admin-approved and pre-authorized, and "
+            "Salesforce refuses JWT bearer logins to such apps without it"
+        )
     return values
 
 
 # --------------------------------------------------------------------------- key and certificate
+
 
 def validate_key_algorithm(value: Any) -> Any:
     if not isinstance(value, str):
@@ -483,8 +542,10 @@ def validate_key_size(value: int) -> int:
 
 def check_renewal_window(renew_before_days: int, validity_days: int) -> None:
     if renew_before_days >= validity_days:
-        raise ValueError(f"must be less than certificateValidityDays ({validity_days}); leave it unset for one "
-                         f"third ({validity_days * 24 // 3} hours)")
+        raise ValueError(
+            f"must be less than certificateValidityDays ({validity_days}); leave it unset for one "
+            f"third ({validity_days * 24 // 3} hours)"
+        )
 
 
 def read_file(value: str) -> tuple[Path, bytes]:
@@ -503,16 +564,16 @@ def validate_ca_bundle(value: str) -> Path:
     try:
         x509.load_pem_x509_certificates(content)
     except ValueError:
-        raise ValueError("contains no PEM certificate; expected the CA bundle "
-                         "('-----BEGIN CERTIFICATE-----' blocks)") from None
+        raise ValueError(
+            "contains no PEM certificate; expected the CA bundle ('-----BEGIN CERTIFICATE-----' blocks)"
+        ) from None
     return path
 
 
 def validate_ca_certificate(pem: str, mode: str | None) -> str:
     """The CA-issued certificate: only in ca-signed mode, RSA >= 2048."""
     if mode == "self-signed":
-        raise ValueError("is only used with certificateMode: ca-signed; remove it or set certificateMode to "
-                         "ca-signed")
+        raise ValueError("is only used with certificateMode: ca-signed; remove it or set certificateMode to ca-signed")
     try:
         keys.check_key_policy(keys.load_certificate(pem).public_key())
     except keys.KeyPolicyError as exc:
@@ -522,11 +583,14 @@ def validate_ca_certificate(pem: str, mode: str | None) -> str:
 
 def check_ca_signed_strategy(mode: Any, strategy: str | None) -> None:
     if mode == "ca-signed" and strategy == "blue-green":
-        raise ValueError("ca-signed works with rotationStrategy single only (caCertificatePem holds one "
-                         "certificate, and blue-green needs one per app); use self-signed or rotationStrategy single")
+        raise ValueError(
+            "ca-signed works with rotationStrategy single only (caCertificatePem holds one "
+            "certificate, and blue-green needs one per app); use self-signed or rotationStrategy single"
+        )
 
 
 # --------------------------------------------------------------------------- AWS
+
 
 def validate_secret_name(value: str) -> str:
     if not SECRET_NAME.fullmatch(value):
@@ -569,8 +633,10 @@ def validate_tags(tags: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
         except ValueError as exc:
             found.append(str(exc))
     if not found and len(tags) > user_tag_limit():
-        found.append(f"has {len(tags)} tags; at most {user_tag_limit()} (AWS allows {AWS_TAG_LIMIT} and the "
-                     f"component adds {len(RESERVED_TAG_KEYS)})")
+        found.append(
+            f"has {len(tags)} tags; at most {user_tag_limit()} (AWS allows {AWS_TAG_LIMIT} and the "
+            f"component adds {len(RESERVED_TAG_KEYS)})"
+        )
     if found:
         raise RuleError(found[0], quiet=True, also=tuple(found[1:]))
     return tuple(sorted(tags.items()))
@@ -596,12 +662,15 @@ def validate_reader_arn(value: str) -> str:
 
 # --------------------------------------------------------------------------- deployer
 
+
 def parse_auth_url(value: str) -> dict[str, str]:
     """Split an SFDX auth URL; the message never repeats the value (it holds a refresh token)."""
     match = AUTH_URL.fullmatch(value.strip())
     if not match:
-        raise ValueError("is not an SFDX auth URL; expected force://<clientId>:<clientSecret>:<refreshToken>@<host> "
-                         "(the client secret may be empty), as printed by `sf org display --verbose`")
+        raise ValueError(
+            "is not an SFDX auth URL; expected force://<clientId>:<clientSecret>:<refreshToken>@<host> "
+            "(the client secret may be empty), as printed by `sf org display --verbose`"
+        )
     return match.groupdict()
 
 
@@ -616,9 +685,11 @@ def validate_key_file(value: str) -> Path:
 
 
 def password_warning() -> str:
-    return ("the deployer uses SOAP login() with a password: Salesforce offers it only up to API "
-            f"{SOAP_LOGIN_MAX_API_VERSION}, disables it in new orgs and retires it in Summer '27; "
-            "prefer an auth URL or the JWT method")
+    return (
+        "the deployer uses SOAP login() with a password: Salesforce offers it only up to API "
+        f"{SOAP_LOGIN_MAX_API_VERSION}, disables it in new orgs and retires it in Summer '27; "
+        "prefer an auth URL or the JWT method"
+    )
 
 
 def validate_stack_name(stack: str) -> str:

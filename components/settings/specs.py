@@ -33,8 +33,18 @@ def _read() -> tuple[SettingSpec, ...]:
             if meta is None:
                 continue
             rule = meta.rule.replace(CONSTRAINT, constraint_text(field)) if CONSTRAINT in meta.rule else meta.rule
-            specs.append(SettingSpec(key=key_of(name, field), section=model.SECTION, default=meta.default, rule=rule,
-                                     secret=meta.secret, env=meta.env, stack_wide=meta.stack_wide, shown=meta.shown))
+            specs.append(
+                SettingSpec(
+                    key=key_of(name, field),
+                    section=model.SECTION,
+                    default=meta.default,
+                    rule=rule,
+                    secret=meta.secret,
+                    env=meta.env,
+                    stack_wide=meta.stack_wide,
+                    shown=meta.shown,
+                )
+            )
     return tuple(specs)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import signal
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -23,7 +22,9 @@ def main() -> None:
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to bind; keep it on loopback."),
     port: int = typer.Option(0, min=0, max=65535, help="TCP port; 0 picks a free one."),
-    data_dir: Optional[Path] = typer.Option(None, help="Where the CA and server certificate are written (default: a temp dir)."),
+    data_dir: Path | None = typer.Option(
+        None, help="Where the CA and server certificate are written (default: a temp dir)."
+    ),
 ) -> None:
     """Serve HTTPS and print one JSON line with the URLs, CA bundle and credentials when ready."""
     running = start(host, port, data_dir)

@@ -19,11 +19,24 @@ SELF_AUTHORIZED = "AllSelfAuthorized"
 
 # Metadata scope token -> OAuth wire scope.
 WIRE_SCOPES = {
-    "Api": "api", "Web": "web", "Full": "full", "RefreshToken": "refresh_token",
-    "OfflineAccess": "refresh_token", "Basic": "id", "OpenID": "openid", "Profile": "profile",
-    "Email": "email", "Address": "address", "Phone": "phone", "Chatter": "chatter_api",
-    "CustomApplications": "visualforce", "CustomPermissions": "custom_permissions",
-    "Wave": "wave_api", "Eclair": "eclair_api", "Pardot": "pardot_api", "Lightning": "lightning",
+    "Api": "api",
+    "Web": "web",
+    "Full": "full",
+    "RefreshToken": "refresh_token",
+    "OfflineAccess": "refresh_token",
+    "Basic": "id",
+    "OpenID": "openid",
+    "Profile": "profile",
+    "Email": "email",
+    "Address": "address",
+    "Phone": "phone",
+    "Chatter": "chatter_api",
+    "CustomApplications": "visualforce",
+    "CustomPermissions": "custom_permissions",
+    "Wave": "wave_api",
+    "Eclair": "eclair_api",
+    "Pardot": "pardot_api",
+    "Lightning": "lightning",
     "Content": "content",
 }
 
@@ -151,15 +164,25 @@ def derive_apps(components: dict[tuple[str, str], Component]) -> dict[str, AppVi
     return apps
 
 
-PATCHABLE = {"certificate_pem", "consumer_key", "scopes", "admin_approved", "permitted_users_policy",
-             "permission_sets", "profiles", "enabled"}
+PATCHABLE = {
+    "certificate_pem",
+    "consumer_key",
+    "scopes",
+    "admin_approved",
+    "permitted_users_policy",
+    "permission_sets",
+    "profiles",
+    "enabled",
+}
 
 
 def _patch_connected_app(schema: MetadataSchema, root: etree._Element, changes: dict[str, Any]) -> None:
     oauth = X.ensure_child(schema, "ConnectedApp", root, "oauthConfig")
     kind = "ConnectedAppOauthConfig"
     if "certificate_pem" in changes:
-        X.set_values(schema, kind, oauth, "certificate", [changes["certificate_pem"]] if changes["certificate_pem"] else [])
+        X.set_values(
+            schema, kind, oauth, "certificate", [changes["certificate_pem"]] if changes["certificate_pem"] else []
+        )
     if "consumer_key" in changes:
         X.set_values(schema, kind, oauth, "consumerKey", [changes["consumer_key"]])
     if "scopes" in changes:
@@ -180,7 +203,11 @@ def _eca_patches(changes: dict[str, Any]) -> dict[str, list[tuple[str, list[str]
         plan.setdefault(kind, []).append((element, values))
 
     if "certificate_pem" in changes:
-        add("ExtlClntAppGlobalOauthSettings", "certificate", [changes["certificate_pem"]] if changes["certificate_pem"] else [])
+        add(
+            "ExtlClntAppGlobalOauthSettings",
+            "certificate",
+            [changes["certificate_pem"]] if changes["certificate_pem"] else [],
+        )
     if "consumer_key" in changes:
         add("ExtlClntAppGlobalOauthSettings", "consumerKey", [changes["consumer_key"]])
     if "scopes" in changes:

@@ -19,7 +19,7 @@ def json_response(payload: Any, status: int = 200) -> Response:
 
 def iso(epoch: float) -> str:
     """Salesforce dateTime text, e.g. ``2026-03-02T10:15:07.000Z``."""
-    moment = datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc)
+    moment = datetime.datetime.fromtimestamp(epoch, datetime.UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 

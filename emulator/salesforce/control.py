@@ -44,7 +44,7 @@ def _body(request: Request) -> dict[str, Any]:
 
 def handle(org: Org, schema: Callable[[], MetadataSchema], request: Request) -> Response:
     """Dispatch one control call (caller holds ``org.lock``)."""
-    path = request.path[len(PREFIX):].strip("/")
+    path = request.path[len(PREFIX) :].strip("/")
     parts = [unquote(p) for p in path.split("/")] if path else []
     try:
         settle_deploys(org, schema)
@@ -57,8 +57,14 @@ def handle(org: Org, schema: Callable[[], MetadataSchema], request: Request) -> 
 
 
 def _user_json(org: Org, user) -> dict[str, Any]:
-    return {"id": user.id, "username": user.username, "profile": user.profile, "active": user.active,
-            "permissions": user.permissions, "permission_sets": org.assigned_permission_sets(user)}
+    return {
+        "id": user.id,
+        "username": user.username,
+        "profile": user.profile,
+        "active": user.active,
+        "permissions": user.permissions,
+        "permission_sets": org.assigned_permission_sets(user),
+    }
 
 
 def _reset(org: Org, schema, request: Request, rest: list[str]) -> dict[str, Any]:
@@ -81,12 +87,19 @@ def _add_user(org: Org, schema, request: Request, rest: list[str]) -> dict[str, 
         raise ControlError("field 'permission_sets' must be a list of permission set API names")
     missing = [n for n in names if org.permission_set(n) is None]
     if missing:
-        raise ControlError(f"field 'permission_sets': no permission set named {missing[0]!r}; deploy it or "
-                           "create it with POST /__emulator__/permission-sets first")
-    user = org.add_user(str(body.get("username", "")), body.get("profile", "Standard User"),
-                        active=bool(body.get("active", True)), first_name=str(body.get("first_name", "")),
-                        last_name=str(body.get("last_name", "")), email=str(body.get("email", "")),
-                        permissions=body.get("permissions"))
+        raise ControlError(
+            f"field 'permission_sets': no permission set named {missing[0]!r}; deploy it or "
+            "create it with POST /__emulator__/permission-sets first"
+        )
+    user = org.add_user(
+        str(body.get("username", "")),
+        body.get("profile", "Standard User"),
+        active=bool(body.get("active", True)),
+        first_name=str(body.get("first_name", "")),
+        last_name=str(body.get("last_name", "")),
+        email=str(body.get("email", "")),
+        permissions=body.get("permissions"),
+    )
     for name in names:
         org.assign(user, org.permission_set(name))
     return _user_json(org, user)
@@ -122,8 +135,9 @@ def _add_permission_set(org: Org, schema, request: Request, rest: list[str]) -> 
     now = org.now()
     admin = next(iter(org.users.values()))
     components = dict(org.components)
-    components[("PermissionSet", name)] = Component("PermissionSet", name, X.to_bytes(root),
-                                                    org.ids.new(TYPES["PermissionSet"].id_prefix), now, now, admin.id)
+    components[("PermissionSet", name)] = Component(
+        "PermissionSet", name, X.to_bytes(root), org.ids.new(TYPES["PermissionSet"].id_prefix), now, now, admin.id
+    )
     org.replace_components(components)
     return {"id": org.permission_set(name).id, "name": name}
 
@@ -171,8 +185,9 @@ def _faults(org: Org, schema, request: Request, rest: list[str]) -> list[dict[st
 
 def _add_fault(org: Org, schema, request: Request, rest: list[str]) -> dict[str, Any]:
     body = _body(request)
-    fault = org.add_fault(body.get("operation", ""), body.get("status"), body.get("count", 1),
-                          body.get("delay_seconds", 0.0))
+    fault = org.add_fault(
+        body.get("operation", ""), body.get("status"), body.get("count", 1), body.get("delay_seconds", 0.0)
+    )
     return vars(fault).copy()
 
 
@@ -218,8 +233,15 @@ def _expire_sessions(org: Org, schema, request: Request, rest: list[str]) -> dic
 
 
 def _deploys(org: Org, schema, request: Request, rest: list[str]) -> list[dict[str, Any]]:
-    return [{"id": j.id, "status": j.status if j.done else "InProgress", "done": j.done,
-             "errors": [m.problem for m in j.messages if not m.success]} for j in org.deploys.values()]
+    return [
+        {
+            "id": j.id,
+            "status": j.status if j.done else "InProgress",
+            "done": j.done,
+            "errors": [m.problem for m in j.messages if not m.success],
+        }
+        for j in org.deploys.values()
+    ]
 
 
 ROUTES: dict[tuple[str, str], Callable[..., Any]] = {

@@ -102,7 +102,7 @@ def _manifest(data: bytes, schema: MetadataSchema) -> dict[str, list[str]]:
 def _candidates(
     archive: zipfile.ZipFile, prefix: str, members: dict[str, list[str]], schema: MetadataSchema
 ) -> tuple[list[Candidate], list[DeployMessage]]:
-    files = {n[len(prefix):]: n for n in archive.namelist() if n.startswith(prefix) and not n.endswith("/")}
+    files = {n[len(prefix) :]: n for n in archive.namelist() if n.startswith(prefix) and not n.endswith("/")}
     by_type: dict[str, dict[str, str]] = {}
     for relative in files:
         found = type_for_path(relative)
@@ -115,22 +115,46 @@ def _candidates(
         for full_name in wanted:
             relative = info.file_name(full_name)
             if relative not in files:
-                failures.append(DeployMessage(
-                    type_name, full_name, "package.xml", False, problem_type="Error",
-                    problem=f"An object '{full_name}' of type {type_name} was named in package.xml, "
-                    "but was not found in zipped directory",
-                ))
+                failures.append(
+                    DeployMessage(
+                        type_name,
+                        full_name,
+                        "package.xml",
+                        False,
+                        problem_type="Error",
+                        problem=f"An object '{full_name}' of type {type_name} was named in package.xml, "
+                        "but was not found in zipped directory",
+                    )
+                )
                 continue
             try:
                 root = X.parse(_read(archive, files[relative]))
             except etree.XMLSyntaxError as exc:
-                failures.append(DeployMessage(type_name, full_name, relative, False, problem_type="Error",
-                                              problem=f"Error parsing file: {exc.msg}", line=exc.lineno))
+                failures.append(
+                    DeployMessage(
+                        type_name,
+                        full_name,
+                        relative,
+                        False,
+                        problem_type="Error",
+                        problem=f"Error parsing file: {exc.msg}",
+                        line=exc.lineno,
+                    )
+                )
                 continue
             problems = schema.validate(type_name, root)
             if problems:
-                failures.append(DeployMessage(type_name, full_name, relative, False, problem_type="Error",
-                                              problem=problems[0].message, line=problems[0].line))
+                failures.append(
+                    DeployMessage(
+                        type_name,
+                        full_name,
+                        relative,
+                        False,
+                        problem_type="Error",
+                        problem=problems[0].message,
+                        line=problems[0].line,
+                    )
+                )
                 continue
             candidates.append(Candidate(info, full_name, relative, root))
     order = list(TYPES)
@@ -147,8 +171,10 @@ class Rules:
     def check(self, c: Candidate) -> str | None:
         """Problem text for ``c``, or None; may rewrite ``c.root`` to what the org stores."""
         if c.info.name != "PermissionSet" and not _NAME.match(c.full_name):
-            return (f"The API name '{c.full_name}' is not valid: begin with a letter and use only letters, "
-                    "digits and single underscores, without a trailing underscore")
+            return (
+                f"The API name '{c.full_name}' is not valid: begin with a letter and use only letters, "
+                "digits and single underscores, without a trailing underscore"
+            )
         X.set_values(self.schema, c.info.name, c.root, "fullName", [])
         handler = getattr(self, f"_{c.info.name}", None)
         return handler(c) if handler else None
@@ -202,8 +228,11 @@ class Rules:
         if not self._exists("ExternalClientApplication", header):
             return header, f"In field: externalClientApplication - no ExternalClientApplication named {header} found"
         for (kind, name), existing in self.work.items():
-            if kind == c.info.name and name != c.full_name and \
-                    X.text(X.parse(existing.xml), "externalClientApplication") == header:
+            if (
+                kind == c.info.name
+                and name != c.full_name
+                and X.text(X.parse(existing.xml), "externalClientApplication") == header
+            ):
                 return header, f"duplicate value found: ExternalClientApplicationId duplicates value on {name}"
         return header, None
 
@@ -221,15 +250,21 @@ class Rules:
         elif oauth is not None:
             if X.child(oauth, "consumerKey") is not None:
                 return "You cannot provide a Consumer Key"
-            X.set_values(self.schema, "ConnectedAppOauthConfig", oauth, "consumerKey",
-                         [X.text(X.child(old, "oauthConfig"), "consumerKey") or ""])
+            X.set_values(
+                self.schema,
+                "ConnectedAppOauthConfig",
+                oauth,
+                "consumerKey",
+                [X.text(X.child(old, "oauthConfig"), "consumerKey") or ""],
+            )
         if oauth is not None:
             X.set_values(self.schema, "ConnectedAppOauthConfig", oauth, "consumerSecret", [])
             problem = self._certificate(X.text(oauth, "certificate"))
             if problem:
                 return problem
-        return (self._missing("permissionSetName", "PermissionSet", X.texts(c.root, "permissionSetName"))
-                or self._missing("profileName", "Profile", X.texts(c.root, "profileName")))
+        return self._missing(
+            "permissionSetName", "PermissionSet", X.texts(c.root, "permissionSetName")
+        ) or self._missing("profileName", "Profile", X.texts(c.root, "profileName"))
 
     def _ExtlClntAppOauthSettings(self, c: Candidate) -> str | None:
         _, problem = self._header_of(c)
@@ -248,8 +283,10 @@ class Rules:
         header, problem = self._header_of(c)
         if problem:
             return problem
-        if not any(k == "ExtlClntAppOauthSettings" and X.text(X.parse(v.xml), "externalClientApplication") == header
-                   for (k, _), v in self.work.items()):
+        if not any(
+            k == "ExtlClntAppOauthSettings" and X.text(X.parse(v.xml), "externalClientApplication") == header
+            for (k, _), v in self.work.items()
+        ):
             return NO_OAUTH_SETTINGS
         old = self._old_root(c.info.name, c.full_name)
         if old is None:
@@ -264,9 +301,14 @@ class Rules:
     def _ExtlClntAppOauthConfigurablePolicies(self, c: Candidate) -> str | None:
         _, problem = self._header_of(c)
         return problem or (
-            self._missing("commaSeparatedPermissionSet", "PermissionSet",
-                          X.split_commas(X.text(c.root, "commaSeparatedPermissionSet")))
-            or self._missing("commaSeparatedProfile", "Profile", X.split_commas(X.text(c.root, "commaSeparatedProfile")))
+            self._missing(
+                "commaSeparatedPermissionSet",
+                "PermissionSet",
+                X.split_commas(X.text(c.root, "commaSeparatedPermissionSet")),
+            )
+            or self._missing(
+                "commaSeparatedProfile", "Profile", X.split_commas(X.text(c.root, "commaSeparatedProfile"))
+            )
         )
 
     def _ExtlClntAppConfigurablePolicies(self, c: Candidate) -> str | None:
@@ -278,21 +320,37 @@ def _default_policies(org: Org, schema: MetadataSchema, work: dict[tuple[str, st
     headers = {k[1] for k in work if k[0] == "ExternalClientApplication"}
     now = org.now()
     for header in sorted(headers):
-        owned = {kind: name for (kind, name), comp in work.items()
-                 if kind in ECA_CHILD_TYPES and X.text(X.parse(comp.xml), "externalClientApplication") == header}
+        owned = {
+            kind: name
+            for (kind, name), comp in work.items()
+            if kind in ECA_CHILD_TYPES and X.text(X.parse(comp.xml), "externalClientApplication") == header
+        }
         if "ExtlClntAppOauthSettings" not in owned:
             continue
         defaults = {
-            "ExtlClntAppOauthConfigurablePolicies": (f"{owned['ExtlClntAppOauthSettings']}_defaultPolicy", [
-                ("externalClientApplication", header), ("ipRelaxationPolicyType", "Enforce"),
-                ("label", f"{header} OAuth policy"), ("permittedUsersPolicyType", A.SELF_AUTHORIZED),
-                ("refreshTokenPolicyType", "SpecificLifetime"), ("refreshTokenValidityPeriod", "365"),
-                ("refreshTokenValidityUnit", "Days"), ("requiredSessionLevel", "STANDARD"),
-            ]),
-            "ExtlClntAppConfigurablePolicies": (f"{header}_defaultPolicy", [
-                ("externalClientApplication", header), ("isEnabled", "true"), ("isOauthPluginEnabled", "true"),
-                ("label", f"{header} app policy"), ("startPage", "None"),
-            ]),
+            "ExtlClntAppOauthConfigurablePolicies": (
+                f"{owned['ExtlClntAppOauthSettings']}_defaultPolicy",
+                [
+                    ("externalClientApplication", header),
+                    ("ipRelaxationPolicyType", "Enforce"),
+                    ("label", f"{header} OAuth policy"),
+                    ("permittedUsersPolicyType", A.SELF_AUTHORIZED),
+                    ("refreshTokenPolicyType", "SpecificLifetime"),
+                    ("refreshTokenValidityPeriod", "365"),
+                    ("refreshTokenValidityUnit", "Days"),
+                    ("requiredSessionLevel", "STANDARD"),
+                ],
+            ),
+            "ExtlClntAppConfigurablePolicies": (
+                f"{header}_defaultPolicy",
+                [
+                    ("externalClientApplication", header),
+                    ("isEnabled", "true"),
+                    ("isOauthPluginEnabled", "true"),
+                    ("label", f"{header} app policy"),
+                    ("startPage", "None"),
+                ],
+            ),
         }
         for kind, (name, values) in defaults.items():
             if kind in owned or (kind, name) in work:
@@ -300,13 +358,15 @@ def _default_policies(org: Org, schema: MetadataSchema, work: dict[tuple[str, st
             root = A.new_document(kind)
             for element, value in values:
                 X.set_values(schema, kind, root, element, [value])
-            work[(kind, name)] = Component(kind, name, X.to_bytes(root), org.ids.new(TYPES[kind].id_prefix),
-                                           now, now, user_id)
+            work[(kind, name)] = Component(
+                kind, name, X.to_bytes(root), org.ids.new(TYPES[kind].id_prefix), now, now, user_id
+            )
 
 
 def _fail_whole(job: DeployJob, failure: DeployFailure) -> None:
-    job.messages = [DeployMessage("", failure.file_name, failure.file_name, False,
-                                  problem=failure.problem, problem_type="Error")]
+    job.messages = [
+        DeployMessage("", failure.file_name, failure.file_name, False, problem=failure.problem, problem_type="Error")
+    ]
     job.error_message = failure.problem
     job.error_status_code = None
     job.errors, job.total, job.deployed, job.status = 1, 0, 0, "Failed"
@@ -330,16 +390,34 @@ def run_deploy(org: Org, schema: MetadataSchema, job: DeployJob) -> None:
     for c in candidates:
         problem = rules.check(c)
         if problem:
-            failures.append(DeployMessage(c.info.name, c.full_name, c.path, False, problem=problem, problem_type="Error"))
+            failures.append(
+                DeployMessage(c.info.name, c.full_name, c.path, False, problem=problem, problem_type="Error")
+            )
             continue
         old = work.get((c.info.name, c.full_name))
         xml = X.to_bytes(c.root)
         now = org.now()
-        component = Component(c.info.name, c.full_name, xml, old.id if old else org.ids.new(c.info.id_prefix),
-                              old.created_at if old else now, now, old.created_by if old else job.created_by)
+        component = Component(
+            c.info.name,
+            c.full_name,
+            xml,
+            old.id if old else org.ids.new(c.info.id_prefix),
+            old.created_at if old else now,
+            now,
+            old.created_by if old else job.created_by,
+        )
         work[(c.info.name, c.full_name)] = component
-        successes.append(DeployMessage(c.info.name, c.full_name, c.path, True, created=old is None,
-                                       changed=old is None or old.xml != xml, id=component.id))
+        successes.append(
+            DeployMessage(
+                c.info.name,
+                c.full_name,
+                c.path,
+                True,
+                created=old is None,
+                changed=old is None or old.xml != xml,
+                id=component.id,
+            )
+        )
     if successes:
         successes.append(DeployMessage("", "package.xml", "package.xml", True, changed=True))
     _default_policies(org, schema, work, job.created_by)
@@ -367,4 +445,3 @@ def settle_deploys(org: Org, schema_getter) -> None:
         schema = schema_getter()
         for job in due:
             run_deploy(org, schema, job)
-

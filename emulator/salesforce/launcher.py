@@ -20,8 +20,16 @@ from emulator.parent_death import die_with_parent
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 30.0
-READY_FIELDS = ("instance_url", "login_url", "ca_bundle", "org_id", "admin_username", "admin_access_token",
-                "integration_username", "control_url")
+READY_FIELDS = (
+    "instance_url",
+    "login_url",
+    "ca_bundle",
+    "org_id",
+    "admin_username",
+    "admin_access_token",
+    "integration_username",
+    "control_url",
+)
 
 
 class EmulatorError(RuntimeError):
@@ -77,12 +85,24 @@ def start_server(data_dir: Path, timeout: float = START_TIMEOUT) -> SalesforceSe
     data_dir.mkdir(parents=True, exist_ok=True)
     stderr = open(data_dir / "stderr.log", "wb")  # noqa: SIM115 - owned by the process
     process = subprocess.Popen(
-        [sys.executable, "-m", "emulator.salesforce", "serve", "--host", "127.0.0.1", "--port", "0",
-         "--data-dir", str(data_dir)],
-        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)}, preexec_fn=die_with_parent(),
+        [
+            sys.executable,
+            "-m",
+            "emulator.salesforce",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--data-dir",
+            str(data_dir),
+        ],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        preexec_fn=die_with_parent(),
     )
     stderr.close()
     return SalesforceServer(process, _read_ready_line(process, timeout), data_dir)
-
-

@@ -21,8 +21,16 @@ from .models import DeployJob, DeployMessage, RetrieveJob, Session
 from .schema import MD_NS, MetadataSchema
 from .state import API_ENABLED, METADATA_PERMISSIONS, Org
 
-DEPLOY_FLAGS = ("allowMissingFiles", "autoUpdatePackage", "checkOnly", "ignoreWarnings", "performRetrieve",
-                "purgeOnDelete", "rollbackOnError", "singlePackage")
+DEPLOY_FLAGS = (
+    "allowMissingFiles",
+    "autoUpdatePackage",
+    "checkOnly",
+    "ignoreWarnings",
+    "performRetrieve",
+    "purgeOnDelete",
+    "rollbackOnError",
+    "singlePackage",
+)
 MAX_READ_NAMES = 10
 NO_TEST_RUN_IN_PRODUCTION = "testLevel of NoTestRun cannot be used in production organizations"
 
@@ -32,8 +40,14 @@ def operation_of(body: bytes) -> tuple[etree._Element | None, etree._Element]:
     return soap.parse_request(body)
 
 
-def handle(org: Org, schema: Callable[[], MetadataSchema], request: Request, version_text: str,
-           header: etree._Element | None, operation: etree._Element) -> Response:
+def handle(
+    org: Org,
+    schema: Callable[[], MetadataSchema],
+    request: Request,
+    version_text: str,
+    header: etree._Element | None,
+    operation: etree._Element,
+) -> Response:
     """Answer one Metadata API call (caller holds ``org.lock``)."""
     try:
         version = api_version(version_text)
@@ -60,8 +74,10 @@ def _session(org: Org, token: str | None) -> Session:
     if not org.has_permission(user, API_ENABLED):
         raise soap.SoapFault("API_CURRENTLY_DISABLED", "API is disabled for this User")
     if not org.has_permission(user, *METADATA_PERMISSIONS):
-        raise soap.SoapFault("INSUFFICIENT_ACCESS", "use of the Metadata API requires a user with the "
-                             "ModifyAllData or ModifyMetadata permissions")
+        raise soap.SoapFault(
+            "INSUFFICIENT_ACCESS",
+            "use of the Metadata API requires a user with the ModifyAllData or ModifyMetadata permissions",
+        )
     return session
 
 
@@ -99,10 +115,21 @@ def _deploy(org: Org, schema, session: Session, op: etree._Element) -> list[Any]
 
 
 def _message(m: DeployMessage, created: str) -> dict[str, Any]:
-    return {"changed": m.changed, "columnNumber": m.column, "componentType": m.component_type,
-            "created": m.created, "createdDate": created, "deleted": m.deleted, "fileName": m.file_name,
-            "fullName": m.full_name, "id": m.id, "lineNumber": m.line, "problem": m.problem,
-            "problemType": m.problem_type, "success": m.success}
+    return {
+        "changed": m.changed,
+        "columnNumber": m.column,
+        "componentType": m.component_type,
+        "created": m.created,
+        "createdDate": created,
+        "deleted": m.deleted,
+        "fileName": m.file_name,
+        "fullName": m.full_name,
+        "id": m.id,
+        "lineNumber": m.line,
+        "problem": m.problem,
+        "problemType": m.problem_type,
+        "success": m.success,
+    }
 
 
 def deploy_result(org: Org, job: DeployJob, include_details: bool) -> dict[str, Any]:
@@ -117,25 +144,37 @@ def deploy_result(org: Org, job: DeployJob, include_details: bool) -> dict[str, 
             "runTestResult": {"numFailures": 0, "numTestsRun": 0, "totalTime": "0.0"},
         }
     return {
-        "checkOnly": job.options.get("checkOnly", False), "completedDate": done_date,
-        "createdBy": job.created_by[:15], "createdByName": creator.name if creator else "",
-        "createdDate": iso(job.created_at), "details": details, "done": job.done,
-        "errorMessage": job.error_message, "errorStatusCode": job.error_status_code, "id": job.id,
+        "checkOnly": job.options.get("checkOnly", False),
+        "completedDate": done_date,
+        "createdBy": job.created_by[:15],
+        "createdByName": creator.name if creator else "",
+        "createdDate": iso(job.created_at),
+        "details": details,
+        "done": job.done,
+        "errorMessage": job.error_message,
+        "errorStatusCode": job.error_status_code,
+        "id": job.id,
         "ignoreWarnings": job.options.get("ignoreWarnings", False),
         "lastModifiedDate": done_date or iso(job.created_at),
         "numberComponentErrors": job.errors if job.done else 0,
         "numberComponentsDeployed": job.deployed if job.done else 0,
         "numberComponentsTotal": job.total if job.done else 0,
-        "numberTestErrors": 0, "numberTestsCompleted": 0, "numberTestsTotal": 0,
-        "rollbackOnError": job.options.get("rollbackOnError", False), "runTestsEnabled": False,
-        "startDate": iso(job.created_at), "stateDetail": None if job.done else "Processing Type: Metadata",
-        "status": job.status if job.done else "InProgress", "success": job.done and job.status == "Succeeded",
+        "numberTestErrors": 0,
+        "numberTestsCompleted": 0,
+        "numberTestsTotal": 0,
+        "rollbackOnError": job.options.get("rollbackOnError", False),
+        "runTestsEnabled": False,
+        "startDate": iso(job.created_at),
+        "stateDetail": None if job.done else "Processing Type: Metadata",
+        "status": job.status if job.done else "InProgress",
+        "success": job.done and job.status == "Succeeded",
     }
 
 
 def _check_deploy(org: Org, schema, session: Session, op: etree._Element) -> list[Any]:
     job = org.deploys.get(X.text(op, "asyncProcessId") or "") or next(
-        (j for i, j in org.deploys.items() if i[:15] == (X.text(op, "asyncProcessId") or "")[:15]), None)
+        (j for i, j in org.deploys.items() if i[:15] == (X.text(op, "asyncProcessId") or "")[:15]), None
+    )
     if job is None:
         raise soap.SoapFault("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
     return [deploy_result(org, job, X.boolean(X.text(op, "includeDetails")))]
@@ -164,11 +203,17 @@ def _read(org: Org, schema, session: Session, op: etree._Element) -> list[Any]:
 def _file_properties(org: Org, component) -> dict[str, Any]:
     creator = org.user_by_id(component.created_by)
     return {
-        "createdById": component.created_by, "createdByName": creator.name if creator else "",
-        "createdDate": iso(component.created_at), "fileName": TYPES[component.type].file_name(component.full_name),
-        "fullName": component.full_name, "id": component.id, "lastModifiedById": component.created_by,
-        "lastModifiedByName": creator.name if creator else "", "lastModifiedDate": iso(component.modified_at),
-        "manageableState": "unmanaged", "type": component.type,
+        "createdById": component.created_by,
+        "createdByName": creator.name if creator else "",
+        "createdDate": iso(component.created_at),
+        "fileName": TYPES[component.type].file_name(component.full_name),
+        "fullName": component.full_name,
+        "id": component.id,
+        "lastModifiedById": component.created_by,
+        "lastModifiedByName": creator.name if creator else "",
+        "lastModifiedDate": iso(component.modified_at),
+        "manageableState": "unmanaged",
+        "type": component.type,
     }
 
 
@@ -191,13 +236,21 @@ def _delete(org: Org, schema, session: Session, op: etree._Element) -> list[Any]
     results = []
     for name in X.texts(op, "fullNames"):
         if components.pop((type_name, name), None) is None:
-            results.append({"errors": {"message": f"no {type_name} named {name} found",
-                                       "statusCode": "INVALID_CROSS_REFERENCE_KEY"},
-                            "fullName": name, "success": False})
+            results.append(
+                {
+                    "errors": {
+                        "message": f"no {type_name} named {name} found",
+                        "statusCode": "INVALID_CROSS_REFERENCE_KEY",
+                    },
+                    "fullName": name,
+                    "success": False,
+                }
+            )
             continue
         if type_name == "ExternalClientApplication":
-            for key in [k for k, c in components.items()
-                        if X.text(X.parse(c.xml), "externalClientApplication") == name]:
+            for key in [
+                k for k, c in components.items() if X.text(X.parse(c.xml), "externalClientApplication") == name
+            ]:
                 del components[key]
         results.append({"fullName": name, "success": True})
     org.replace_components(components)
@@ -230,19 +283,26 @@ def _retrieve(org: Org, schema, session: Session, op: etree._Element) -> list[An
                     archive.writestr(prefix + TYPES[type_name].file_name(component.full_name), X.to_bytes(shown))
                     properties.append(_file_properties(org, component))
                 etree.SubElement(types, f"{{{MD_NS}}}name").text = type_name
-        etree.SubElement(manifest, f"{{{MD_NS}}}version").text = X.text(request, "apiVersion") or org.settings.max_api_version
+        etree.SubElement(manifest, f"{{{MD_NS}}}version").text = (
+            X.text(request, "apiVersion") or org.settings.max_api_version
+        )
         archive.writestr(prefix + "package.xml", X.to_bytes(manifest))
     job = RetrieveJob(org.ids.new("09S"), buffer.getvalue(), properties, messages)
     org.retrieves[job.id] = job
     return [{"done": False, "id": job.id, "state": "Queued"}]
 
 
-def _retrieve_type(org: Org, schema: MetadataSchema, type_name: str, members: list[str],
-                   messages: list[dict[str, str]], prefix: str) -> list:
+def _retrieve_type(
+    org: Org, schema: MetadataSchema, type_name: str, members: list[str], messages: list[dict[str, str]], prefix: str
+) -> list:
     if type_name not in TYPES:
         if not schema.is_metadata_type(type_name):
-            messages.append({"fileName": prefix + "package.xml",
-                             "problem": f"Unknown type name '{type_name}' specified in package.xml"})
+            messages.append(
+                {
+                    "fileName": prefix + "package.xml",
+                    "problem": f"Unknown type name '{type_name}' specified in package.xml",
+                }
+            )
         return []
     existing = {name: c for (kind, name), c in sorted(org.components.items()) if kind == type_name}
     if "*" in members:
@@ -252,8 +312,12 @@ def _retrieve_type(org: Org, schema: MetadataSchema, type_name: str, members: li
         if name in existing:
             found.append(existing[name])
         else:
-            messages.append({"fileName": prefix + "package.xml",
-                             "problem": f"Entity of type '{type_name}' named '{name}' cannot be found"})
+            messages.append(
+                {
+                    "fileName": prefix + "package.xml",
+                    "problem": f"Entity of type '{type_name}' named '{name}' cannot be found",
+                }
+            )
     return found
 
 
@@ -262,20 +326,42 @@ def _check_retrieve(org: Org, schema, session: Session, op: etree._Element) -> l
     if job is None:
         raise soap.SoapFault("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
     include_zip = X.boolean(X.text(op, "includeZip"), True)
-    return [{"done": True, "fileProperties": job.file_properties, "id": job.id, "messages": job.messages,
-             "status": "Succeeded", "success": True,
-             "zipFile": base64.b64encode(job.zip_bytes).decode() if include_zip else None}]
+    return [
+        {
+            "done": True,
+            "fileProperties": job.file_properties,
+            "id": job.id,
+            "messages": job.messages,
+            "status": "Succeeded",
+            "success": True,
+            "zipFile": base64.b64encode(job.zip_bytes).decode() if include_zip else None,
+        }
+    ]
 
 
 def _describe(org: Org, schema, session: Session, op: etree._Element) -> list[Any]:
-    objects = [{"directoryName": info.folder, "inFolder": False, "metaFile": False, "suffix": info.suffix,
-                "xmlName": info.name} for info in TYPES.values()]
-    return [{"metadataObjects": objects, "organizationNamespace": "", "partialSaveAllowed": True,
-             "testRequired": False}]
+    objects = [
+        {
+            "directoryName": info.folder,
+            "inFolder": False,
+            "metaFile": False,
+            "suffix": info.suffix,
+            "xmlName": info.name,
+        }
+        for info in TYPES.values()
+    ]
+    return [
+        {"metadataObjects": objects, "organizationNamespace": "", "partialSaveAllowed": True, "testRequired": False}
+    ]
 
 
 HANDLERS: dict[str, Callable[..., list[Any]]] = {
-    "deploy": _deploy, "checkDeployStatus": _check_deploy, "readMetadata": _read, "listMetadata": _list,
-    "deleteMetadata": _delete, "retrieve": _retrieve, "checkRetrieveStatus": _check_retrieve,
+    "deploy": _deploy,
+    "checkDeployStatus": _check_deploy,
+    "readMetadata": _read,
+    "listMetadata": _list,
+    "deleteMetadata": _delete,
+    "retrieve": _retrieve,
+    "checkRetrieveStatus": _check_retrieve,
     "describeMetadata": _describe,
 }

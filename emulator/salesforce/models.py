@@ -41,9 +41,7 @@ class Settings:
         default_factory=lambda: ["invalid_grant", "user hasn't approved this consumer"]
     )
     inactive_user_error: list[str] = field(default_factory=lambda: ["invalid_grant", "inactive user"])
-    expired_assertion_error: list[str] = field(
-        default_factory=lambda: ["invalid_grant", "expired authorization code"]
-    )
+    expired_assertion_error: list[str] = field(default_factory=lambda: ["invalid_grant", "expired authorization code"])
     eca_signature_error: list[str] = field(default_factory=lambda: ["invalid_grant", "invalid assertion"])
     #: Consumer keys "taken" by other orgs (consumer keys are globally unique).
     taken_consumer_keys: list[str] = field(default_factory=list)
@@ -59,7 +57,7 @@ class Settings:
             if key == "propagation_seconds":
                 if not isinstance(value, dict) or not set(value) <= {"ConnectedApp", "ExternalClientApplication"}:
                     raise ValueError(
-                        "setting 'propagation_seconds' takes {\"ConnectedApp\": n, \"ExternalClientApplication\": n}"
+                        'setting \'propagation_seconds\' takes {"ConnectedApp": n, "ExternalClientApplication": n}'
                     )
                 value = {**current, **{k: float(v) for k, v in value.items()}}
             elif isinstance(current, bool):

@@ -134,10 +134,15 @@ def exchange(org: Org, params: MultiDict) -> dict[str, Any]:
 def _authorized(org: Org, app: AppView, user) -> None:
     if not app.admin_approved:
         raise TokenError("invalid_grant", "user hasn't approved this consumer")
-    if app.kind == "ExternalClientApplication" and "RefreshToken" not in app.scopes \
-            and "OfflineAccess" not in app.scopes:
-        raise TokenError("invalid_request", "refresh_token scope is required and the connected app should be "
-                         "installed and preauthorized.")
+    if (
+        app.kind == "ExternalClientApplication"
+        and "RefreshToken" not in app.scopes
+        and "OfflineAccess" not in app.scopes
+    ):
+        raise TokenError(
+            "invalid_request",
+            "refresh_token scope is required and the connected app should be installed and preauthorized.",
+        )
     held = set(org.assigned_permission_sets(user))
     if user.profile not in app.profiles and not held & set(app.permission_sets):
         raise TokenError(*org.settings.unassigned_user_error)

@@ -26,8 +26,12 @@ REST_SCOPES = ("api", "full")
 IDENTITY_REFUSAL = "Bad_OAuth_Token"
 _DATA = re.compile(r"^/services/data/v(?P<version>\d+\.\d)(?P<rest>/.*)?$")
 DAILY_API_REQUESTS = 15000
-ORGANIZATION_TYPES = {"production": "Enterprise Edition", "sandbox": "Enterprise Edition",
-                      "developer": "Developer Edition", "scratch": "Developer Edition"}
+ORGANIZATION_TYPES = {
+    "production": "Enterprise Edition",
+    "sandbox": "Enterprise Edition",
+    "developer": "Developer Edition",
+    "scratch": "Developer Edition",
+}
 
 
 class RestError(Exception):
@@ -45,9 +49,9 @@ def _error(status: int, code: str, message: str) -> RestError:
 def versions(org: Org) -> Response:
     """``GET /services/data`` (no authentication)."""
     top = api_version(org.settings.max_api_version) or 66
-    return json_response([
-        {"label": release_label(v), "url": f"/services/data/v{v}.0", "version": f"{v}.0"} for v in range(20, top + 1)
-    ])
+    return json_response(
+        [{"label": release_label(v), "url": f"/services/data/v{v}.0", "version": f"{v}.0"} for v in range(20, top + 1)]
+    )
 
 
 def handle(org: Org, request: Request, path: str) -> Response:
@@ -89,18 +93,24 @@ def _api_access(org: Org, session: Session) -> None:
 
 def _data(org: Org, session: Session, request: Request, version: str, rest: str) -> Response:
     if rest == "":
-        return json_response({name: f"/services/data/v{version}/{name}" for name in
-                              ("sobjects", "query", "limits", "tooling", "metadata", "search")})
+        return json_response(
+            {
+                name: f"/services/data/v{version}/{name}"
+                for name in ("sobjects", "query", "limits", "tooling", "metadata", "search")
+            }
+        )
     if rest == "/limits":
         if not org.has_permission(org.user_by_id(session.user_id), VIEW_SETUP):
             raise RestError(403, INSUFFICIENT_ACCESS)
         used = sum(n for op, n in org.calls.items() if op.startswith("rest"))
-        return json_response({
-            "DailyApiRequests": {"Max": DAILY_API_REQUESTS, "Remaining": max(DAILY_API_REQUESTS - used, 0)},
-            "DailyAsyncApexExecutions": {"Max": 250000, "Remaining": 250000},
-            "DataStorageMB": {"Max": 5, "Remaining": 5},
-            "FileStorageMB": {"Max": 20, "Remaining": 20},
-        })
+        return json_response(
+            {
+                "DailyApiRequests": {"Max": DAILY_API_REQUESTS, "Remaining": max(DAILY_API_REQUESTS - used, 0)},
+                "DailyAsyncApexExecutions": {"Max": 250000, "Remaining": 250000},
+                "DataStorageMB": {"Max": 5, "Remaining": 5},
+                "FileStorageMB": {"Max": 20, "Remaining": 20},
+            }
+        )
     if rest in ("/query", "/tooling/query"):
         return _query(org, request.args.get("q", ""), version, tooling=rest.startswith("/tooling"))
     if rest == "/sobjects/PermissionSetAssignment" and request.method == "POST":
@@ -113,39 +123,87 @@ def _data(org: Org, session: Session, request: Request, version: str, rest: str)
 def tables(org: Org) -> dict[str, tuple[list[str], list[dict[str, Any]]]]:
     """The queryable objects as (columns, rows)."""
     profiles = {p.name: p for p in org.profiles.values()}
-    users = [{
-        "Id": u.id, "Username": u.username, "Name": u.name, "FirstName": u.first_name, "LastName": u.last_name,
-        "Email": u.email, "IsActive": u.active, "UserType": "Standard", "ProfileId": profiles[u.profile].id,
-        "Profile.Name": u.profile, "Profile.__type": "Profile",
-    } for u in org.users.values()]
-    permission_sets = [{
-        "Id": c.id, "Name": c.full_name, "Label": _label(c.xml) or c.full_name, "IsOwnedByProfile": False,
-        "ProfileId": None, "NamespacePrefix": None,
-    } for (kind, _), c in sorted(org.components.items()) if kind == "PermissionSet"]
+    users = [
+        {
+            "Id": u.id,
+            "Username": u.username,
+            "Name": u.name,
+            "FirstName": u.first_name,
+            "LastName": u.last_name,
+            "Email": u.email,
+            "IsActive": u.active,
+            "UserType": "Standard",
+            "ProfileId": profiles[u.profile].id,
+            "Profile.Name": u.profile,
+            "Profile.__type": "Profile",
+        }
+        for u in org.users.values()
+    ]
+    permission_sets = [
+        {
+            "Id": c.id,
+            "Name": c.full_name,
+            "Label": _label(c.xml) or c.full_name,
+            "IsOwnedByProfile": False,
+            "ProfileId": None,
+            "NamespacePrefix": None,
+        }
+        for (kind, _), c in sorted(org.components.items())
+        if kind == "PermissionSet"
+    ]
     by_id = {row["Id"]: row for row in permission_sets}
     assignments = []
     for a in org.assignments.values():
         user = org.user_by_id(a.assignee_id)
-        assignments.append({
-            "Id": a.id, "AssigneeId": a.assignee_id, "PermissionSetId": a.permission_set_id,
-            "Assignee.Username": user.username if user else None, "Assignee.__type": "User",
-            "PermissionSet.Name": by_id.get(a.permission_set_id, {}).get("Name"), "PermissionSet.__type": "PermissionSet",
-        })
+        assignments.append(
+            {
+                "Id": a.id,
+                "AssigneeId": a.assignee_id,
+                "PermissionSetId": a.permission_set_id,
+                "Assignee.Username": user.username if user else None,
+                "Assignee.__type": "User",
+                "PermissionSet.Name": by_id.get(a.permission_set_id, {}).get("Name"),
+                "PermissionSet.__type": "PermissionSet",
+            }
+        )
     edition = org.settings.edition
-    organization = [{
-        "Id": org.org_id, "Name": "Emulated Org", "InstanceName": "EMU1", "IsSandbox": edition == "sandbox",
-        "TrialExpirationDate": iso(org.now() + 30 * 86400) if edition == "scratch" else None,
-        "NamespacePrefix": None, "OrganizationType": ORGANIZATION_TYPES[edition],
-    }]
+    organization = [
+        {
+            "Id": org.org_id,
+            "Name": "Emulated Org",
+            "InstanceName": "EMU1",
+            "IsSandbox": edition == "sandbox",
+            "TrialExpirationDate": iso(org.now() + 30 * 86400) if edition == "scratch" else None,
+            "NamespacePrefix": None,
+            "OrganizationType": ORGANIZATION_TYPES[edition],
+        }
+    ]
     return {
-        "User": (["Id", "Username", "Name", "FirstName", "LastName", "Email", "IsActive", "UserType", "ProfileId",
-                  "Profile.Name"], users),
+        "User": (
+            [
+                "Id",
+                "Username",
+                "Name",
+                "FirstName",
+                "LastName",
+                "Email",
+                "IsActive",
+                "UserType",
+                "ProfileId",
+                "Profile.Name",
+            ],
+            users,
+        ),
         "Profile": (["Id", "Name"], [{"Id": p.id, "Name": p.name} for p in org.profiles.values()]),
         "PermissionSet": (["Id", "Name", "Label", "IsOwnedByProfile", "ProfileId", "NamespacePrefix"], permission_sets),
-        "PermissionSetAssignment": (["Id", "AssigneeId", "PermissionSetId", "Assignee.Username", "PermissionSet.Name"],
-                                    assignments),
-        "Organization": (["Id", "Name", "InstanceName", "IsSandbox", "TrialExpirationDate", "NamespacePrefix",
-                          "OrganizationType"], organization),
+        "PermissionSetAssignment": (
+            ["Id", "AssigneeId", "PermissionSetId", "Assignee.Username", "PermissionSet.Name"],
+            assignments,
+        ),
+        "Organization": (
+            ["Id", "Name", "InstanceName", "IsSandbox", "TrialExpirationDate", "NamespacePrefix", "OrganizationType"],
+            organization,
+        ),
     }
 
 
@@ -157,8 +215,16 @@ def _query(org: Org, text: str, version: str, tooling: bool) -> Response:
     try:
         query = soql.parse(text)
         if tooling:
-            return json_response({"size": 0, "totalSize": 0, "done": True, "queryLocator": None,
-                                  "entityTypeName": query.sobject, "records": []})
+            return json_response(
+                {
+                    "size": 0,
+                    "totalSize": 0,
+                    "done": True,
+                    "queryLocator": None,
+                    "entityTypeName": query.sobject,
+                    "records": [],
+                }
+            )
         return json_response(soql.run(query, tables(org), version))
     except soql.SoqlError as exc:
         raise _error(400, exc.code, str(exc)) from None
@@ -186,8 +252,16 @@ def _create_assignment(org: Org, request: Request) -> Response:
         assignment = org.assign(user, ps)
     except OrgError as exc:
         existing = str(exc).split(":", 1)[1]
-        raise RestError(400, [{"message": f"duplicate value found: <unknown> duplicates value on record with id: {existing}",
-                               "errorCode": "DUPLICATE_VALUE", "fields": []}]) from None
+        raise RestError(
+            400,
+            [
+                {
+                    "message": f"duplicate value found: <unknown> duplicates value on record with id: {existing}",
+                    "errorCode": "DUPLICATE_VALUE",
+                    "fields": [],
+                }
+            ],
+        ) from None
     return json_response({"id": assignment.id, "success": True, "errors": []}, 201)
 
 
@@ -216,12 +290,24 @@ def _identity_urls(org: Org, user_id: str) -> dict[str, str]:
 def _userinfo(org: Org, session: Session) -> dict[str, Any]:
     user = org.user_by_id(session.user_id)
     return {
-        "sub": f"{org.instance_url}/id/{org.org_id}/{user.id}", "user_id": user.id,
-        "organization_id": org.org_id, "preferred_username": user.username, "nickname": user.username.split("@")[0],
-        "name": user.name, "email": user.email, "email_verified": True, "given_name": user.first_name,
-        "family_name": user.last_name, "zoneinfo": "Europe/London", "active": user.active,
-        "user_type": "STANDARD", "language": "en_US", "locale": "en_GB", "utcOffset": 0,
-        "is_salesforce_integration_user": False, "urls": _identity_urls(org, user.id),
+        "sub": f"{org.instance_url}/id/{org.org_id}/{user.id}",
+        "user_id": user.id,
+        "organization_id": org.org_id,
+        "preferred_username": user.username,
+        "nickname": user.username.split("@")[0],
+        "name": user.name,
+        "email": user.email,
+        "email_verified": True,
+        "given_name": user.first_name,
+        "family_name": user.last_name,
+        "zoneinfo": "Europe/London",
+        "active": user.active,
+        "user_type": "STANDARD",
+        "language": "en_US",
+        "locale": "en_GB",
+        "utcOffset": 0,
+        "is_salesforce_integration_user": False,
+        "urls": _identity_urls(org, user.id),
     }
 
 
@@ -231,8 +317,15 @@ def _identity(org: Org, session: Session, path: str) -> dict[str, Any]:
     if len(parts) != 3 or parts[1][:15] != org.org_id15 or parts[2][:15] != user.id[:15]:
         raise _error(403, "INSUFFICIENT_ACCESS", "Identity URL does not belong to this session's user")
     return {
-        "id": f"{org.instance_url}/id/{org.org_id}/{user.id}", "asserted_user": True, "user_id": user.id,
-        "organization_id": org.org_id, "username": user.username, "nick_name": user.username.split("@")[0],
-        "display_name": user.name, "email": user.email, "active": user.active, "user_type": "STANDARD",
+        "id": f"{org.instance_url}/id/{org.org_id}/{user.id}",
+        "asserted_user": True,
+        "user_id": user.id,
+        "organization_id": org.org_id,
+        "username": user.username,
+        "nick_name": user.username.split("@")[0],
+        "display_name": user.name,
+        "email": user.email,
+        "active": user.active,
+        "user_type": "STANDARD",
         "urls": _identity_urls(org, user.id),
     }

@@ -164,7 +164,8 @@ class MetadataSchema:
         else:
             match = re.search(r"atomic type 'xs:(\w+)'", message)
             kind = match.group(1) if match else "value"
-            text = f"Error parsing file: '{element.text}' is not valid for the type xsd:{kind} in element {etree.QName(element).localname}"
+            where = etree.QName(element).localname
+            text = f"Error parsing file: '{element.text}' is not valid for the type xsd:{kind} in element {where}"
         return Problem(text, line, None)
 
 

@@ -61,14 +61,25 @@ class EmulatorApp:
         try:
             return self._respond(request)
         except RequestEntityTooLarge:
-            return json_response([{"message": f"The request body exceeds {MAX_BODY} bytes",
-                                   "errorCode": "REQUEST_ENTITY_TOO_LARGE"}], 413)
+            return json_response(
+                [{"message": f"The request body exceeds {MAX_BODY} bytes", "errorCode": "REQUEST_ENTITY_TOO_LARGE"}],
+                413,
+            )
         except ClientDisconnected:
-            return json_response([{"message": "The request body could not be read", "errorCode": "INVALID_REQUEST"}], 400)
-        except Exception:  # noqa: BLE001 - last line of defence; the traceback goes to stderr
+            return json_response(
+                [{"message": "The request body could not be read", "errorCode": "INVALID_REQUEST"}], 400
+            )
+        except Exception:
             LOG.exception("unhandled error for %s %s", request.method, request.path)
-            return json_response([{"message": "An unexpected error occurred in the emulator; see its stderr",
-                                   "errorCode": "UNKNOWN_EXCEPTION"}], 500)
+            return json_response(
+                [
+                    {
+                        "message": "An unexpected error occurred in the emulator; see its stderr",
+                        "errorCode": "UNKNOWN_EXCEPTION",
+                    }
+                ],
+                500,
+            )
 
     def _respond(self, request: Request) -> Response:
         path = request.path
@@ -104,10 +115,12 @@ class EmulatorApp:
         if path.rstrip("/") == "/services/oauth2/token" and request.method == "POST":
             return Call("token", "token", lambda: oauth.handle(org, request))
         if path.startswith(SOAP_PREFIX) and request.method == "POST":
-            version = path[len(SOAP_PREFIX):].split("/", 1)[0]
+            version = path[len(SOAP_PREFIX) :].split("/", 1)[0]
             header, operation = metadata_soap.operation_of(request.get_data())
             name = operation.xpath("local-name()")
-            return Call(name, name, lambda: metadata_soap.handle(org, shared_schema, request, version, header, operation))
+            return Call(
+                name, name, lambda: metadata_soap.handle(org, shared_schema, request, version, header, operation)
+            )
         if path.rstrip("/") == "/services/data" and request.method == "GET":
             return Call("rest:versions", "rest", lambda: rest.versions(org))
         if path.startswith(("/services/data/", "/services/oauth2/userinfo", "/id/")):
@@ -131,9 +144,13 @@ def _fault_response(key: str, status: int) -> Response:
         code = {503: "SERVER_UNAVAILABLE", 429: "REQUEST_LIMIT_EXCEEDED"}.get(status, "UNKNOWN_EXCEPTION")
         return json_response([{"message": f"Injected fault ({status})", "errorCode": code}], status)
     if status == 500:
-        return soap.fault_response(soap.SoapFault(
-            "UNKNOWN_EXCEPTION", "An unexpected error occurred. Please include this ErrorId if you contact support: "
-            "1234567890-12345 (-1)"))
+        return soap.fault_response(
+            soap.SoapFault(
+                "UNKNOWN_EXCEPTION",
+                "An unexpected error occurred. Please include this ErrorId if you contact support: "
+                "1234567890-12345 (-1)",
+            )
+        )
     return Response(f"Injected fault ({status})", status=status, content_type="text/plain")
 
 

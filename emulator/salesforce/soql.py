@@ -54,20 +54,29 @@ def _conditions(where: str) -> list[tuple[str, str, list[Any]]]:
     while True:
         cond = _CONDITION.match(where, position)
         if not cond:
-            raise SoqlError("MALFORMED_QUERY", f"unexpected token near: {where[position:].strip()[:40]} "
-                            "(the emulator supports field = 'value', !=, IN (...) joined by AND)")
+            raise SoqlError(
+                "MALFORMED_QUERY",
+                f"unexpected token near: {where[position:].strip()[:40]} "
+                "(the emulator supports field = 'value', !=, IN (...) joined by AND)",
+            )
         op = " ".join(cond.group("op").split()).upper()
         raw = cond.group("value")
-        values = [_literal(v) for v in re.findall(_VALUE, raw[1:-1], re.IGNORECASE)] if raw.startswith("(") \
+        values = (
+            [_literal(v) for v in re.findall(_VALUE, raw[1:-1], re.IGNORECASE)]
+            if raw.startswith("(")
             else [_literal(raw)]
+        )
         conditions.append((cond.group("field"), op, values))
         position = cond.end()
         if position >= end:
             return conditions
         joiner = _AND.match(where, position)
         if not joiner:
-            raise SoqlError("MALFORMED_QUERY", f"unexpected token near: {where[position:].strip()[:40]} "
-                            "(the emulator supports only AND between conditions)")
+            raise SoqlError(
+                "MALFORMED_QUERY",
+                f"unexpected token near: {where[position:].strip()[:40]} "
+                "(the emulator supports only AND between conditions)",
+            )
         position = joiner.end()
 
 
@@ -75,8 +84,10 @@ def parse(text: str) -> Query:
     """Parse the supported subset; raise ``SoqlError('MALFORMED_QUERY', ...)`` otherwise."""
     match = _QUERY.match(text or "")
     if not match:
-        raise SoqlError("MALFORMED_QUERY", "unexpected token: the emulator supports SELECT ... FROM ... "
-                        "[WHERE a = 'b' AND ...] [LIMIT n]")
+        raise SoqlError(
+            "MALFORMED_QUERY",
+            "unexpected token: the emulator supports SELECT ... FROM ... [WHERE a = 'b' AND ...] [LIMIT n]",
+        )
     fields = [f.strip() for f in match.group("fields").split(",") if f.strip()]
     conditions = _conditions(match.group("where")) if match.group("where") else []
     limit = int(match.group("limit")) if match.group("limit") else None
@@ -104,6 +115,7 @@ def run(query: Query, tables: dict[str, tuple[list[str], list[dict[str, Any]]]],
         if found is None:
             raise SoqlError("INVALID_FIELD", f"No such column '{name}' on entity '{table_name}'.")
         return found
+
     selected = [column(f) for f in query.fields]
     filters = [(column(f), op, values) for f, op, values in query.conditions]
     records = []
@@ -120,7 +132,9 @@ def run(query: Query, tables: dict[str, tuple[list[str], list[dict[str, Any]]]],
 
 
 def _record(table: str, row: dict[str, Any], selected: list[str], version: str) -> dict[str, Any]:
-    record: dict[str, Any] = {"attributes": {"type": table, "url": f"/services/data/v{version}/sobjects/{table}/{row['Id']}"}}
+    record: dict[str, Any] = {
+        "attributes": {"type": table, "url": f"/services/data/v{version}/sobjects/{table}/{row['Id']}"}
+    }
     for name in selected:
         if "." in name:
             relation, field = name.split(".", 1)

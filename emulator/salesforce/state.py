@@ -13,7 +13,17 @@ from . import apps as A
 from . import xmlutil as X
 from .ids import IdFactory
 from .models import (
-    AppRuntime, Assignment, Clock, Component, DeployJob, Fault, Profile, RetrieveJob, Session, Settings, User,
+    AppRuntime,
+    Assignment,
+    Clock,
+    Component,
+    DeployJob,
+    Fault,
+    Profile,
+    RetrieveJob,
+    Session,
+    Settings,
+    User,
 )
 
 ADMIN_PROFILE = "System Administrator"
@@ -26,16 +36,30 @@ VIEW_CLIENT_SECRET = "ViewClientSecret"
 METADATA_PERMISSIONS = ("ModifyAllData", "ModifyMetadata")
 #: User permissions each seeded profile grants (API names, as in PermissionSet userPermissions).
 PROFILE_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    ADMIN_PROFILE: (API_ENABLED, VIEW_SETUP, "ModifyAllData", "ModifyMetadata", "CustomizeApplication",
-                    "ManageUsers", "AssignPermissionSets"),
+    ADMIN_PROFILE: (
+        API_ENABLED,
+        VIEW_SETUP,
+        "ModifyAllData",
+        "ModifyMetadata",
+        "CustomizeApplication",
+        "ManageUsers",
+        "AssignPermissionSets",
+    ),
     STANDARD_PROFILE: (API_ENABLED,),
     INTEGRATION_PROFILE: (API_ENABLED,),
 }
 DEFAULT_ADMIN = "admin@example.com"
 DEFAULT_INTEGRATION = "integration@example.com"
 FAULT_OPERATIONS = (
-    "token", "deploy", "checkDeployStatus", "readMetadata", "listMetadata", "retrieve",
-    "checkRetrieveStatus", "deleteMetadata", "rest",
+    "token",
+    "deploy",
+    "checkDeployStatus",
+    "readMetadata",
+    "listMetadata",
+    "retrieve",
+    "checkRetrieveStatus",
+    "deleteMetadata",
+    "rest",
 )
 _TOKEN_ALPHABET = string.ascii_letters + string.digits
 _PERMISSION = re.compile(r"^[A-Za-z][A-Za-z0-9]{1,79}$")
@@ -90,9 +114,17 @@ class Org:
         return self.org_id[:15]
 
     # -- users and permission sets ---------------------------------------------------------
-    def add_user(self, username: str, profile: str = STANDARD_PROFILE, *, active: bool = True,
-                 first_name: str = "", last_name: str = "", email: str = "",
-                 permissions: list[str] | None = None) -> User:
+    def add_user(
+        self,
+        username: str,
+        profile: str = STANDARD_PROFILE,
+        *,
+        active: bool = True,
+        first_name: str = "",
+        last_name: str = "",
+        email: str = "",
+        permissions: list[str] | None = None,
+    ) -> User:
         """Create a user (username unique, profile must exist; permissions default to the profile's)."""
         if not username or "@" not in username:
             raise OrgError("field 'username' must look like an email address, e.g. 'jwt@example.com'")
@@ -101,8 +133,7 @@ class Org:
         if profile not in self.profiles:
             raise OrgError(f"field 'profile': no profile named {profile!r}; use one of {sorted(self.profiles)}")
         granted = self.check_permissions(permissions) if permissions is not None else self.profile_permissions(profile)
-        user = User(self.ids.new("005"), username, profile, active, first_name, last_name, email or username,
-                    granted)
+        user = User(self.ids.new("005"), username, profile, active, first_name, last_name, email or username, granted)
         self.users[username] = user
         return user
 
@@ -114,10 +145,13 @@ class Org:
     @staticmethod
     def check_permissions(permissions: object) -> list[str]:
         """A list of permission API names, or OrgError naming the field."""
-        if not isinstance(permissions, list) or not all(isinstance(p, str) and _PERMISSION.match(p)
-                                                        for p in permissions):
-            raise OrgError("field 'permissions' must be a list of permission API names such as "
-                           f"{API_ENABLED!r}, {VIEW_SETUP!r}, {VIEW_CLIENT_SECRET!r}")
+        if not isinstance(permissions, list) or not all(
+            isinstance(p, str) and _PERMISSION.match(p) for p in permissions
+        ):
+            raise OrgError(
+                "field 'permissions' must be a list of permission API names such as "
+                f"{API_ENABLED!r}, {VIEW_SETUP!r}, {VIEW_CLIENT_SECRET!r}"
+            )
         return list(dict.fromkeys(permissions))
 
     def user_permissions(self, user: User) -> set[str]:

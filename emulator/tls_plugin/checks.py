@@ -56,14 +56,19 @@ def _require(inputs: Props, *keys: str) -> list[Failure]:
 def _write_only(inputs: Props) -> list[Failure]:
     if inputs.get("privateKeyPemWo") is None:
         return []
-    return [("privateKeyPemWo", "privateKeyPemWo (write-only key) is not modelled by the tls stand-in; use privateKeyPem")]
+    return [
+        ("privateKeyPemWo", "privateKeyPemWo (write-only key) is not modelled by the tls stand-in; use privateKeyPem")
+    ]
 
 
 def _uses(uses: Any) -> list[Failure]:
     if not isinstance(uses, list) or contains_unknown(uses):
         return []
-    return [("allowedUses", f"unsupported allowed use {u!r}") for u in uses
-            if u not in KEY_USAGES and u not in EXTENDED_USAGES]
+    return [
+        ("allowedUses", f"unsupported allowed use {u!r}")
+        for u in uses
+        if u not in KEY_USAGES and u not in EXTENDED_USAGES
+    ]
 
 
 def _at_least_zero(inputs: Props, *keys: str) -> list[Failure]:

@@ -9,9 +9,9 @@ provider's plan modifier, which compares the clock with the state's ``validityEn
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable
 
 from .resources import RENEWAL, SELF_SIGNED_CERT, ready_for_renewal
 from .values import Props, contains_unknown, same_value
@@ -28,8 +28,9 @@ class DiffPlan:
     detailed: dict[str, tuple[str, bool]] = field(default_factory=dict)  # key -> (PropertyDiff kind, inputDiff)
 
 
-def plan(type_: str, olds: Props, old_inputs: Props, news: Props, moment: datetime,
-         ignore: Iterable[str] = ()) -> DiffPlan:
+def plan(
+    type_: str, olds: Props, old_inputs: Props, news: Props, moment: datetime, ignore: Iterable[str] = ()
+) -> DiffPlan:
     """Compare old inputs with new inputs, then apply the renewal window to a certificate."""
     result = DiffPlan()
     updatable = UPDATABLE.get(type_, frozenset())

@@ -32,15 +32,29 @@ SECRET_OUTPUTS = ("privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh")
 RENEWAL = "readyForRenewal"
 
 COMPUTED: dict[str, tuple[str, ...]] = {
-    PRIVATE_KEY: ("privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh", "publicKeyPem", "publicKeyOpenssh",
-                  "publicKeyFingerprintMd5", "publicKeyFingerprintSha256"),
+    PRIVATE_KEY: (
+        "privateKeyPem",
+        "privateKeyPemPkcs8",
+        "privateKeyOpenssh",
+        "publicKeyPem",
+        "publicKeyOpenssh",
+        "publicKeyFingerprintMd5",
+        "publicKeyFingerprintSha256",
+    ),
     SELF_SIGNED_CERT: ("certPem", "validityStartTime", "validityEndTime", RENEWAL, "keyAlgorithm"),
     CERT_REQUEST: ("certRequestPem", "keyAlgorithm"),
 }
 CURVES = {"P224": ec.SECP224R1, "P256": ec.SECP256R1, "P384": ec.SECP384R1, "P521": ec.SECP521R1}
 KEY_USAGES = (
-    "digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
-    "key_agreement", "cert_signing", "crl_signing", "encipher_only", "decipher_only",
+    "digital_signature",
+    "content_commitment",
+    "key_encipherment",
+    "data_encipherment",
+    "key_agreement",
+    "cert_signing",
+    "crl_signing",
+    "encipher_only",
+    "decipher_only",
 )
 EXTENDED_USAGES = {
     "any_extended": ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE,
@@ -59,10 +73,14 @@ EXTENDED_USAGES = {
     "microsoft_kernel_code_signing": ObjectIdentifier("1.3.6.1.4.1.311.61.1.1"),
 }
 SUBJECT_FIELDS = {
-    "commonName": NameOID.COMMON_NAME, "organization": NameOID.ORGANIZATION_NAME,
-    "organizationalUnit": NameOID.ORGANIZATIONAL_UNIT_NAME, "country": NameOID.COUNTRY_NAME,
-    "province": NameOID.STATE_OR_PROVINCE_NAME, "locality": NameOID.LOCALITY_NAME,
-    "postalCode": NameOID.POSTAL_CODE, "serialNumber": NameOID.SERIAL_NUMBER,
+    "commonName": NameOID.COMMON_NAME,
+    "organization": NameOID.ORGANIZATION_NAME,
+    "organizationalUnit": NameOID.ORGANIZATIONAL_UNIT_NAME,
+    "country": NameOID.COUNTRY_NAME,
+    "province": NameOID.STATE_OR_PROVINCE_NAME,
+    "locality": NameOID.LOCALITY_NAME,
+    "postalCode": NameOID.POSTAL_CODE,
+    "serialNumber": NameOID.SERIAL_NUMBER,
     "emailAddress": NameOID.EMAIL_ADDRESS,
 }
 
@@ -137,7 +155,9 @@ def _pem(key, fmt) -> str:
 
 def _openssh_public(public_key) -> str:
     try:
-        return public_key.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode() + "\n"
+        return (
+            public_key.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode() + "\n"
+        )
     except ValueError:
         return ""  # e.g. P224 has no OpenSSH form; the real provider leaves these empty too
 
@@ -145,7 +165,11 @@ def _openssh_public(public_key) -> str:
 def _create_private_key(inputs: Props) -> tuple[str, Props]:
     key = _generate_key(inputs)
     public = key.public_key()
-    legacy = serialization.PrivateFormat.PKCS8 if inputs["algorithm"] == "ED25519" else serialization.PrivateFormat.TraditionalOpenSSL
+    legacy = (
+        serialization.PrivateFormat.PKCS8
+        if inputs["algorithm"] == "ED25519"
+        else serialization.PrivateFormat.TraditionalOpenSSL
+    )
     public_der = public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     openssh = _openssh_public(public)
     blob = base64.b64decode(openssh.split()[1]) if openssh else public_der
@@ -153,7 +177,9 @@ def _create_private_key(inputs: Props) -> tuple[str, Props]:
         "privateKeyPem": _pem(key, legacy),
         "privateKeyPemPkcs8": _pem(key, serialization.PrivateFormat.PKCS8),
         "privateKeyOpenssh": _pem(key, serialization.PrivateFormat.OpenSSH) if openssh else "",
-        "publicKeyPem": public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode(),
+        "publicKeyPem": public.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode(),
         "publicKeyOpenssh": openssh,
         "publicKeyFingerprintMd5": ":".join(f"{b:02x}" for b in hashlib.md5(blob).digest()),
         "publicKeyFingerprintSha256": "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("="),
@@ -201,9 +227,16 @@ def _key_usage(uses: list[str]) -> x509.KeyUsage | None:
         return None
     agreement = flags["key_agreement"]
     return x509.KeyUsage(
-        flags["digital_signature"], flags["content_commitment"], flags["key_encipherment"],
-        flags["data_encipherment"], agreement, flags["cert_signing"], flags["crl_signing"],
-        flags["encipher_only"] and agreement, flags["decipher_only"] and agreement)
+        flags["digital_signature"],
+        flags["content_commitment"],
+        flags["key_encipherment"],
+        flags["data_encipherment"],
+        agreement,
+        flags["cert_signing"],
+        flags["crl_signing"],
+        flags["encipher_only"] and agreement,
+        flags["decipher_only"] and agreement,
+    )
 
 
 def _add_usages(builder: x509.CertificateBuilder, uses: list[str], is_ca: bool) -> x509.CertificateBuilder:
@@ -239,8 +272,15 @@ def _create_self_signed(inputs: Props, moment: datetime) -> tuple[str, Props]:
     is_ca = bool(inputs.get("isCaCertificate"))
     if is_ca and not list(name):
         raise ValueError("a CA certificate needs at least one subject field")
-    builder = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-               .serial_number(serial).not_valid_before(start).not_valid_after(end))
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(serial)
+        .not_valid_before(start)
+        .not_valid_after(end)
+    )
     builder = _add_usages(builder, list(inputs.get("allowedUses") or []), is_ca)
     builder = _add_key_ids(builder, inputs, key)
     if _san(inputs):

@@ -16,9 +16,23 @@ STRING: dict[str, Any] = {"type": "string"}
 INTEGER: dict[str, Any] = {"type": "integer"}
 BOOLEAN: dict[str, Any] = {"type": "boolean"}
 STRINGS: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
-SUBJECT_PROPERTIES = {**{k: STRING for k in ("commonName", "country", "emailAddress", "locality", "organization",
-                                              "organizationalUnit", "postalCode", "province", "serialNumber")},
-                      "streetAddresses": STRINGS}
+SUBJECT_PROPERTIES = {
+    **{
+        k: STRING
+        for k in (
+            "commonName",
+            "country",
+            "emailAddress",
+            "locality",
+            "organization",
+            "organizationalUnit",
+            "postalCode",
+            "province",
+            "serialNumber",
+        )
+    },
+    "streetAddresses": STRINGS,
+}
 
 
 def _subject_type(resource: str) -> str:
@@ -30,16 +44,46 @@ def _ref(token: str) -> dict[str, Any]:
 
 
 KEY_INPUTS = {"algorithm": STRING, "ecdsaCurve": STRING, "rsaBits": INTEGER}
-KEY_OUTPUTS = {k: STRING for k in ("privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh", "publicKeyPem",
-                                   "publicKeyOpenssh", "publicKeyFingerprintMd5", "publicKeyFingerprintSha256")}
-CERT_INPUTS = {"privateKeyPem": STRING, "allowedUses": STRINGS, "validityPeriodHours": INTEGER,
-               "earlyRenewalHours": INTEGER, "isCaCertificate": BOOLEAN, "dnsNames": STRINGS, "ipAddresses": STRINGS,
-               "uris": STRINGS, "maxPathLength": INTEGER, "setSubjectKeyId": BOOLEAN, "setAuthorityKeyId": BOOLEAN,
-               "subject": _ref(_subject_type("SelfSignedCert"))}
-CERT_OUTPUTS = {"certPem": STRING, "validityStartTime": STRING, "validityEndTime": STRING, "readyForRenewal": BOOLEAN,
-                "keyAlgorithm": STRING}
-CSR_INPUTS = {"privateKeyPem": STRING, "dnsNames": STRINGS, "ipAddresses": STRINGS, "uris": STRINGS,
-              "subject": _ref(_subject_type("CertRequest"))}
+KEY_OUTPUTS = {
+    k: STRING
+    for k in (
+        "privateKeyPem",
+        "privateKeyPemPkcs8",
+        "privateKeyOpenssh",
+        "publicKeyPem",
+        "publicKeyOpenssh",
+        "publicKeyFingerprintMd5",
+        "publicKeyFingerprintSha256",
+    )
+}
+CERT_INPUTS = {
+    "privateKeyPem": STRING,
+    "allowedUses": STRINGS,
+    "validityPeriodHours": INTEGER,
+    "earlyRenewalHours": INTEGER,
+    "isCaCertificate": BOOLEAN,
+    "dnsNames": STRINGS,
+    "ipAddresses": STRINGS,
+    "uris": STRINGS,
+    "maxPathLength": INTEGER,
+    "setSubjectKeyId": BOOLEAN,
+    "setAuthorityKeyId": BOOLEAN,
+    "subject": _ref(_subject_type("SelfSignedCert")),
+}
+CERT_OUTPUTS = {
+    "certPem": STRING,
+    "validityStartTime": STRING,
+    "validityEndTime": STRING,
+    "readyForRenewal": BOOLEAN,
+    "keyAlgorithm": STRING,
+}
+CSR_INPUTS = {
+    "privateKeyPem": STRING,
+    "dnsNames": STRINGS,
+    "ipAddresses": STRINGS,
+    "uris": STRINGS,
+    "subject": _ref(_subject_type("CertRequest")),
+}
 CSR_OUTPUTS = {"certRequestPem": STRING, "keyAlgorithm": STRING}
 
 
@@ -69,12 +113,18 @@ def schema() -> dict[str, Any]:
         "meta": {"moduleFormat": "(.*)(?:/[^/]*)"},
         "config": {},
         "provider": {"description": "The tls stand-in provider; it takes no configuration.", "type": "object"},
-        "types": {_subject_type(r): {"type": "object", "properties": _props(SUBJECT_PROPERTIES)}
-                  for r in ("SelfSignedCert", "CertRequest")},
+        "types": {
+            _subject_type(r): {"type": "object", "properties": _props(SUBJECT_PROPERTIES)}
+            for r in ("SelfSignedCert", "CertRequest")
+        },
         "resources": {
             PRIVATE_KEY: _resource("A private key (RSA, ECDSA or ED25519).", KEY_INPUTS, KEY_OUTPUTS, ["algorithm"]),
-            SELF_SIGNED_CERT: _resource("A self-signed certificate.", CERT_INPUTS, CERT_OUTPUTS,
-                                        ["allowedUses", "privateKeyPem", "validityPeriodHours"]),
+            SELF_SIGNED_CERT: _resource(
+                "A self-signed certificate.",
+                CERT_INPUTS,
+                CERT_OUTPUTS,
+                ["allowedUses", "privateKeyPem", "validityPeriodHours"],
+            ),
             CERT_REQUEST: _resource("A certificate signing request.", CSR_INPUTS, CSR_OUTPUTS, ["privateKeyPem"]),
         },
     }

@@ -10,9 +10,10 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+from collections.abc import Callable
 from concurrent import futures
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 import grpc
 from google.protobuf import empty_pb2
@@ -25,24 +26,29 @@ from .values import Props, contains_unknown, from_struct, reveal, same_value, to
 
 log = logging.getLogger("tls-standin")
 
-GRPC_OPTIONS = [("grpc.max_receive_message_length", 400 * 1024 * 1024),
-                ("grpc.max_send_message_length", 400 * 1024 * 1024)]
+GRPC_OPTIONS = [
+    ("grpc.max_receive_message_length", 400 * 1024 * 1024),
+    ("grpc.max_send_message_length", 400 * 1024 * 1024),
+]
 
 
 def rpc(method: Callable) -> Callable:
     """Turn a failure into a gRPC status with a message free of key material."""
 
     @functools.wraps(method)
-    def wrapper(self: "TlsProvider", request: Any, context: grpc.ServicerContext) -> Any:
+    def wrapper(self: TlsProvider, request: Any, context: grpc.ServicerContext) -> Any:
         try:
             return method(self, request, context)
         except resources.ResourceError as error:
             code, message = grpc.StatusCode.UNKNOWN, str(error)
         except _Refused as error:
             code, message = error.code, str(error)
-        except Exception as error:  # noqa: BLE001 - every failure must become a status
+        except Exception as error:
             log.error("%s failed: %s", method.__name__, type(error).__name__)
-            code, message = grpc.StatusCode.INTERNAL, f"tls stand-in {method.__name__}: {type(error).__name__}: {resources._safe(error)}"
+            code, message = (
+                grpc.StatusCode.INTERNAL,
+                f"tls stand-in {method.__name__}: {type(error).__name__}: {resources._safe(error)}",
+            )
         log.info("%s %s: %s", method.__name__, getattr(request, "urn", ""), message)
         context.abort(code, message)
 
@@ -92,8 +98,9 @@ class TlsProvider(provider_pb2_grpc.ResourceProviderServicer):
 
     def Configure(self, request: provider_pb2.ConfigureRequest, context: grpc.ServicerContext):
         self._accept_secrets = request.acceptSecrets
-        return provider_pb2.ConfigureResponse(acceptSecrets=True, supportsPreview=True, acceptResources=True,
-                                              acceptOutputs=False)
+        return provider_pb2.ConfigureResponse(
+            acceptSecrets=True, supportsPreview=True, acceptResources=True, acceptOutputs=False
+        )
 
     def Cancel(self, request: empty_pb2.Empty, context: grpc.ServicerContext):
         """Refuse further creates and updates; the process exits when the engine closes it."""
@@ -111,20 +118,28 @@ class TlsProvider(provider_pb2_grpc.ResourceProviderServicer):
         checked, failures = checks.check(_type(request), reveal(news))
         inputs = {**news, **{k: v for k, v in checked.items() if k not in news}}  # defaults added, wire kept
         return provider_pb2.CheckResponse(
-            inputs=to_struct(inputs),
-            failures=[provider_pb2.CheckFailure(property=p, reason=r) for p, r in failures])
+            inputs=to_struct(inputs), failures=[provider_pb2.CheckFailure(property=p, reason=r) for p, r in failures]
+        )
 
     @rpc
     def Diff(self, request: provider_pb2.DiffRequest, context: grpc.ServicerContext):
         type_ = _type(request)
         olds, news = reveal(from_struct(request.olds)), reveal(from_struct(request.news))
-        old_inputs = reveal(from_struct(request.old_inputs)) if request.HasField("old_inputs") else _inputs_of(type_, olds)
+        old_inputs = (
+            reveal(from_struct(request.old_inputs)) if request.HasField("old_inputs") else _inputs_of(type_, olds)
+        )
         result = diff.plan(type_, olds, old_inputs, news, self._clock(), request.ignoreChanges)
         return provider_pb2.DiffResponse(
             changes=provider_pb2.DiffResponse.DIFF_SOME if result.changed else provider_pb2.DiffResponse.DIFF_NONE,
-            replaces=result.replaces, diffs=result.changed, deleteBeforeReplace=False, hasDetailedDiff=True,
-            detailedDiff={k: provider_pb2.PropertyDiff(kind=getattr(provider_pb2.PropertyDiff, kind), inputDiff=i)
-                          for k, (kind, i) in result.detailed.items()})
+            replaces=result.replaces,
+            diffs=result.changed,
+            deleteBeforeReplace=False,
+            hasDetailedDiff=True,
+            detailedDiff={
+                k: provider_pb2.PropertyDiff(kind=getattr(provider_pb2.PropertyDiff, kind), inputDiff=i)
+                for k, (kind, i) in result.detailed.items()
+            },
+        )
 
     @rpc
     def Create(self, request: provider_pb2.CreateRequest, context: grpc.ServicerContext):
@@ -185,11 +200,16 @@ class TlsProvider(provider_pb2_grpc.ResourceProviderServicer):
     @staticmethod
     def _refuse_in_place(type_: str, old_inputs: Props, news: Props) -> None:
         updatable = diff.UPDATABLE.get(type_, frozenset())
-        fixed = sorted(k for k in set(old_inputs) | set(news)
-                       if k not in updatable and not same_value(old_inputs.get(k), news.get(k)))
+        fixed = sorted(
+            k
+            for k in set(old_inputs) | set(news)
+            if k not in updatable and not same_value(old_inputs.get(k), news.get(k))
+        )
         if fixed:
-            raise _Refused(grpc.StatusCode.FAILED_PRECONDITION,
-                           f"{type_} cannot change {', '.join(fixed)} in place (these force replacement)")
+            raise _Refused(
+                grpc.StatusCode.FAILED_PRECONDITION,
+                f"{type_} cannot change {', '.join(fixed)} in place (these force replacement)",
+            )
 
 
 def _type(request: Any) -> str:
@@ -207,8 +227,9 @@ def _inputs_of(type_: str, outputs: Props) -> Props:
 
 def serve(provider: TlsProvider, workers: int = 8) -> tuple[grpc.Server, int]:
     """Start serving on 127.0.0.1 (an ephemeral port); returns (server, port)."""
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rpc"),
-                         options=GRPC_OPTIONS)
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rpc"), options=GRPC_OPTIONS
+    )
     provider_pb2_grpc.add_ResourceProviderServicer_to_server(provider, server)
     port = server.add_insecure_port("127.0.0.1:0")
     if not port:

@@ -8,7 +8,8 @@ they are read defensively as a secret or an unknown.
 from __future__ import annotations
 
 import copy
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from google.protobuf import json_format, struct_pb2
 

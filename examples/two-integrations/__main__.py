@@ -24,12 +24,24 @@ shared = {
 }
 team = pulumi.Output.concat("platform-", pulumi.get_stack())  # any Output: another resource's, say
 
-orders = SalesforceJwtIntegration("orders", SalesforceJwtIntegrationArgs(
-    app_name="Orders_Sync", integration_username=config.require("integrationUsername"),
-    tags={"team": team}, **shared))
-billing = SalesforceJwtIntegration("billing", SalesforceJwtIntegrationArgs(
-    app_name="Billing_Sync", integration_username=pulumi.Output.from_input(config.require("integrationUsername")),
-    rotation_strategy="blue-green", **shared))
+orders = SalesforceJwtIntegration(
+    "orders",
+    SalesforceJwtIntegrationArgs(
+        app_name="Orders_Sync",
+        integration_username=config.require("integrationUsername"),
+        tags={"team": team},
+        **shared,
+    ),
+)
+billing = SalesforceJwtIntegration(
+    "billing",
+    SalesforceJwtIntegrationArgs(
+        app_name="Billing_Sync",
+        integration_username=pulumi.Output.from_input(config.require("integrationUsername")),
+        rotation_strategy="blue-green",
+        **shared,
+    ),
+)
 
 for name, integration in (("orders", orders), ("billing", billing)):
     pulumi.export(f"{name}SecretArn", integration.secret_arn)

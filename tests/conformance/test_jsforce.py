@@ -20,15 +20,24 @@ SCRIPT = Path(__file__).with_name("jsforce_client.js")
 pytestmark = [
     pytest.mark.node,
     pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed"),
-    pytest.mark.skipif(not (REPO_ROOT / "node_modules" / "jsforce").is_dir(),
-                       reason="node_modules/jsforce is absent: run `npm ci` (done by .ci/run)"),
+    pytest.mark.skipif(
+        not (REPO_ROOT / "node_modules" / "jsforce").is_dir(),
+        reason="node_modules/jsforce is absent: run `npm ci` (done by .ci/run)",
+    ),
 ]
 
 
 def run_jsforce(payload: dict, ca_bundle: str) -> dict:
     env = {**os.environ, "NODE_EXTRA_CA_CERTS": ca_bundle}
-    result = subprocess.run(["node", str(SCRIPT)], input=json.dumps(payload), capture_output=True, text=True,
-                            cwd=REPO_ROOT, env=env, timeout=120)
+    result = subprocess.run(
+        ["node", str(SCRIPT)],
+        input=json.dumps(payload),
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env=env,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -41,11 +50,20 @@ def test_jsforce_token_metadata_read_deploy_and_retrieve(salesforce_org):
     B.deploy_ok(soap, B.eca_files("NodeEca", cert, "NodeEcaKey000001"))
     jwt_text = B.assertion(key, ck, org.integration_username, org.login_url + "/")
     bundle = B.bundle({"PermissionSet": {"FromNode": B.permission_set("From Node")}})
-    out = run_jsforce({
-        "login_url": org.login_url, "instance_url": org.instance_url, "consumer_key": ck, "assertion": jwt_text,
-        "admin_token": org.admin_access_token, "version": "63.0", "app_name": "JwtApp",
-        "eca_global_name": "NodeEca_glbloauth", "zip_base64": base64.b64encode(bundle).decode(),
-    }, org.ca_bundle)
+    out = run_jsforce(
+        {
+            "login_url": org.login_url,
+            "instance_url": org.instance_url,
+            "consumer_key": ck,
+            "assertion": jwt_text,
+            "admin_token": org.admin_access_token,
+            "version": "63.0",
+            "app_name": "JwtApp",
+            "eca_global_name": "NodeEca_glbloauth",
+            "zip_base64": base64.b64encode(bundle).decode(),
+        },
+        org.ca_bundle,
+    )
     assert out["requestToken"] == {"hasAccessToken": True, "instanceUrl": org.instance_url}
     assert out["authorize"]["organizationId"] == org.org_id
     assert out["authorize"]["instanceUrl"] == org.instance_url
@@ -53,17 +71,30 @@ def test_jsforce_token_metadata_read_deploy_and_retrieve(salesforce_org):
     # the least-privilege integration user: no View Setup (limits), no id/openid scope (identity URL)
     assert out["limits"]["errorCode"] == "INSUFFICIENT_ACCESS" and "Insufficient Privileges" in out["limits"]["message"]
     assert out["identity"] is not None and "Bad_OAuth_Token" in out["identity"]["message"]
-    assert out["read"] == {"fullName": "JwtApp", "consumerKey": ck, "isAdminApproved": True,
-                           "scopes": ["Api", "RefreshToken"]}
+    assert out["read"] == {
+        "fullName": "JwtApp",
+        "consumerKey": ck,
+        "isAdminApproved": True,
+        "scopes": ["Api", "RefreshToken"],
+    }
     # read-back forms: bare base64 DER certificates, no ECA consumer key without both switches
     assert "BEGIN CERTIFICATE" not in out["certificate"] and base64.b64decode(out["certificate"]) == B.der(cert)
-    assert out["ecaGlobal"] == {"fullName": "NodeEca_glbloauth", "hasConsumerKey": False,
-                                "certificate": out["certificate"]}
+    assert out["ecaGlobal"] == {
+        "fullName": "NodeEca_glbloauth",
+        "hasConsumerKey": False,
+        "certificate": out["certificate"],
+    }
     assert out["noTestRun"]["name"] == "sf:INVALID_OPERATION"
     assert out["noTestRun"]["message"] == (
-        "INVALID_OPERATION: testLevel of NoTestRun cannot be used in production organizations")
-    assert out["deploy"] == {"status": "Succeeded", "success": True, "done": True, "numberComponentsDeployed": 1,
-                             "files": ["package.xml", "permissionsets/FromNode.permissionset"]}
+        "INVALID_OPERATION: testLevel of NoTestRun cannot be used in production organizations"
+    )
+    assert out["deploy"] == {
+        "status": "Succeeded",
+        "success": True,
+        "done": True,
+        "numberComponentsDeployed": 1,
+        "files": ["package.xml", "permissionsets/FromNode.permissionset"],
+    }
     assert out["retrieve"] == {"status": "Succeeded", "hasZip": True}
     assert out["tokenError"]["name"] == "invalid_grant"
     assert out["tokenError"]["message"] == "invalid assertion"

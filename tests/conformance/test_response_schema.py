@@ -32,8 +32,10 @@ def operations(soap) -> dict[str, str]:
     good_job = soap.deploy(B.bundle({"PermissionSet": {"Extra": B.permission_set()}}))
     bad_job = soap.deploy(base64.b64decode(blocked))
     broken_job = soap.deploy(b"not a zip")
-    retrieve = soap.result("<retrieve><retrieveRequest><apiVersion>63.0</apiVersion><unpackaged><types><members>*</members>"
-                           "<name>ConnectedApp</name></types></unpackaged></retrieveRequest></retrieve>")[0]
+    retrieve = soap.result(
+        "<retrieve><retrieveRequest><apiVersion>63.0</apiVersion><unpackaged><types><members>*</members>"
+        "<name>ConnectedApp</name></types></unpackaged></retrieveRequest></retrieve>"
+    )[0]
     retrieve_id = retrieve.findtext(f"{{{B.MD}}}id")
     return {
         "deploy": f"<deploy><ZipFile>{ok}</ZipFile><DeployOptions><rollbackOnError>true</rollbackOnError></DeployOptions></deploy>",
@@ -61,7 +63,9 @@ def test_metadata_responses_validate_against_the_wsdl(soap):
 
 
 def test_missing_read_is_the_nil_record_live_orgs_send_although_the_wsdl_forbids_it(soap):
-    wrapper = response_element(soap.call("<readMetadata><type>ConnectedApp</type><fullNames>Nope</fullNames></readMetadata>"))
+    wrapper = response_element(
+        soap.call("<readMetadata><type>ConnectedApp</type><fullNames>Nope</fullNames></readMetadata>")
+    )
     record = wrapper.find(f"{{{B.MD}}}result/{{{B.MD}}}records")
     assert record.get("{http://www.w3.org/2001/XMLSchema-instance}nil") == "true" and len(record) == 0
     assert any("not 'nillable'" in e for e in shared_schema().raw_errors(wrapper))

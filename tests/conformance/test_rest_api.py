@@ -63,7 +63,8 @@ def test_limits_need_the_view_setup_permission(api):
 def test_view_setup_granted_by_an_assigned_permission_set(api):
     org, http, _ = api
     permission_set = B.permission_set("Setup Viewer").replace(
-        "</label>", "</label><userPermissions><enabled>true</enabled><name>ViewSetup</name></userPermissions>")
+        "</label>", "</label><userPermissions><enabled>true</enabled><name>ViewSetup</name></userPermissions>"
+    )
     B.deploy_ok(B.Soap(org), {"PermissionSet": {"Setup_Viewer": permission_set}})
     org.assign(org.integration_username, "Setup_Viewer")
     assert http.get(f"{org.instance_url}/services/data/v63.0/limits", timeout=30).status_code == 200
@@ -120,39 +121,57 @@ def test_expired_sessions_answer_401(api):
 def test_token_without_api_scope_is_not_valid_for_rest(salesforce_org):
     org = salesforce_org
     key, ck = B.jwt_app(org, B.Soap(org), scopes=("Web", "RefreshToken"))
-    token = B.token_request(org, B.assertion(key, ck, org.integration_username, org.instance_url)).json()["access_token"]
-    response = org.session().get(f"{org.instance_url}/services/data/v63.0/limits",
-                                 headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    token = B.token_request(org, B.assertion(key, ck, org.integration_username, org.instance_url)).json()[
+        "access_token"
+    ]
+    response = org.session().get(
+        f"{org.instance_url}/services/data/v63.0/limits", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
     assert response.status_code == 401
     assert response.json()[0]["message"] == "This session is not valid for use with the REST API"
 
 
 def test_queries_the_product_needs(api):
     org, http, _ = api
-    users = query(org, http, f"SELECT Id, Username, IsActive, Profile.Name FROM User WHERE Username = '{org.integration_username}'").json()
+    users = query(
+        org,
+        http,
+        f"SELECT Id, Username, IsActive, Profile.Name FROM User WHERE Username = '{org.integration_username}'",
+    ).json()
     assert users["totalSize"] == 1
     user = users["records"][0]
     assert user["attributes"]["type"] == "User" and user["IsActive"]
     assert user["Profile"]["Name"] == "Minimum Access - API Only Integrations"
-    sets = query(org, http, "SELECT Id, Name FROM PermissionSet WHERE Name = 'JwtAccess' AND IsOwnedByProfile = false").json()
+    sets = query(
+        org, http, "SELECT Id, Name FROM PermissionSet WHERE Name = 'JwtAccess' AND IsOwnedByProfile = false"
+    ).json()
     assert sets["totalSize"] == 1 and sets["records"][0]["Id"].startswith("0PS")
-    psa = query(org, http, f"SELECT Id, PermissionSet.Name FROM PermissionSetAssignment WHERE AssigneeId = '{user['Id'][:15]}' "
-                f"AND PermissionSetId = '{sets['records'][0]['Id']}'").json()
+    psa = query(
+        org,
+        http,
+        f"SELECT Id, PermissionSet.Name FROM PermissionSetAssignment WHERE AssigneeId = '{user['Id'][:15]}' "
+        f"AND PermissionSetId = '{sets['records'][0]['Id']}'",
+    ).json()
     assert psa["totalSize"] == 1 and psa["records"][0]["PermissionSet"]["Name"] == "JwtAccess"
     organization = query(org, http, "SELECT Id, Name, IsSandbox, OrganizationType FROM Organization").json()
     assert organization["records"][0]["Id"] == org.org_id
     assert (organization["records"][0]["IsSandbox"], organization["records"][0]["OrganizationType"]) == (
-        False, "Enterprise Edition")  # a production org by default
+        False,
+        "Enterprise Edition",
+    )  # a production org by default
     org.settings(edition="sandbox")
     sandbox = query(org, http, "SELECT IsSandbox FROM Organization").json()["records"][0]
     assert sandbox["IsSandbox"] is True
 
 
-@pytest.mark.parametrize("soql, status, code", [
-    ("SELECT Id FROM ScratchOrgInfo limit 1", 400, "INVALID_TYPE"),
-    ("SELECT Nope FROM User", 400, "INVALID_FIELD"),
-    ("SELEKT Id FROM User", 400, "MALFORMED_QUERY"),
-])
+@pytest.mark.parametrize(
+    "soql, status, code",
+    [
+        ("SELECT Id FROM ScratchOrgInfo limit 1", 400, "INVALID_TYPE"),
+        ("SELECT Nope FROM User", 400, "INVALID_FIELD"),
+        ("SELEKT Id FROM User", 400, "MALFORMED_QUERY"),
+    ],
+)
 def test_query_errors(api, soql, status, code):
     org, http, _ = api
     response = query(org, http, soql)
@@ -163,7 +182,9 @@ def test_permission_set_assignment_create_duplicate_and_delete(salesforce_org):
     org = salesforce_org
     B.deploy_ok(B.Soap(org), {"PermissionSet": {"Extra": B.permission_set()}})
     http = admin(org)
-    user_id = query(org, http, f"SELECT Id FROM User WHERE Username = '{org.integration_username}'").json()["records"][0]["Id"]
+    user_id = query(org, http, f"SELECT Id FROM User WHERE Username = '{org.integration_username}'").json()["records"][
+        0
+    ]["Id"]
     ps_id = query(org, http, "SELECT Id FROM PermissionSet WHERE Name = 'Extra'").json()["records"][0]["Id"]
     url = f"{org.instance_url}/services/data/v63.0/sobjects/PermissionSetAssignment"
     created = http.post(url, json={"AssigneeId": user_id, "PermissionSetId": ps_id}, timeout=30)

@@ -41,14 +41,20 @@ def deployed(salesforce_org, monkeypatch):
 
 
 def admin_client(org) -> Salesforce:
-    return Salesforce(instance_url=org.instance_url, session_id=org.admin_access_token, session=org.session(),
-                      version="63.0")
+    return Salesforce(
+        instance_url=org.instance_url, session_id=org.admin_access_token, session=org.session(), version="63.0"
+    )
 
 
 def test_jwt_login_with_string_exp_and_login_audience(deployed):
     org, key, ck = deployed
-    sf = Salesforce(username=org.integration_username, consumer_key=ck, privatekey=key.decode(),
-                    session=RewritingSession(org.instance_url, org.ca_bundle), version="63.0")
+    sf = Salesforce(
+        username=org.integration_username,
+        consumer_key=ck,
+        privatekey=key.decode(),
+        session=RewritingSession(org.instance_url, org.ca_bundle),
+        version="63.0",
+    )
     assert sf.session_id.startswith(org.org_id[:15] + "!")
     assert sf.base_url.startswith(org.instance_url)
     result = sf.query(f"SELECT Id, Username FROM User WHERE Username = '{org.integration_username}'")
@@ -59,8 +65,12 @@ def test_jwt_login_failure_surfaces_the_salesforce_error(deployed):
     org, _, ck = deployed
     other_key, _ = B.key_pair(6)
     with pytest.raises(Exception, match="invalid assertion"):
-        Salesforce(username=org.integration_username, consumer_key=ck, privatekey=other_key.decode(),
-                   session=RewritingSession(org.instance_url, org.ca_bundle))
+        Salesforce(
+            username=org.integration_username,
+            consumer_key=ck,
+            privatekey=other_key.decode(),
+            session=RewritingSession(org.instance_url, org.ca_bundle),
+        )
 
 
 def test_rest_with_session_id_limits_and_assignment(deployed):
@@ -109,10 +119,14 @@ def test_failed_deploy_details_are_parsed(deployed, tmp_path):
     job = sf.deploy(str(zip_path), sandbox=False)["asyncId"]
     status = sf.checkDeployStatus(job)
     assert status["state"] == "Failed"
-    assert status["deployment_detail"]["errors"] == [{
-        "type": "ConnectedApp", "file": "connectedApps/Second.connectedApp", "status": "Error",
-        "message": "You can't create a connected app. To enable connected app creation, contact Salesforce Customer Support.",
-    }]
+    assert status["deployment_detail"]["errors"] == [
+        {
+            "type": "ConnectedApp",
+            "file": "connectedApps/Second.connectedApp",
+            "status": "Error",
+            "message": "You can't create a connected app. To enable connected app creation, contact Salesforce Customer Support.",
+        }
+    ]
 
 
 def test_mdapi_read_through_zeep_maps_typed_fields(deployed):
@@ -141,8 +155,13 @@ def test_mdapi_list_metadata_and_fault(deployed):
 
 
 def integration_client(org, key: bytes, ck: str) -> Salesforce:
-    return Salesforce(username=org.integration_username, consumer_key=ck, privatekey=key.decode(),
-                      session=RewritingSession(org.instance_url, org.ca_bundle), version="66.0")
+    return Salesforce(
+        username=org.integration_username,
+        consumer_key=ck,
+        privatekey=key.decode(),
+        session=RewritingSession(org.instance_url, org.ca_bundle),
+        version="66.0",
+    )
 
 
 def test_least_privilege_user_is_refused_limits_and_userinfo_but_not_the_api(deployed):
@@ -167,7 +186,8 @@ def test_production_org_refuses_no_test_run(deployed, tmp_path):
     with pytest.raises(SalesforceGeneralError) as refused:
         sf.deploy(str(zip_path), sandbox=False, testLevel="NoTestRun")
     assert "INVALID_OPERATION: testLevel of NoTestRun cannot be used in production organizations" in str(
-        refused.value.content)
+        refused.value.content
+    )
     assert sf.deploy(str(zip_path), sandbox=False, testLevel="RunLocalTests")["state"] == "Queued"
     org.settings(edition="sandbox")
     assert sf.deploy(str(zip_path), sandbox=True, testLevel="NoTestRun")["state"] == "Queued"

@@ -25,8 +25,9 @@ def ca_app(salesforce_org):
 
 @pytest.fixture
 def eca_app(salesforce_org):
-    key, consumer_key = B.jwt_app(salesforce_org, B.Soap(salesforce_org), kind="ECA", name="EcaApp", slot=1,
-                                  consumer_key="EcaKey0000000001")
+    key, consumer_key = B.jwt_app(
+        salesforce_org, B.Soap(salesforce_org), kind="ECA", name="EcaApp", slot=1, consumer_key="EcaKey0000000001"
+    )
     return salesforce_org, key, consumer_key
 
 
@@ -60,21 +61,29 @@ def test_connected_app_accepts_every_documented_audience(ca_app, aud):
 @pytest.mark.parametrize("exp", ["string", "milliseconds", "far-future"])
 def test_exp_as_numeric_string_milliseconds_or_far_future_is_accepted(ca_app, exp):
     org, key, ck = ca_app
-    value = {"string": str(int(time.time()) + 180), "milliseconds": int(time.time() * 1000) + 300,
-             "far-future": int(time.time()) + 10 * 365 * 86400}[exp]
+    value = {
+        "string": str(int(time.time()) + 180),
+        "milliseconds": int(time.time() * 1000) + 300,
+        "far-future": int(time.time()) + 10 * 365 * 86400,
+    }[exp]
     assert B.token_request(org, B.assertion(key, ck, org.integration_username, LOGIN, exp=value)).status_code == 200
 
 
 def test_chunked_request_body_is_decoded(ca_app):
     org, key, ck = ca_app
-    body = urlencode({"grant_type": B.JWT_BEARER,
-                      "assertion": B.assertion(key, ck, org.integration_username, org.instance_url)}).encode()
+    body = urlencode(
+        {"grant_type": B.JWT_BEARER, "assertion": B.assertion(key, ck, org.integration_username, org.instance_url)}
+    ).encode()
     url = urlparse(org.token_url)
     context = ssl.create_default_context(cafile=org.ca_bundle)
     connection = http.client.HTTPSConnection(url.hostname, url.port, context=context, timeout=30)
-    connection.request("POST", url.path, body=iter([body[:50], body[50:]]),
-                       headers={"Content-Type": "application/x-www-form-urlencoded", "Transfer-Encoding": "chunked"},
-                       encode_chunked=True)
+    connection.request(
+        "POST",
+        url.path,
+        body=iter([body[:50], body[50:]]),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Transfer-Encoding": "chunked"},
+        encode_chunked=True,
+    )
     response = connection.getresponse()
     payload = json.loads(response.read())
     connection.close()
@@ -86,8 +95,11 @@ def test_parameters_in_query_string_and_trailing_query_are_accepted(ca_app):
     org, key, ck = ca_app
     jwt_text = B.assertion(key, ck, org.integration_username, LOGIN)
     session = org.session()
-    response = session.post(org.token_url + "?.salesforce.com/services/oauth2/token",
-                            data={"grant_type": B.JWT_BEARER, "assertion": jwt_text}, timeout=30)
+    response = session.post(
+        org.token_url + "?.salesforce.com/services/oauth2/token",
+        data={"grant_type": B.JWT_BEARER, "assertion": jwt_text},
+        timeout=30,
+    )
     assert response.status_code == 200
     response = session.post(org.token_url, params={"grant_type": B.JWT_BEARER, "assertion": jwt_text}, timeout=30)
     assert response.status_code == 200
@@ -108,8 +120,11 @@ def test_malformed_jwt_is_invalid_assertion(ca_app, assertion):
 
 def test_hs256_is_refused_before_the_issuer_is_looked_up(ca_app):
     org, _, ck = ca_app
-    forged = pyjwt.encode({"iss": ck, "sub": org.integration_username, "aud": LOGIN, "exp": time.time() + 60},
-                          "a-shared-secret-of-enough-length-for-hs256", algorithm="HS256")
+    forged = pyjwt.encode(
+        {"iss": ck, "sub": org.integration_username, "aud": LOGIN, "exp": time.time() + 60},
+        "a-shared-secret-of-enough-length-for-hs256",
+        algorithm="HS256",
+    )
     assert error_of(B.token_request(org, forged)) == (400, "invalid_grant", "invalid assertion")
 
 
@@ -210,8 +225,11 @@ def test_pre_authorized_eca_without_refresh_token_scope(salesforce_org):
     org = salesforce_org
     key, ck = B.jwt_app(org, B.Soap(org), kind="ECA", name="Eca", scopes="Api")
     response = B.token_request(org, B.assertion(key, ck, org.integration_username, org.instance_url))
-    assert error_of(response) == (400, "invalid_request", "refresh_token scope is required and the connected app "
-                                  "should be installed and preauthorized.")
+    assert error_of(response) == (
+        400,
+        "invalid_request",
+        "refresh_token scope is required and the connected app should be installed and preauthorized.",
+    )
 
 
 def test_new_app_answers_invalid_client_id_until_propagated(salesforce_org):
@@ -247,7 +265,9 @@ def test_ec_certificate_is_silently_useless(salesforce_org):
     org = salesforce_org
     org.settings(allow_connected_app_creation=True)
     ec_key, ec_cert = B.key_pair(7, kind="ec")
-    B.deploy_ok(B.Soap(org), {"ConnectedApp": {"EcApp": B.connected_app(ec_cert, "EcKey0000001", profiles=["Standard User"])}})
+    B.deploy_ok(
+        B.Soap(org), {"ConnectedApp": {"EcApp": B.connected_app(ec_cert, "EcKey0000001", profiles=["Standard User"])}}
+    )
     es256 = B.assertion(ec_key, "EcKey0000001", org.integration_username, LOGIN, alg="ES256")
     assert error_of(B.token_request(org, es256))[2] == "invalid assertion"
 

@@ -12,7 +12,7 @@ def _stat(pid: int) -> tuple[str, int, int] | None:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    fields = stat[stat.rindex(")") + 2:].split()
+    fields = stat[stat.rindex(")") + 2 :].split()
     return fields[0], int(fields[1]), int(fields[3])
 
 

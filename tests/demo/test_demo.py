@@ -19,9 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SECTIONS = ("0. First deployment", "1. PR preview", "2. Operations", "3. Drift", "4. The integration's login")
 # The exit codes the demo shows, section by section, in order.
 EXIT_CODES = {
-    "1. PR preview": [0, 0, 0, 0],          # config set, preview --json, preview-summary, up
-    "2. Operations": [0, 1, 2, 2],          # check today, in the renewal window, past not-after, prometheus
-    "3. Drift": [7, 2, 0, 0],               # refresh --expect-no-changes, check --drift, up --refresh, check --drift
+    "1. PR preview": [0, 0, 0, 0],  # config set, preview --json, preview-summary, up
+    "2. Operations": [0, 1, 2, 2],  # check today, in the renewal window, past not-after, prometheus
+    "3. Drift": [7, 2, 0, 0],  # refresh --expect-no-changes, check --drift, up --refresh, check --drift
 }
 
 
@@ -29,7 +29,7 @@ def sections_of(text: str) -> dict[str, str]:
     starts = [text.index(title) for title in SECTIONS]
     assert starts == sorted(starts), "the sections are out of order"
     ends = starts[1:] + [len(text)]
-    return {title: text[start:end] for title, start, end in zip(SECTIONS, starts, ends)}
+    return {title: text[start:end] for title, start, end in zip(SECTIONS, starts, ends, strict=True)}
 
 
 def shown_exit_codes(text: str) -> list[int]:

@@ -35,8 +35,9 @@ def test_sigkill_of_make_demo_leaves_no_process_behind(tmp_path: Path, pulumi_bi
     env = {**os.environ, "SALESFORCE_JWT_DEMO_DIR": str(tmp_path / "demo")}
     log = tmp_path / "make-demo.log"
     with log.open("wb") as sink:
-        make = subprocess.Popen(["make", "-s", "demo"], cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        make = subprocess.Popen(
+            ["make", "-s", "demo"], cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
+        )
     seen: dict[int, str] = {}
     sessions: set[int] = set()
     try:

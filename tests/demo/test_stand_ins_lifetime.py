@@ -30,8 +30,14 @@ time.sleep(600)
 
 
 def test_sigkilled_parent_leaves_neither_moto_nor_the_org_emulator(tmp_path: Path):
-    parent = subprocess.Popen([sys.executable, "-c", PARENT, str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE,
-                              text=True, start_new_session=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT, str(tmp_path)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     pids: dict[str, int] = {}
     try:
         pids = json.loads(parent.stdout.readline())

@@ -34,14 +34,18 @@ def key_pair(slot: int = 0, kind: str = "rsa") -> tuple[bytes, str]:
     """(private key PEM, self-signed certificate PEM); cached per slot so tests stay fast."""
     key = rsa.generate_private_key(65537, 2048) if kind == "rsa" else ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"jwt-test-{slot}")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=365)).sign(key, hashes.SHA256())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=365))
+        .sign(key, hashes.SHA256())
     )
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     return pem, cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
@@ -50,8 +54,9 @@ def der(certificate_pem: str) -> bytes:
     return x509.load_pem_x509_certificate(certificate_pem.encode()).public_bytes(serialization.Encoding.DER)
 
 
-def assertion(private_key: bytes, iss: str, sub: str, aud: str, exp: Any = None, alg: str = "RS256",
-              **extra: Any) -> str:
+def assertion(
+    private_key: bytes, iss: str, sub: str, aud: str, exp: Any = None, alg: str = "RS256", **extra: Any
+) -> str:
     """A signed JWT bearer assertion (PyJWT, like simple-salesforce)."""
     claims = {"iss": iss, "sub": sub, "aud": aud, "exp": int(time.time()) + 180 if exp is None else exp, **extra}
     return jwt.encode(claims, private_key, algorithm=alg)
@@ -67,9 +72,15 @@ def _elements(name: str, values: Iterable[str]) -> str:
     return "".join(f"<{name}>{escape(v)}</{name}>" for v in values)
 
 
-def connected_app(cert: str | None, consumer_key: str | None = None, admin_approved: bool = True,
-                  scopes: Iterable[str] = ("Api", "RefreshToken"), permission_sets: Iterable[str] = (),
-                  profiles: Iterable[str] = (), label: str = "JWT App") -> str:
+def connected_app(
+    cert: str | None,
+    consumer_key: str | None = None,
+    admin_approved: bool = True,
+    scopes: Iterable[str] = ("Api", "RefreshToken"),
+    permission_sets: Iterable[str] = (),
+    profiles: Iterable[str] = (),
+    label: str = "JWT App",
+) -> str:
     """A WSDL-ordered ConnectedApp document."""
     oauth = "<callbackUrl>https://login.salesforce.com/services/oauth2/success</callbackUrl>"
     if cert:
@@ -77,22 +88,33 @@ def connected_app(cert: str | None, consumer_key: str | None = None, admin_appro
     if consumer_key:
         oauth += f"<consumerKey>{consumer_key}</consumerKey>"
     oauth += f"<isAdminApproved>{str(admin_approved).lower()}</isAdminApproved>" + _elements("scopes", scopes)
-    return (f'<?xml version="1.0" encoding="UTF-8"?><ConnectedApp xmlns="{MD}">'
-            f"<contactEmail>admin@example.com</contactEmail><label>{escape(label)}</label>"
-            f"<oauthConfig>{oauth}</oauthConfig>"
-            "<oauthPolicy><ipRelaxation>ENFORCE</ipRelaxation><refreshTokenPolicy>infinite</refreshTokenPolicy></oauthPolicy>"
-            f"{_elements('permissionSetName', permission_sets)}{_elements('profileName', profiles)}</ConnectedApp>")
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><ConnectedApp xmlns="{MD}">'
+        f"<contactEmail>admin@example.com</contactEmail><label>{escape(label)}</label>"
+        f"<oauthConfig>{oauth}</oauthConfig>"
+        "<oauthPolicy><ipRelaxation>ENFORCE</ipRelaxation><refreshTokenPolicy>infinite</refreshTokenPolicy></oauthPolicy>"
+        f"{_elements('permissionSetName', permission_sets)}{_elements('profileName', profiles)}</ConnectedApp>"
+    )
 
 
 def permission_set(label: str = "JWT Access") -> str:
-    return (f'<?xml version="1.0" encoding="UTF-8"?><PermissionSet xmlns="{MD}">'
-            f"<hasActivationRequired>false</hasActivationRequired><label>{escape(label)}</label></PermissionSet>")
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><PermissionSet xmlns="{MD}">'
+        f"<hasActivationRequired>false</hasActivationRequired><label>{escape(label)}</label></PermissionSet>"
+    )
 
 
-def eca_files(name: str, cert: str | None, consumer_key: str | None = None,
-              scopes: str = "Api, RefreshToken", policy: str = "AdminApprovedPreAuthorized",
-              permission_sets: Iterable[str] = (), profiles: Iterable[str] = (), with_policies: bool = True,
-              oauth_name: str | None = None) -> dict[str, dict[str, str]]:
+def eca_files(
+    name: str,
+    cert: str | None,
+    consumer_key: str | None = None,
+    scopes: str = "Api, RefreshToken",
+    policy: str = "AdminApprovedPreAuthorized",
+    permission_sets: Iterable[str] = (),
+    profiles: Iterable[str] = (),
+    with_policies: bool = True,
+    oauth_name: str | None = None,
+) -> dict[str, dict[str, str]]:
     """The ECA bundle: {type: {fullName: xml}} (header, global OAuth, OAuth settings, two policies)."""
     oauth_name = oauth_name or f"{name}_oauth"
     glbl = "<callbackUrl>https://login.salesforce.com/services/oauth2/success</callbackUrl>"
@@ -102,33 +124,52 @@ def eca_files(name: str, cert: str | None, consumer_key: str | None = None,
         glbl += f"<consumerKey>{consumer_key}</consumerKey>"
     glbl += f"<externalClientApplication>{name}</externalClientApplication><label>{name} global</label>"
     files = {
-        "ExternalClientApplication": {name: (
-            f'<ExternalClientApplication xmlns="{MD}"><contactEmail>admin@example.com</contactEmail>'
-            f"<distributionState>Local</distributionState><isProtected>false</isProtected><label>{name}</label>"
-            "</ExternalClientApplication>")},
-        "ExtlClntAppGlobalOauthSettings": {f"{name}_glbloauth": f'<ExtlClntAppGlobalOauthSettings xmlns="{MD}">{glbl}</ExtlClntAppGlobalOauthSettings>'},
-        "ExtlClntAppOauthSettings": {oauth_name: (
-            f'<ExtlClntAppOauthSettings xmlns="{MD}"><commaSeparatedOauthScopes>{scopes}</commaSeparatedOauthScopes>'
-            f"<externalClientApplication>{name}</externalClientApplication><label>{name} oauth</label>"
-            "</ExtlClntAppOauthSettings>")},
+        "ExternalClientApplication": {
+            name: (
+                f'<ExternalClientApplication xmlns="{MD}"><contactEmail>admin@example.com</contactEmail>'
+                f"<distributionState>Local</distributionState><isProtected>false</isProtected><label>{name}</label>"
+                "</ExternalClientApplication>"
+            )
+        },
+        "ExtlClntAppGlobalOauthSettings": {
+            f"{name}_glbloauth": f'<ExtlClntAppGlobalOauthSettings xmlns="{MD}">{glbl}</ExtlClntAppGlobalOauthSettings>'
+        },
+        "ExtlClntAppOauthSettings": {
+            oauth_name: (
+                f'<ExtlClntAppOauthSettings xmlns="{MD}"><commaSeparatedOauthScopes>{scopes}</commaSeparatedOauthScopes>'
+                f"<externalClientApplication>{name}</externalClientApplication><label>{name} oauth</label>"
+                "</ExtlClntAppOauthSettings>"
+            )
+        },
     }
     if with_policies:
-        sets = f"<commaSeparatedPermissionSet>{','.join(permission_sets)}</commaSeparatedPermissionSet>" if permission_sets else ""
+        sets = (
+            f"<commaSeparatedPermissionSet>{','.join(permission_sets)}</commaSeparatedPermissionSet>"
+            if permission_sets
+            else ""
+        )
         profs = f"<commaSeparatedProfile>{','.join(profiles)}</commaSeparatedProfile>" if profiles else ""
-        files["ExtlClntAppOauthConfigurablePolicies"] = {f"{oauth_name}_defaultPolicy": (
-            f'<ExtlClntAppOauthConfigurablePolicies xmlns="{MD}">{sets}{profs}'
-            f"<externalClientApplication>{name}</externalClientApplication><ipRelaxationPolicyType>Enforce</ipRelaxationPolicyType>"
-            f"<label>{name} policy</label><permittedUsersPolicyType>{policy}</permittedUsersPolicyType>"
-            "</ExtlClntAppOauthConfigurablePolicies>")}
-        files["ExtlClntAppConfigurablePolicies"] = {f"{name}_defaultPolicy": (
-            f'<ExtlClntAppConfigurablePolicies xmlns="{MD}"><externalClientApplication>{name}</externalClientApplication>'
-            f"<isEnabled>true</isEnabled><isOauthPluginEnabled>true</isOauthPluginEnabled><label>{name} app policy</label>"
-            "</ExtlClntAppConfigurablePolicies>")}
+        files["ExtlClntAppOauthConfigurablePolicies"] = {
+            f"{oauth_name}_defaultPolicy": (
+                f'<ExtlClntAppOauthConfigurablePolicies xmlns="{MD}">{sets}{profs}'
+                f"<externalClientApplication>{name}</externalClientApplication><ipRelaxationPolicyType>Enforce</ipRelaxationPolicyType>"
+                f"<label>{name} policy</label><permittedUsersPolicyType>{policy}</permittedUsersPolicyType>"
+                "</ExtlClntAppOauthConfigurablePolicies>"
+            )
+        }
+        files["ExtlClntAppConfigurablePolicies"] = {
+            f"{name}_defaultPolicy": (
+                f'<ExtlClntAppConfigurablePolicies xmlns="{MD}"><externalClientApplication>{name}</externalClientApplication>'
+                f"<isEnabled>true</isEnabled><isOauthPluginEnabled>true</isOauthPluginEnabled><label>{name} app policy</label>"
+                "</ExtlClntAppConfigurablePolicies>"
+            )
+        }
     return files
 
 
 FOLDERS = {
-    "ConnectedApp": ("connectedApps", "connectedApp"), "PermissionSet": ("permissionsets", "permissionset"),
+    "ConnectedApp": ("connectedApps", "connectedApp"),
+    "PermissionSet": ("permissionsets", "permissionset"),
     "ExternalClientApplication": ("externalClientApps", "eca"),
     "ExtlClntAppGlobalOauthSettings": ("extlClntAppGlobalOauthSets", "ecaGlblOauth"),
     "ExtlClntAppOauthSettings": ("extlClntAppOauthSettings", "ecaOauth"),
@@ -137,14 +178,20 @@ FOLDERS = {
 }
 
 
-def bundle(components: dict[str, dict[str, str]], prefix: str = "", version: str = "63.0",
-           extra_files: dict[str, bytes] | None = None) -> bytes:
+def bundle(
+    components: dict[str, dict[str, str]],
+    prefix: str = "",
+    version: str = "63.0",
+    extra_files: dict[str, bytes] | None = None,
+) -> bytes:
     """A deploy zip from {type: {fullName: xml}} with a matching package.xml."""
     types = "".join(
         f"<types>{_elements('members', sorted(members))}<name>{kind}</name></types>"
         for kind, members in components.items()
     )
-    manifest = f'<?xml version="1.0" encoding="UTF-8"?><Package xmlns="{MD}">{types}<version>{version}</version></Package>'
+    manifest = (
+        f'<?xml version="1.0" encoding="UTF-8"?><Package xmlns="{MD}">{types}<version>{version}</version></Package>'
+    )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr(prefix + "package.xml", manifest)
@@ -165,13 +212,20 @@ class Soap:
 
     def post_raw(self, body: bytes | str, path_suffix: str = "") -> requests.Response:
         url = f"{self.org.instance_url}/services/Soap/m/{self.version}{path_suffix}"
-        return requests.post(url, data=body, headers={"Content-Type": "text/xml", "SOAPAction": '""'},
-                             verify=self.org.ca_bundle, timeout=30)
+        return requests.post(
+            url,
+            data=body,
+            headers={"Content-Type": "text/xml", "SOAPAction": '""'},
+            verify=self.org.ca_bundle,
+            timeout=30,
+        )
 
     def call(self, operation_xml: str) -> requests.Response:
-        envelope = (f'<soapenv:Envelope xmlns:soapenv="{SOAP}" xmlns="{MD}"><soapenv:Header><SessionHeader>'
-                    f"<sessionId>{self.token}</sessionId></SessionHeader></soapenv:Header>"
-                    f"<soapenv:Body>{operation_xml}</soapenv:Body></soapenv:Envelope>")
+        envelope = (
+            f'<soapenv:Envelope xmlns:soapenv="{SOAP}" xmlns="{MD}"><soapenv:Header><SessionHeader>'
+            f"<sessionId>{self.token}</sessionId></SessionHeader></soapenv:Header>"
+            f"<soapenv:Body>{operation_xml}</soapenv:Body></soapenv:Envelope>"
+        )
         return self.post_raw(envelope)
 
     def result(self, operation_xml: str) -> list[etree._Element]:
@@ -186,8 +240,10 @@ class Soap:
         return found[0].findtext(f"{{{MD}}}id")
 
     def status(self, job_id: str) -> etree._Element:
-        return self.result(f"<checkDeployStatus><asyncProcessId>{job_id}</asyncProcessId>"
-                           "<includeDetails>true</includeDetails></checkDeployStatus>")[0]
+        return self.result(
+            f"<checkDeployStatus><asyncProcessId>{job_id}</asyncProcessId>"
+            "<includeDetails>true</includeDetails></checkDeployStatus>"
+        )[0]
 
     def deploy_and_wait(self, zip_bytes: bytes, **options: bool) -> etree._Element:
         job = self.deploy(zip_bytes, **options)
@@ -220,8 +276,15 @@ def deploy_ok(soap: Soap, components: dict[str, dict[str, str]], **options: bool
     return result
 
 
-def jwt_app(org, soap: Soap, kind: str = "ConnectedApp", name: str = "JwtApp", slot: int = 0,
-            consumer_key: str = "EmuKey0000000001", **kwargs: Any) -> tuple[bytes, str]:
+def jwt_app(
+    org,
+    soap: Soap,
+    kind: str = "ConnectedApp",
+    name: str = "JwtApp",
+    slot: int = 0,
+    consumer_key: str = "EmuKey0000000001",
+    **kwargs: Any,
+) -> tuple[bytes, str]:
     """Deploy a pre-authorized JWT app (+ permission set ``JwtAccess`` assigned to the integration user)."""
     private_key, cert = key_pair(slot)
     components: dict[str, dict[str, str]] = {"PermissionSet": {"JwtAccess": permission_set()}}

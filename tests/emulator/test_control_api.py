@@ -52,10 +52,16 @@ def test_users_carry_permissions_validated_and_changeable(salesforce_org):
 def test_new_settings_have_production_defaults(salesforce_org):
     settings = salesforce_org.control("GET", "settings")
     assert (settings["edition"], settings["certificate_readback"], settings["consumer_secret_api_access"]) == (
-        "production", "base64", False)
+        "production",
+        "base64",
+        False,
+    )
     changed = salesforce_org.settings(edition="scratch", certificate_readback="pem", consumer_secret_api_access=True)
     assert (changed["edition"], changed["certificate_readback"], changed["consumer_secret_api_access"]) == (
-        "scratch", "pem", True)
+        "scratch",
+        "pem",
+        True,
+    )
     with pytest.raises(EmulatorError, match="'edition' takes one of"):
         salesforce_org.settings(edition="Production")
 
@@ -109,7 +115,10 @@ def test_token_fault_then_recovery(salesforce_org):
 def test_slow_response_fault_delays_then_answers_normally(salesforce_org):
     org = salesforce_org
     org.fault("rest", delay_seconds=2, count=1)
-    url, headers = f"{org.instance_url}/services/data/v63.0/limits", {"Authorization": f"Bearer {org.admin_access_token}"}
+    url, headers = (
+        f"{org.instance_url}/services/data/v63.0/limits",
+        {"Authorization": f"Bearer {org.admin_access_token}"},
+    )
     with pytest.raises(requests.ReadTimeout):  # the answer is held back
         org.session().get(url, headers=headers, timeout=(5, 0.2))
     assert org.session().get(url, headers=headers, timeout=30).status_code == 200  # the fault is used up
@@ -145,10 +154,13 @@ def test_removing_pre_authorization_out_of_band(salesforce_org):
 def test_expire_sessions(salesforce_org):
     org = salesforce_org
     key, ck = B.jwt_app(org, B.Soap(org))
-    token = B.token_request(org, B.assertion(key, ck, org.integration_username, org.instance_url)).json()["access_token"]
+    token = B.token_request(org, B.assertion(key, ck, org.integration_username, org.instance_url)).json()[
+        "access_token"
+    ]
     assert org.expire_sessions() == 1
-    response = org.session().get(f"{org.instance_url}/services/oauth2/userinfo",
-                                 headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    response = org.session().get(
+        f"{org.instance_url}/services/oauth2/userinfo", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
     assert response.status_code == 401
 
 

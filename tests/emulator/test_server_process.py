@@ -65,8 +65,13 @@ def test_data_dir_reuses_the_ca(tmp_path):
 
 
 def test_cli_rejects_bad_port_with_the_option_name():
-    result = subprocess.run([sys.executable, "-m", "emulator.salesforce", "serve", "--port", "70000"],
-                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "emulator.salesforce", "serve", "--port", "70000"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     assert "--port" in result.stderr
     assert result.stdout == ""

@@ -23,8 +23,14 @@ def org() -> Org:
 
 
 def deploy(org: Org, components: dict, **options: bool) -> DeployJob:
-    job = DeployJob(org.ids.new("0Af"), org.now(), org.now(), next(iter(org.users.values())).id,
-                    {"singlePackage": True, **options}, B.bundle(components))
+    job = DeployJob(
+        org.ids.new("0Af"),
+        org.now(),
+        org.now(),
+        next(iter(org.users.values())).id,
+        {"singlePackage": True, **options},
+        B.bundle(components),
+    )
     run_deploy(org, shared_schema(), job)
     return job
 
@@ -56,7 +62,10 @@ def test_default_org_has_admin_integration_user_and_profiles(org):
     assert (integration.profile, integration.permissions) == ("Minimum Access - API Only Integrations", ["ApiEnabled"])
     assert {"ApiEnabled", "ViewSetup", "ModifyMetadata"} <= org.user_permissions(org.user("admin@example.com"))
     assert (org.settings.edition, org.settings.certificate_readback, org.settings.consumer_secret_api_access) == (
-        "production", "base64", False)
+        "production",
+        "base64",
+        False,
+    )
     assert org.session(org.admin_access_token) is not None
     assert len(org.org_id) == 18 and org.org_id.startswith("00D")
 
@@ -71,16 +80,19 @@ def test_reset_keeps_org_id_and_admin_token_but_drops_everything_else(org):
     assert org.user("x@example.com") is None and org.clock.offset == 0 and org.settings.deploy_seconds == 0
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"bogus": 1}, "unknown setting 'bogus'"),
-    ({"allow_connected_app_creation": "yes"}, "takes true or false"),
-    ({"deploy_seconds": -1}, ">= 0"),
-    ({"propagation_seconds": {"Other": 1}}, "propagation_seconds"),
-    ({"unassigned_user_error": ["only-one"]}, "[error, error_description]"),
-    ({"edition": "enterprise"}, "'edition' takes one of production, sandbox, developer, scratch"),
-    ({"certificate_readback": "der"}, "'certificate_readback' takes one of base64, pem"),
-    ({"consumer_secret_api_access": "on"}, "takes true or false"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"bogus": 1}, "unknown setting 'bogus'"),
+        ({"allow_connected_app_creation": "yes"}, "takes true or false"),
+        ({"deploy_seconds": -1}, ">= 0"),
+        ({"propagation_seconds": {"Other": 1}}, "propagation_seconds"),
+        ({"unassigned_user_error": ["only-one"]}, "[error, error_description]"),
+        ({"edition": "enterprise"}, "'edition' takes one of production, sandbox, developer, scratch"),
+        ({"certificate_readback": "der"}, "'certificate_readback' takes one of base64, pem"),
+        ({"consumer_secret_api_access": "on"}, "takes true or false"),
+    ],
+)
 def test_settings_reject_bad_values_with_the_setting_name(changes, message):
     with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
         Settings().update(changes)
@@ -109,12 +121,15 @@ def test_fault_is_consumed_count_times(org):
     assert org.take_fault("token") is None
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"operation": "nope", "status": 503, "count": 1}, "operation"),
-    ({"operation": "token", "status": 200, "count": 1}, "status"),
-    ({"operation": "token", "status": 503, "count": 0}, "count"),
-    ({"operation": "token", "status": None, "count": 1}, "delay_seconds"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"operation": "nope", "status": 503, "count": 1}, "operation"),
+        ({"operation": "token", "status": 200, "count": 1}, "status"),
+        ({"operation": "token", "status": 503, "count": 0}, "count"),
+        ({"operation": "token", "status": None, "count": 1}, "delay_seconds"),
+    ],
+)
 def test_fault_validation(org, kwargs, message):
     with pytest.raises(OrgError, match=message):
         org.add_fault(**kwargs)
@@ -173,15 +188,21 @@ def test_patch_app_changes_eca_components_in_schema_order(org):
 
 
 def test_deploy_rolls_back_everything_when_one_component_fails(org):
-    job = deploy(org, {"PermissionSet": {"Ok": B.permission_set()},
-                       "ConnectedApp": {"Blocked": B.connected_app(None)}}, rollbackOnError=True)
+    job = deploy(
+        org,
+        {"PermissionSet": {"Ok": B.permission_set()}, "ConnectedApp": {"Blocked": B.connected_app(None)}},
+        rollbackOnError=True,
+    )
     assert job.status == "Failed" and job.deployed == 0
     assert org.permission_set("Ok") is None
 
 
 def test_deploy_without_rollback_keeps_the_good_components(org):
-    job = deploy(org, {"PermissionSet": {"Ok": B.permission_set()},
-                       "ConnectedApp": {"Blocked": B.connected_app(None)}}, rollbackOnError=False)
+    job = deploy(
+        org,
+        {"PermissionSet": {"Ok": B.permission_set()}, "ConnectedApp": {"Blocked": B.connected_app(None)}},
+        rollbackOnError=False,
+    )
     assert job.status == "SucceededPartial" and job.deployed == 1
     assert org.permission_set("Ok") is not None
 
@@ -201,13 +222,20 @@ def test_default_eca_policies_are_auto_created(org):
     assert org.apps()["Eca"].permitted_users_policy == "AllSelfAuthorized"
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("SELECT Id FROM User", (["Id"], "User", [], None)),
-    ("select Id, Name from User where Username = 'a\\'b@x.com' and IsActive = true limit 5",
-     (["Id", "Name"], "User", [("Username", "=", ["a'b@x.com"]), ("IsActive", "=", [True])], 5)),
-    ("SELECT Id FROM PermissionSetAssignment WHERE PermissionSet.Name IN ('A', 'B')",
-     (["Id"], "PermissionSetAssignment", [("PermissionSet.Name", "IN", ["A", "B"])], None)),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("SELECT Id FROM User", (["Id"], "User", [], None)),
+        (
+            "select Id, Name from User where Username = 'a\\'b@x.com' and IsActive = true limit 5",
+            (["Id", "Name"], "User", [("Username", "=", ["a'b@x.com"]), ("IsActive", "=", [True])], 5),
+        ),
+        (
+            "SELECT Id FROM PermissionSetAssignment WHERE PermissionSet.Name IN ('A', 'B')",
+            (["Id"], "PermissionSetAssignment", [("PermissionSet.Name", "IN", ["A", "B"])], None),
+        ),
+    ],
+)
 def test_soql_subset_parses(query, expected):
     parsed = soql.parse(query)
     assert (parsed.fields, parsed.sobject, parsed.conditions, parsed.limit) == expected
@@ -231,17 +259,24 @@ def test_soql_parser_never_crashes(text):
 def test_schema_translates_libxml_errors_into_salesforce_wording():
     schema = shared_schema()
     md = B.MD
-    wrong_order = etree.fromstring(f'<ConnectedApp xmlns="{md}"><label>x</label><contactEmail>a@b.c</contactEmail></ConnectedApp>')
+    wrong_order = etree.fromstring(
+        f'<ConnectedApp xmlns="{md}"><label>x</label><contactEmail>a@b.c</contactEmail></ConnectedApp>'
+    )
     assert schema.validate("ConnectedApp", wrong_order)[0].message == (
-        f"Error parsing file: Element {{{md}}}label invalid at this location in type ConnectedApp")
+        f"Error parsing file: Element {{{md}}}label invalid at this location in type ConnectedApp"
+    )
     bad_enum = etree.fromstring(
         f'<ExtlClntAppOauthConfigurablePolicies xmlns="{md}"><externalClientApplication>A</externalClientApplication>'
-        "<permittedUsersPolicyType>AdminApproved</permittedUsersPolicyType></ExtlClntAppOauthConfigurablePolicies>")
+        "<permittedUsersPolicyType>AdminApproved</permittedUsersPolicyType></ExtlClntAppOauthConfigurablePolicies>"
+    )
     assert schema.validate("ExtlClntAppOauthConfigurablePolicies", bad_enum)[0].message == (
-        "Error parsing file: 'AdminApproved' is not a valid value for the enum 'PermittedUsersPolicyType'")
+        "Error parsing file: 'AdminApproved' is not a valid value for the enum 'PermittedUsersPolicyType'"
+    )
     missing = etree.fromstring(f'<PermissionSet xmlns="{md}"><description>d</description></PermissionSet>')
     assert schema.validate("PermissionSet", missing)[0].message == "Required field is missing: label"
-    nested = etree.fromstring(f'<ConnectedApp xmlns="{md}"><contactEmail>a</contactEmail><label>x</label>'
-                              "<oauthConfig><scopes>Api</scopes><callbackUrl>u</callbackUrl></oauthConfig></ConnectedApp>")
+    nested = etree.fromstring(
+        f'<ConnectedApp xmlns="{md}"><contactEmail>a</contactEmail><label>x</label>'
+        "<oauthConfig><scopes>Api</scopes><callbackUrl>u</callbackUrl></oauthConfig></ConnectedApp>"
+    )
     assert "in type ConnectedAppOauthConfig" in schema.validate("ConnectedApp", nested)[0].message
     assert schema.enums["PermittedUsersPolicyType"] == ["AllSelfAuthorized", ADMIN_APPROVED]

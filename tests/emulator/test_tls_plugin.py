@@ -9,7 +9,7 @@ import select
 import signal
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
@@ -21,11 +21,23 @@ from google.protobuf import empty_pb2
 from pulumi.runtime.proto import provider_pb2
 
 from tests.emulator.tls_plugin_client import (
-    CERT_REQUEST, ENGINE, LAUNCHER, PRIVATE_KEY, SELF_SIGNED_CERT, UNKNOWN, Plugin, is_secret, plain, props, read_port,
-    secret, start_plugin, struct,
+    CERT_REQUEST,
+    ENGINE,
+    LAUNCHER,
+    PRIVATE_KEY,
+    SELF_SIGNED_CERT,
+    UNKNOWN,
+    Plugin,
+    is_secret,
+    plain,
+    props,
+    read_port,
+    secret,
+    start_plugin,
+    struct,
 )
 
-NOW = datetime(2030, 1, 1, tzinfo=timezone.utc)
+NOW = datetime(2030, 1, 1, tzinfo=UTC)
 NOW_TEXT = "2030-01-01T00:00:00Z"
 Kind = provider_pb2.PropertyDiff
 
@@ -43,9 +55,14 @@ def rsa_key(plugin) -> tuple[dict, str, dict]:
 
 
 def _cert_news(key_outputs: dict, **extra) -> dict:
-    return {"privateKeyPem": key_outputs["privateKeyPem"], "allowedUses": ["digital_signature", "client_auth"],
-            "validityPeriodHours": 48, "earlyRenewalHours": 12,
-            "subject": {"commonName": "svc", "organization": "Org"}, **extra}
+    return {
+        "privateKeyPem": key_outputs["privateKeyPem"],
+        "allowedUses": ["digital_signature", "client_auth"],
+        "validityPeriodHours": 48,
+        "earlyRenewalHours": 12,
+        "subject": {"commonName": "svc", "organization": "Org"},
+        **extra,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -82,10 +99,13 @@ def test_schema_names_the_package_and_its_secrets(plugin):
 
 
 def test_provider_config_is_echoed_and_never_differs(plugin):
-    config = provider_pb2.CheckRequest(urn="urn:pulumi:dev::proj::pulumi:providers:tls::default",
-                                       olds=struct({}), news=struct({"version": "5.6.2"}))
+    config = provider_pb2.CheckRequest(
+        urn="urn:pulumi:dev::proj::pulumi:providers:tls::default", olds=struct({}), news=struct({"version": "5.6.2"})
+    )
     assert props(plugin.stub.CheckConfig(config, timeout=30).inputs) == {"version": "5.6.2"}
-    diff = plugin.stub.DiffConfig(provider_pb2.DiffRequest(urn=config.urn, olds=config.news, news=config.news), timeout=30)
+    diff = plugin.stub.DiffConfig(
+        provider_pb2.DiffRequest(urn=config.urn, olds=config.news, news=config.news), timeout=30
+    )
     assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE and not diff.replaces
 
 
@@ -114,7 +134,9 @@ def test_rsa_key_sizes_and_pem_forms(plugin, bits):
     assert plain(outputs["privateKeyOpenssh"]).startswith("-----BEGIN OPENSSH PRIVATE KEY-----")
     assert _spki(_load_key(outputs, "privateKeyPemPkcs8").public_key()) == _spki(key.public_key())
     assert _spki(serialization.load_pem_public_key(outputs["publicKeyPem"].encode())) == _spki(key.public_key())
-    assert outputs["publicKeyOpenssh"].startswith("ssh-rsa ") and outputs["publicKeyFingerprintSha256"].startswith("SHA256:")
+    assert outputs["publicKeyOpenssh"].startswith("ssh-rsa ") and outputs["publicKeyFingerprintSha256"].startswith(
+        "SHA256:"
+    )
     assert id_ and outputs["algorithm"] == "RSA"
 
 
@@ -124,24 +146,37 @@ def test_private_key_outputs_are_secrets(rsa_key):
     assert not is_secret(outputs["publicKeyPem"])
 
 
-@pytest.mark.parametrize("news, kind", [
-    ({"algorithm": "ECDSA", "ecdsaCurve": "P256"}, ec.EllipticCurvePrivateKey),
-    ({"algorithm": "ED25519"}, ed25519.Ed25519PrivateKey),
-])
+@pytest.mark.parametrize(
+    "news, kind",
+    [
+        ({"algorithm": "ECDSA", "ecdsaCurve": "P256"}, ec.EllipticCurvePrivateKey),
+        ({"algorithm": "ED25519"}, ed25519.Ed25519PrivateKey),
+    ],
+)
 def test_ecdsa_and_ed25519_are_accepted_like_pulumi_tls(plugin, news, kind):
     _inputs, _id, outputs = plugin.checked_create(PRIVATE_KEY, news)
     assert isinstance(_load_key(outputs), kind)
 
 
-@pytest.mark.parametrize("type_, news, prop", [
-    (PRIVATE_KEY, {"algorithm": "DSA"}, "algorithm"),
-    (PRIVATE_KEY, {"algorithm": "ECDSA", "ecdsaCurve": "P192"}, "ecdsaCurve"),
-    (SELF_SIGNED_CERT, {"allowedUses": ["client_auth"], "validityPeriodHours": 1}, "privateKeyPem"),
-    (SELF_SIGNED_CERT, {"privateKeyPem": "k", "allowedUses": ["teleport"], "validityPeriodHours": 1}, "allowedUses"),
-    (SELF_SIGNED_CERT, {"privateKeyPem": "k", "allowedUses": ["client_auth"], "validityPeriodHours": -1},
-     "validityPeriodHours"),
-    (CERT_REQUEST, {"subject": {"commonName": "x"}}, "privateKeyPem"),
-])
+@pytest.mark.parametrize(
+    "type_, news, prop",
+    [
+        (PRIVATE_KEY, {"algorithm": "DSA"}, "algorithm"),
+        (PRIVATE_KEY, {"algorithm": "ECDSA", "ecdsaCurve": "P192"}, "ecdsaCurve"),
+        (SELF_SIGNED_CERT, {"allowedUses": ["client_auth"], "validityPeriodHours": 1}, "privateKeyPem"),
+        (
+            SELF_SIGNED_CERT,
+            {"privateKeyPem": "k", "allowedUses": ["teleport"], "validityPeriodHours": 1},
+            "allowedUses",
+        ),
+        (
+            SELF_SIGNED_CERT,
+            {"privateKeyPem": "k", "allowedUses": ["client_auth"], "validityPeriodHours": -1},
+            "validityPeriodHours",
+        ),
+        (CERT_REQUEST, {"subject": {"commonName": "x"}}, "privateKeyPem"),
+    ],
+)
 def test_invalid_inputs_are_check_failures(plugin, type_, news, prop):
     _inputs, failures = plugin.check(type_, news)
     assert [p for p, _reason in failures] == [prop]
@@ -149,8 +184,9 @@ def test_invalid_inputs_are_check_failures(plugin, type_, news, prop):
 
 def test_unknown_inputs_are_not_check_failures(plugin):
     assert plugin.check(PRIVATE_KEY, {"algorithm": UNKNOWN})[1] == []
-    inputs, failures = plugin.check(SELF_SIGNED_CERT, {"privateKeyPem": secret(UNKNOWN), "allowedUses": UNKNOWN,
-                                                       "validityPeriodHours": 1})
+    inputs, failures = plugin.check(
+        SELF_SIGNED_CERT, {"privateKeyPem": secret(UNKNOWN), "allowedUses": UNKNOWN, "validityPeriodHours": 1}
+    )
     assert failures == [] and inputs["privateKeyPem"] == secret(UNKNOWN)
 
 
@@ -176,7 +212,8 @@ def test_self_signed_certificate_content(cert, rsa_key):
     usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
     assert usage.digital_signature and not usage.key_cert_sign
     assert list(certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value) == [
-        ExtendedKeyUsageOID.CLIENT_AUTH]
+        ExtendedKeyUsageOID.CLIENT_AUTH
+    ]
     assert certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is False
     assert _spki(certificate.public_key()) == _spki(_load_key(rsa_key[2]).public_key())
     certificate.verify_directly_issued_by(certificate)
@@ -188,14 +225,18 @@ def test_certificate_echoes_the_secret_key_input_as_a_secret(cert):
 
 
 def test_cert_request_contents(plugin, rsa_key):
-    news = {"privateKeyPem": rsa_key[2]["privateKeyPem"], "dnsNames": ["svc.example.com"],
-            "subject": {"commonName": "svc", "organization": "Org"}}
+    news = {
+        "privateKeyPem": rsa_key[2]["privateKeyPem"],
+        "dnsNames": ["svc.example.com"],
+        "subject": {"commonName": "svc", "organization": "Org"},
+    }
     _inputs, _id, outputs = plugin.checked_create(CERT_REQUEST, news)
     request = x509.load_pem_x509_csr(outputs["certRequestPem"].encode())
     assert request.is_signature_valid
     assert request.subject.rfc4514_string() == "O=Org,CN=svc"
     assert request.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
-        x509.DNSName) == ["svc.example.com"]
+        x509.DNSName
+    ) == ["svc.example.com"]
     assert _spki(request.public_key()) == _spki(_load_key(rsa_key[2]).public_key())
     assert is_secret(outputs["privateKeyPem"]) and outputs["keyAlgorithm"] == "RSA"
 
@@ -275,8 +316,9 @@ def test_update_changes_early_renewal_hours_in_place(plugin, cert):
 
 def test_update_preview_with_unknown_hours_leaves_renewal_unknown(plugin, cert):
     inputs, id_, outputs = cert
-    updated = plugin.update(SELF_SIGNED_CERT, id_, outputs, inputs, {**inputs, "earlyRenewalHours": UNKNOWN},
-                            preview=True)
+    updated = plugin.update(
+        SELF_SIGNED_CERT, id_, outputs, inputs, {**inputs, "earlyRenewalHours": UNKNOWN}, preview=True
+    )
     assert updated["readyForRenewal"] == UNKNOWN and updated["certPem"] == outputs["certPem"]
 
 
@@ -392,8 +434,11 @@ sys.stdin.read()
 
 @pytest.mark.parametrize("child_stdin", ["PIPE", "DEVNULL"])  # DEVNULL: only the parent-pid watch can notice
 def test_exits_when_its_parent_dies(child_stdin):
-    parent = subprocess.Popen([sys.executable, "-c", PARENT, str(LAUNCHER), ENGINE, child_stdin],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT, str(LAUNCHER), ENGINE, child_stdin],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
     watch = None
     try:
         child_pid, port = (int(x) for x in read_port(parent.stdout).split())
@@ -422,7 +467,10 @@ def test_bad_clock_variable_fails_fast(tmp_path):
 
 def test_engine_flags_are_ignored_and_the_address_is_taken():
     from emulator.tls_plugin.__main__ import parse_args
-    assert parse_args(["--logtostderr", "-v=9", "--tracing", "127.0.0.1:9", "127.0.0.1:4242"]).engine == "127.0.0.1:4242"
+
+    assert (
+        parse_args(["--logtostderr", "-v=9", "--tracing", "127.0.0.1:9", "127.0.0.1:4242"]).engine == "127.0.0.1:4242"
+    )
     assert parse_args(["--new-flag", "value", "127.0.0.1:4242"]).engine == "127.0.0.1:4242"
 
 
@@ -444,7 +492,7 @@ def _listening_sockets(pid: int) -> set[tuple[str, int]]:
         except OSError:
             continue
         if target.startswith("socket:["):
-            inodes.add(target[len("socket:["):-1])
+            inodes.add(target[len("socket:[") : -1])
     found = set()
     for table in ("tcp", "tcp6"):
         with open(f"/proc/{pid}/net/{table}") as lines:
@@ -460,6 +508,6 @@ def _address(hex_address: str) -> tuple[str, int]:
     raw = bytes.fromhex(host)
     if len(raw) == 4:
         return ".".join(str(b) for b in reversed(raw)), int(port, 16)
-    words = [raw[i:i + 4][::-1] for i in range(0, 16, 4)]
+    words = [raw[i : i + 4][::-1] for i in range(0, 16, 4)]
     address = ipaddress.IPv6Address(b"".join(words))
     return str(address.ipv4_mapped or address), int(port, 16)  # gRPC binds 127.0.0.1 as ::ffff:127.0.0.1

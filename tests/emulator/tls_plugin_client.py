@@ -99,23 +99,40 @@ class Plugin:
 
     # -- engine-like calls --------------------------------------------------------------------
     def handshake_and_configure(self) -> tuple[Any, Any]:
-        shake = self.stub.Handshake(provider_pb2.ProviderHandshakeRequest(
-            engine_address=ENGINE, configure_with_urn=True, supports_views=True), timeout=CALL_TIMEOUT_S)
-        config = self.stub.Configure(provider_pb2.ConfigureRequest(
-            acceptSecrets=True, acceptResources=True, sends_old_inputs=True, sends_old_inputs_to_delete=True,
-            args=struct({"version": "5.6.2"}), urn=urn("pulumi:providers:tls", "default_5_6_2"),
-            type="pulumi:providers:tls", name="default_5_6_2", id="prov-id"), timeout=CALL_TIMEOUT_S)
+        shake = self.stub.Handshake(
+            provider_pb2.ProviderHandshakeRequest(engine_address=ENGINE, configure_with_urn=True, supports_views=True),
+            timeout=CALL_TIMEOUT_S,
+        )
+        config = self.stub.Configure(
+            provider_pb2.ConfigureRequest(
+                acceptSecrets=True,
+                acceptResources=True,
+                sends_old_inputs=True,
+                sends_old_inputs_to_delete=True,
+                args=struct({"version": "5.6.2"}),
+                urn=urn("pulumi:providers:tls", "default_5_6_2"),
+                type="pulumi:providers:tls",
+                name="default_5_6_2",
+                id="prov-id",
+            ),
+            timeout=CALL_TIMEOUT_S,
+        )
         return shake, config
 
     def check(self, type_: str, news: dict, name: str = "r") -> tuple[dict, list[tuple[str, str]]]:
-        response = self.stub.Check(provider_pb2.CheckRequest(
-            urn=urn(type_, name), name=name, type=type_, olds=struct({}), news=struct(news)), timeout=CALL_TIMEOUT_S)
+        response = self.stub.Check(
+            provider_pb2.CheckRequest(urn=urn(type_, name), name=name, type=type_, olds=struct({}), news=struct(news)),
+            timeout=CALL_TIMEOUT_S,
+        )
         return props(response.inputs), [(f.property, f.reason) for f in response.failures]
 
     def create(self, type_: str, inputs: dict, preview: bool = False, name: str = "r") -> tuple[str, dict]:
-        response = self.stub.Create(provider_pb2.CreateRequest(
-            urn=urn(type_, name), name=name, type=type_, properties=struct(inputs), preview=preview),
-            timeout=CALL_TIMEOUT_S)
+        response = self.stub.Create(
+            provider_pb2.CreateRequest(
+                urn=urn(type_, name), name=name, type=type_, properties=struct(inputs), preview=preview
+            ),
+            timeout=CALL_TIMEOUT_S,
+        )
         return response.id, props(response.properties)
 
     def checked_create(self, type_: str, news: dict, name: str = "r") -> tuple[dict, str, dict]:
@@ -124,28 +141,60 @@ class Plugin:
         id_, outputs = self.create(type_, inputs, name=name)
         return inputs, id_, outputs
 
-    def diff(self, type_: str, id_: str, olds: dict, old_inputs: dict, news: dict,
-             name: str = "r") -> provider_pb2.DiffResponse:
-        return self.stub.Diff(provider_pb2.DiffRequest(
-            id=id_, urn=urn(type_, name), name=name, type=type_, olds=struct(olds), old_inputs=struct(old_inputs),
-            news=struct(news)), timeout=CALL_TIMEOUT_S)
+    def diff(
+        self, type_: str, id_: str, olds: dict, old_inputs: dict, news: dict, name: str = "r"
+    ) -> provider_pb2.DiffResponse:
+        return self.stub.Diff(
+            provider_pb2.DiffRequest(
+                id=id_,
+                urn=urn(type_, name),
+                name=name,
+                type=type_,
+                olds=struct(olds),
+                old_inputs=struct(old_inputs),
+                news=struct(news),
+            ),
+            timeout=CALL_TIMEOUT_S,
+        )
 
     def read(self, type_: str, id_: str, outputs: dict, inputs: dict, name: str = "r") -> provider_pb2.ReadResponse:
-        return self.stub.Read(provider_pb2.ReadRequest(
-            id=id_, urn=urn(type_, name), name=name, type=type_, properties=struct(outputs), inputs=struct(inputs)),
-            timeout=CALL_TIMEOUT_S)
+        return self.stub.Read(
+            provider_pb2.ReadRequest(
+                id=id_, urn=urn(type_, name), name=name, type=type_, properties=struct(outputs), inputs=struct(inputs)
+            ),
+            timeout=CALL_TIMEOUT_S,
+        )
 
-    def update(self, type_: str, id_: str, olds: dict, old_inputs: dict, news: dict, preview: bool = False,
-               name: str = "r") -> dict:
-        response = self.stub.Update(provider_pb2.UpdateRequest(
-            id=id_, urn=urn(type_, name), name=name, type=type_, olds=struct(olds), old_inputs=struct(old_inputs),
-            news=struct(news), preview=preview), timeout=CALL_TIMEOUT_S)
+    def update(
+        self, type_: str, id_: str, olds: dict, old_inputs: dict, news: dict, preview: bool = False, name: str = "r"
+    ) -> dict:
+        response = self.stub.Update(
+            provider_pb2.UpdateRequest(
+                id=id_,
+                urn=urn(type_, name),
+                name=name,
+                type=type_,
+                olds=struct(olds),
+                old_inputs=struct(old_inputs),
+                news=struct(news),
+                preview=preview,
+            ),
+            timeout=CALL_TIMEOUT_S,
+        )
         return props(response.properties)
 
     def delete(self, type_: str, id_: str, outputs: dict, inputs: dict, name: str = "r") -> None:
-        self.stub.Delete(provider_pb2.DeleteRequest(
-            id=id_, urn=urn(type_, name), name=name, type=type_, properties=struct(outputs),
-            old_inputs=struct(inputs)), timeout=CALL_TIMEOUT_S)
+        self.stub.Delete(
+            provider_pb2.DeleteRequest(
+                id=id_,
+                urn=urn(type_, name),
+                name=name,
+                type=type_,
+                properties=struct(outputs),
+                old_inputs=struct(inputs),
+            ),
+            timeout=CALL_TIMEOUT_S,
+        )
 
     def cancel(self) -> None:
         self.stub.Cancel(empty_pb2.Empty(), timeout=CALL_TIMEOUT_S)
@@ -169,8 +218,9 @@ class Plugin:
                 stream.close()
 
 
-def start_plugin(log_dir: Path, now: str | None = None, extra_args: tuple[str, ...] = (),
-                 configure: bool = True) -> Plugin:
+def start_plugin(
+    log_dir: Path, now: str | None = None, extra_args: tuple[str, ...] = (), configure: bool = True
+) -> Plugin:
     """Start the launcher as the engine does (flags, then the engine address) and connect to it."""
     env = {k: v for k, v in os.environ.items() if k != NOW_ENV}
     if now is not None:
@@ -180,7 +230,12 @@ def start_plugin(log_dir: Path, now: str | None = None, extra_args: tuple[str, .
     with stderr_path.open("w") as stderr:
         process = subprocess.Popen(
             [str(LAUNCHER), "--logtostderr", "-v=9", "--tracing", "127.0.0.1:9", *extra_args, ENGINE],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=env, cwd=log_dir)
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            env=env,
+            cwd=log_dir,
+        )
     try:
         port = int(read_port(process.stdout))
         channel = grpc.insecure_channel(f"127.0.0.1:{port}")

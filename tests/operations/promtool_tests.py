@@ -51,8 +51,11 @@ def rules() -> list[dict[str, Any]]:
 
 def samples(exposition: str) -> list[Sample]:
     """Every sample of the exposition text, in order, empty label values dropped (Prometheus does too)."""
-    return [Sample(s.name, {k: v for k, v in s.labels.items() if v}, s.value)
-            for family in text_string_to_metric_families(exposition) for s in family.samples]
+    return [
+        Sample(s.name, {k: v for k, v in s.labels.items() if v}, s.value)
+        for family in text_string_to_metric_families(exposition)
+        for s in family.samples
+    ]
 
 
 def selector(sample: Sample) -> str:
@@ -78,8 +81,10 @@ def _alert_labels(rule: dict[str, Any], sample: Sample) -> dict[str, str]:
 
 
 def _annotations(rule: dict[str, Any], labels: dict[str, str]) -> dict[str, str]:
-    return {key: _LABEL_TEMPLATE.sub(lambda m: labels.get(m.group(1), ""), text.strip())
-            for key, text in rule.get("annotations", {}).items()}
+    return {
+        key: _LABEL_TEMPLATE.sub(lambda m: labels.get(m.group(1), ""), text.strip())
+        for key, text in rule.get("annotations", {}).items()
+    }
 
 
 def _source_sample(rule: dict[str, Any], found: list[Sample]) -> Sample:
@@ -98,14 +103,15 @@ def _block(value: Any, indent: int) -> list[str]:
 def render(scenarios: list[Scenario], header: str) -> str:
     """The whole promtool test file: one test group per scenario, every alert asserted in each."""
     alerting = rules()
-    lines = [*header.rstrip("\n").splitlines(), "rule_files:", f"  - {RULES.name}", "evaluation_interval: 1m",
-             "tests:"]
+    lines = [*header.rstrip("\n").splitlines(), "rule_files:", f"  - {RULES.name}", "evaluation_interval: 1m", "tests:"]
     for scenario in scenarios:
         found = [s for s in samples(scenario.exposition) if s.name not in LEFT_OUT]
         lines += ["", f"  # {scenario.name}: {scenario.command}", "  - interval: 1m", "    input_series:"]
         for sample in found:
-            lines += [f"      - series: '{selector(sample)}'",
-                      f"        values: '{series_values(sample, scenario.checked_at)}'"]
+            lines += [
+                f"      - series: '{selector(sample)}'",
+                f"        values: '{series_values(sample, scenario.checked_at)}'",
+            ]
         lines.append("    alert_rule_test:")
         for rule in alerting:
             expected = []

@@ -58,14 +58,30 @@ def produce_scenarios(aws, org, capsys, monkeypatch) -> list[Scenario]:
     """Real check runs, in the order the org's clock allows (it only moves forward)."""
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", org.ca_bundle)  # zeep builds its own session
     deployer_env(monkeypatch, org)
-    doc = document(age_days=0, days=LIFETIME_DAYS, consumer_key="3MVG9ordersSyncConsumerKey0001",
-                   username=org.integration_username, login_url=org.instance_url, audience=org.instance_url,
-                   token_url=f"{org.instance_url}/services/oauth2/token", app_name=APP)
+    doc = document(
+        age_days=0,
+        days=LIFETIME_DAYS,
+        consumer_key="3MVG9ordersSyncConsumerKey0001",
+        username=org.integration_username,
+        login_url=org.instance_url,
+        audience=org.instance_url,
+        token_url=f"{org.instance_url}/services/oauth2/token",
+        app_name=APP,
+    )
     deploy(org, doc)
     provision(aws, SECRET, doc)
     issued = doc.not_after - timedelta(days=LIFETIME_DAYS)
-    base = ["check", "--region", aws.region, "--endpoint-url", aws.endpoint_url, "--ca-bundle", org.ca_bundle,
-            "--format", "prometheus"]
+    base = [
+        "check",
+        "--region",
+        aws.region,
+        "--endpoint-url",
+        aws.endpoint_url,
+        "--ca-bundle",
+        org.ca_bundle,
+        "--format",
+        "prometheus",
+    ]
     scenarios = []
 
     def check(name: str, days: float, options: tuple[str, ...], firing: set[str], secret: str = SECRET) -> None:
@@ -79,17 +95,29 @@ def produce_scenarios(aws, org, capsys, monkeypatch) -> list[Scenario]:
 
     check("healthy", 1, ("--verify", "--drift"), set())
     org.update_user(org.integration_username, active=False)
-    check("login failing (user deactivated)", 1, ("--verify", "--drift"),
-          {"SalesforceJwtVerificationFailing", "SalesforceJwtCredentialNotReady"})
+    check(
+        "login failing (user deactivated)",
+        1,
+        ("--verify", "--drift"),
+        {"SalesforceJwtVerificationFailing", "SalesforceJwtCredentialNotReady"},
+    )
     org.update_user(org.integration_username, active=True)
     org.patch_app(APP, certificate_pem=make_document(key_index=1)["certificate_pem"])
-    check("drift (another certificate uploaded in Setup)", 1, ("--drift",),
-          {"SalesforceJwtDriftDetected", "SalesforceJwtCredentialNotReady"})
+    check(
+        "drift (another certificate uploaded in Setup)",
+        1,
+        ("--drift",),
+        {"SalesforceJwtDriftDetected", "SalesforceJwtCredentialNotReady"},
+    )
     org.patch_app(APP, certificate_pem=doc.certificate_pem)
     check("renewal window reached", 61, ("--verify", "--drift"), {"SalesforceJwtRenewalWindowReached"})
     check("3 days before not-after", 87, ("--verify", "--drift"), {"SalesforceJwtCertificateExpiresSoon"})
-    check("1 day past not-after", 91, ("--verify", "--drift"),
-          {"SalesforceJwtCertificateExpiresSoon", "SalesforceJwtCredentialNotReady"})
+    check(
+        "1 day past not-after",
+        91,
+        ("--verify", "--drift"),
+        {"SalesforceJwtCertificateExpiresSoon", "SalesforceJwtCredentialNotReady"},
+    )
     check("secret missing (cannot check)", 91, (), {"SalesforceJwtCheckCannotRun"}, secret="prod/missing")
     return scenarios
 
@@ -124,4 +152,5 @@ def test_committed_series_are_what_check_prints_today(aws, salesforce_org, capsy
         TEST_FILE.write_text(generated)
     assert generated == TEST_FILE.read_text(), (
         f"{TEST_FILE.name} is not what `check --format prometheus` prints now; review the change and "
-        "regenerate it with UPDATE_ALERT_TESTS=1 .venv/bin/python -m pytest tests/operations/test_alert_rules.py")
+        "regenerate it with UPDATE_ALERT_TESTS=1 .venv/bin/python -m pytest tests/operations/test_alert_rules.py"
+    )

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from components.cli import main
-from components.inspection import PretendClock
 from components.credentials import CredentialDocument, CredentialStore
+from components.inspection import PretendClock
 from tests.unit.test_health import make_document
 
 SECRET = "prod/orders"
-NOT_AFTER = datetime(2031, 6, 1, 12, 0, tzinfo=timezone.utc)  # far from today: only the pretend clock gets there
+NOT_AFTER = datetime(2031, 6, 1, 12, 0, tzinfo=UTC)  # far from today: only the pretend clock gets there
 
 
 def provision(aws) -> None:
@@ -23,8 +23,20 @@ def provision(aws) -> None:
 
 
 def check(aws, capsys, *args: str) -> tuple[int, dict | str]:
-    code = main(["check", "--region", aws.region, "--endpoint-url", aws.endpoint_url, "--secret-id", SECRET,
-                 "--format", "json", *args])
+    code = main(
+        [
+            "check",
+            "--region",
+            aws.region,
+            "--endpoint-url",
+            aws.endpoint_url,
+            "--secret-id",
+            SECRET,
+            "--format",
+            "json",
+            *args,
+        ]
+    )
     out, err = capsys.readouterr()
     return code, (json.loads(out) if out else err)
 
@@ -35,9 +47,11 @@ def at(moment: datetime) -> str:
 
 def test_pretend_now_moves_the_check_through_the_certificate_lifetime(aws, capsys):
     provision(aws)
-    for moment, code, findings in ((NOT_AFTER - timedelta(days=60), 0, []),
-                                   (NOT_AFTER - timedelta(days=20), 1, ["renewal-due"]),
-                                   (NOT_AFTER + timedelta(hours=1), 2, ["expired"])):
+    for moment, code, findings in (
+        (NOT_AFTER - timedelta(days=60), 0, []),
+        (NOT_AFTER - timedelta(days=20), 1, ["renewal-due"]),
+        (NOT_AFTER + timedelta(hours=1), 2, ["expired"]),
+    ):
         exit_code, report = check(aws, capsys, "--pretend-now", at(moment))
         assert exit_code == code, report
         integration = report["integrations"][0]
@@ -67,7 +81,7 @@ def test_the_option_is_hidden_from_help(capsys):
 
 
 def test_pretend_clock_starts_at_the_instant_and_keeps_ticking():
-    start = datetime(2030, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2030, 1, 1, tzinfo=UTC)
     clock = PretendClock(start)
     first = clock.now()
     assert abs(first - start.timestamp()) < 5

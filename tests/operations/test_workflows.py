@@ -25,8 +25,10 @@ from tools import actionlint_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
-REFRESH_STEPS = {"drift-detection.yml": "pulumi refresh --preview-only --expect-no-changes",
-                 "fleet-health.yml": "pulumi refresh --preview-only --expect-no-changes"}
+REFRESH_STEPS = {
+    "drift-detection.yml": "pulumi refresh --preview-only --expect-no-changes",
+    "fleet-health.yml": "pulumi refresh --preview-only --expect-no-changes",
+}
 CHECK_STEPS = {"drift-detection.yml": "check --all --verify --drift", "fleet-health.yml": "check --verify --drift"}
 STACK = "local"
 
@@ -34,8 +36,10 @@ STACK = "local"
 @pytest.fixture(scope="module")
 def actionlint() -> Path:
     if not actionlint_tool.binary().exists() and shutil.which("go") is None:
-        missing("actionlint is not built and Go is missing to build it (.ci/run builds it: "
-                    "python3 tools/actionlint_tool.py build)")
+        missing(
+            "actionlint is not built and Go is missing to build it (.ci/run builds it: "
+            "python3 tools/actionlint_tool.py build)"
+        )
     return actionlint_tool.build()
 
 
@@ -53,14 +57,24 @@ def run_step(script: str, env: dict[str, str], cwd: Path) -> subprocess.Complete
     """bash as GitHub's default `run` shell starts it (`bash -e {0}`)."""
     path = cwd / "step.sh"
     path.write_text(script)
-    return subprocess.run(["bash", "--noprofile", "--norc", "-e", str(path)], cwd=cwd, env=env, text=True,
-                          capture_output=True, timeout=600)
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-e", str(path)],
+        cwd=cwd,
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=600,
+    )
 
 
 def test_workflows_pass_actionlint(actionlint):
     files = sorted(WORKFLOWS.glob("*.yml"))
-    assert {f.name for f in files} >= {"drift-detection.yml", "fleet-health.yml", "pulumi-preview.yml",
-                                       "scheduled-renewal.yml"}
+    assert {f.name for f in files} >= {
+        "drift-detection.yml",
+        "fleet-health.yml",
+        "pulumi-preview.yml",
+        "scheduled-renewal.yml",
+    }
     result = subprocess.run([str(actionlint), "-no-color", *map(str, files)], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -69,8 +83,9 @@ def test_actionlint_catches_a_broken_matrix(actionlint, tmp_path):
     """The lint can fail: a matrix built from an output the job does not have."""
     broken = (WORKFLOWS / "fleet-health.yml").read_text().replace("outputs.stacks)", "outputs.stackz)")
     (tmp_path / "fleet-health.yml").write_text(broken)
-    result = subprocess.run([str(actionlint), "-no-color", str(tmp_path / "fleet-health.yml")], capture_output=True,
-                            text=True)
+    result = subprocess.run(
+        [str(actionlint), "-no-color", str(tmp_path / "fleet-health.yml")], capture_output=True, text=True
+    )
     assert result.returncode == 1 and "stackz" in result.stdout
 
 
@@ -98,18 +113,33 @@ def test_refresh_steps_fail_on_drift_and_on_refresh_errors_of_the_real_cli(local
 def test_check_steps_fail_on_critical_and_only_warn_in_the_renewal_window(aws, salesforce_org, tmp_path):
     org = salesforce_org
     secret = f"salesforce/jwt/{STACK}/{APP}"
-    doc = document(age_days=0, days=90, consumer_key="3MVG9ordersSyncConsumerKey0001",
-                   username=org.integration_username, login_url=org.instance_url, audience=org.instance_url,
-                   token_url=f"{org.instance_url}/services/oauth2/token", app_name=APP)
+    doc = document(
+        age_days=0,
+        days=90,
+        consumer_key="3MVG9ordersSyncConsumerKey0001",
+        username=org.integration_username,
+        login_url=org.instance_url,
+        audience=org.instance_url,
+        token_url=f"{org.instance_url}/services/oauth2/token",
+        app_name=APP,
+    )
     deploy(org, doc)
     provision(aws, secret, doc)
     summary = tmp_path / "summary.md"
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-           "PYTHONPATH": str(ROOT), "AWS_REGION": aws.region, "AWS_ENDPOINT_URL_SECRETS_MANAGER": aws.endpoint_url,
-           "SF_CA_BUNDLE": org.ca_bundle,
-           "REQUESTS_CA_BUNDLE": org.ca_bundle, "SF_ACCESS_TOKEN": org.admin_access_token,
-           "SF_INSTANCE_URL": org.instance_url, "GITHUB_STEP_SUMMARY": str(summary), "STACK": STACK,
-           "SECRET_PREFIX": f"salesforce/jwt/{STACK}/"}
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "PYTHONPATH": str(ROOT),
+        "AWS_REGION": aws.region,
+        "AWS_ENDPOINT_URL_SECRETS_MANAGER": aws.endpoint_url,
+        "SF_CA_BUNDLE": org.ca_bundle,
+        "REQUESTS_CA_BUNDLE": org.ca_bundle,
+        "SF_ACCESS_TOKEN": org.admin_access_token,
+        "SF_INSTANCE_URL": org.instance_url,
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "STACK": STACK,
+        "SECRET_PREFIX": f"salesforce/jwt/{STACK}/",
+    }
 
     def run_all(**extra: str) -> dict[str, subprocess.CompletedProcess[str]]:
         return {wf: run_step(step_script(wf, name), {**env, **extra}, tmp_path) for wf, name in CHECK_STEPS.items()}

@@ -11,9 +11,13 @@ from components.integration_args import config_key
 from components.settings import load_settings
 from tests.program.test_structure import BASE, _by_type, _unwrap, mocks  # noqa: F401 - the fixture
 
-ARGS = {"salesforce_login_url": BASE["salesforceLoginUrl"], "app_name": BASE["appName"],
-        "contact_email": BASE["contactEmail"], "integration_username": BASE["integrationUsername"],
-        "aws_region": BASE["awsRegion"]}
+ARGS = {
+    "salesforce_login_url": BASE["salesforceLoginUrl"],
+    "app_name": BASE["appName"],
+    "contact_email": BASE["contactEmail"],
+    "integration_username": BASE["integrationUsername"],
+    "aws_region": BASE["awsRegion"],
+}
 
 
 def test_every_args_field_is_a_known_config_key():
@@ -26,9 +30,17 @@ def test_every_args_field_is_a_known_config_key():
 
 
 def test_stack_config_and_args_give_the_same_settings():
-    settings = load_settings({**BASE, "scopes": ["Api", "RefreshToken", "Web"], "rotation": 3,
-                              "rotationStrategy": "blue-green", "tags": {"team": "x"}}, stack="test",
-                             env={"SF_ACCESS_TOKEN": "00Dx!token"})
+    settings = load_settings(
+        {
+            **BASE,
+            "scopes": ["Api", "RefreshToken", "Web"],
+            "rotation": 3,
+            "rotationStrategy": "blue-green",
+            "tags": {"team": "x"},
+        },
+        stack="test",
+        env={"SF_ACCESS_TOKEN": "00Dx!token"},
+    )
     again = SalesforceJwtIntegrationArgs.from_settings(settings).settings("test", env={"SF_ACCESS_TOKEN": "00Dx!t"})
     assert again.app == settings.app and again.secret == settings.secret
     assert again.certificate == settings.certificate and again.operations == settings.operations
@@ -48,9 +60,14 @@ def test_bad_args_name_each_field_and_register_nothing(mocks):  # noqa: F811
 @pulumi.runtime.test
 def test_outputs_are_wired_into_the_resources(mocks):  # noqa: F811
     username = pulumi.Output.from_input("late@example.com")
-    args = SalesforceJwtIntegrationArgs(**{**ARGS, "integration_username": username,
-                                           "tags": {"team": pulumi.Output.from_input("core")},
-                                           "kms_key_id": pulumi.Output.from_input("alias/platform")})
+    args = SalesforceJwtIntegrationArgs(
+        **{
+            **ARGS,
+            "integration_username": username,
+            "tags": {"team": pulumi.Output.from_input("core")},
+            "kms_key_id": pulumi.Output.from_input("alias/platform"),
+        }
+    )
     integration = SalesforceJwtIntegration("acme", args)
 
     def check(policy):
@@ -62,7 +79,8 @@ def test_outputs_are_wired_into_the_resources(mocks):  # noqa: F811
         assert "alias/platform" in policy or "kms" in policy.lower()
 
     return pulumi.Output.all(integration.secret_version_id, integration.runtime_policy_json).apply(
-        lambda both: check(both[1]))
+        lambda both: check(both[1])
+    )
 
 
 def test_an_output_resolving_to_a_bad_value_fails_naming_the_field():
@@ -78,8 +96,9 @@ def test_an_output_resolving_to_a_bad_value_fails_naming_the_field():
 
 
 def test_only_output_valued_fields_are_deferred():
-    args = SalesforceJwtIntegrationArgs(**{**ARGS, "secret_reader_arns": pulumi.Output.from_input([]),
-                                           "tags": {"team": "plain"}})
+    args = SalesforceJwtIntegrationArgs(
+        **{**ARGS, "secret_reader_arns": pulumi.Output.from_input([]), "tags": {"team": "plain"}}
+    )
     config = args.config()
     assert "salesforce-jwt:secretReaderArns" not in config  # checked when the Output resolves
     assert config["salesforce-jwt:tags"] == {"team": "plain"}  # checked now, with the other settings

@@ -15,8 +15,12 @@ pytestmark = pytest.mark.slow
 
 def test_the_client_follows_a_real_rotation_within_what_the_runtime_policy_allows(local_stack: LocalStack):
     local_stack.up().check()
-    client = SalesforceJwtClient(local_stack.secret, region=local_stack.aws.region,
-                                 endpoint_url=local_stack.aws.endpoint_url, ca_bundle=local_stack.org.ca_bundle)
+    client = SalesforceJwtClient(
+        local_stack.secret,
+        region=local_stack.aws.region,
+        endpoint_url=local_stack.aws.endpoint_url,
+        ca_bundle=local_stack.org.ca_bundle,
+    )
     before = client.login()
     assert before.stage == AWSCURRENT and before.username == local_stack.org.integration_username
     local_stack.up(rotation=1).check()

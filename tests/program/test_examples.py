@@ -49,13 +49,18 @@ def test_the_wheel_holds_the_package_and_the_console_script(installed: Path):
     assert "check" in run(installed / "bin" / "salesforce-jwt", "--help")
 
 
-def test_own_program_declares_two_integrations_with_outputs_wired_in(installed: Path, pulumi_bin, tmp_path,
-                                                                      aws, salesforce_org):
+def test_own_program_declares_two_integrations_with_outputs_wired_in(
+    installed: Path, pulumi_bin, tmp_path, aws, salesforce_org
+):
     stack = Stack(EXAMPLE, "dev", tmp_path / "pulumi", env=deployer_env(salesforce_org), extra=())
     (stack.project / "venv").symlink_to(installed)
-    stack.set_config(salesforceLoginUrl=salesforce_org.login_url, salesforceCaBundle=salesforce_org.ca_bundle,
-                     awsRegion=aws.region, awsEndpointUrl=aws.endpoint_url,
-                     integrationUsername=salesforce_org.integration_username)
+    stack.set_config(
+        salesforceLoginUrl=salesforce_org.login_url,
+        salesforceCaBundle=salesforce_org.ca_bundle,
+        awsRegion=aws.region,
+        awsEndpointUrl=aws.endpoint_url,
+        integrationUsername=salesforce_org.integration_username,
+    )
     stack.up().check()
     outputs = stack.outputs()
     assert outputs["ordersSecretArn"] != outputs["billingSecretArn"]
@@ -67,19 +72,38 @@ def test_own_program_declares_two_integrations_with_outputs_wired_in(installed: 
     tags = aws.client("secretsmanager").describe_secret(SecretId="salesforce/jwt/dev/Orders_Sync")["Tags"]
     assert {"Key": "team", "Value": "platform-dev"} in tags  # an Output, resolved and wired in
 
-    report = json.loads(run(installed / "bin" / "salesforce-jwt", "check", "--all", "--format", "json",
-                            "--region", aws.region, "--endpoint-url", aws.endpoint_url))
+    report = json.loads(
+        run(
+            installed / "bin" / "salesforce-jwt",
+            "check",
+            "--all",
+            "--format",
+            "json",
+            "--region",
+            aws.region,
+            "--endpoint-url",
+            aws.endpoint_url,
+        )
+    )
     found = {item["secret_id"] for item in report["integrations"]}
-    assert {"salesforce/jwt/dev/Orders_Sync", "salesforce/jwt/dev/Billing_Sync"} <= {s.split(":secret:")[-1].rsplit("-", 1)[0] if ":secret:" in s else s for s in found}
+    assert {"salesforce/jwt/dev/Orders_Sync", "salesforce/jwt/dev/Billing_Sync"} <= {
+        s.split(":secret:")[-1].rsplit("-", 1)[0] if ":secret:" in s else s for s in found
+    }
     assert report["exit_code"] == 0, report
 
 
-def test_a_bad_argument_names_the_args_field_and_nothing_is_deployed(installed: Path, pulumi_bin, tmp_path,
-                                                                    aws, salesforce_org):
+def test_a_bad_argument_names_the_args_field_and_nothing_is_deployed(
+    installed: Path, pulumi_bin, tmp_path, aws, salesforce_org
+):
     stack = Stack(EXAMPLE, "dev", tmp_path / "pulumi", env=deployer_env(salesforce_org), extra=())
     (stack.project / "venv").symlink_to(installed)
-    stack.set_config(salesforceLoginUrl=salesforce_org.login_url, salesforceCaBundle=salesforce_org.ca_bundle,
-                     awsRegion=aws.region, awsEndpointUrl=aws.endpoint_url, integrationUsername="not-an-email")
+    stack.set_config(
+        salesforceLoginUrl=salesforce_org.login_url,
+        salesforceCaBundle=salesforce_org.ca_bundle,
+        awsRegion=aws.region,
+        awsEndpointUrl=aws.endpoint_url,
+        integrationUsername="not-an-email",
+    )
     outcome = stack.up()
     assert not outcome.ok
     text = " ".join(outcome.errors)

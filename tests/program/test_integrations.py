@@ -25,12 +25,29 @@ def test_integrations_list_gives_each_its_own_app_secret_and_outputs(local_stack
     assert "privateKeyPem" not in outputs["Orders_JWT"]  # integrations read it from Secrets Manager
     assert {"Orders_JWT", "Billing_JWT_A"} <= {app["name"] for app in local_stack.org.apps()}
 
-    done = subprocess.run([sys.executable, "-m", "components", "check", "--all", "--format", "json",
-                           "--region", local_stack.aws.region, "--endpoint-url", local_stack.aws.endpoint_url],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "components",
+            "check",
+            "--all",
+            "--format",
+            "json",
+            "--region",
+            local_stack.aws.region,
+            "--endpoint-url",
+            local_stack.aws.endpoint_url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     report = json.loads(done.stdout)
     apps = {item["app_name"] for item in report["integrations"]}
-    assert {"Orders_JWT", "Billing_JWT_A"} <= apps or {"Orders_JWT", "Billing_JWT"} <= {a.rsplit("_", 1)[0] if a.endswith(("_A", "_B")) else a for a in apps}
+    assert {"Orders_JWT", "Billing_JWT_A"} <= apps or {"Orders_JWT", "Billing_JWT"} <= {
+        a.rsplit("_", 1)[0] if a.endswith(("_A", "_B")) else a for a in apps
+    }
     assert done.returncode == 0, done.stdout[-1500:] + done.stderr[-1500:]
 
 

@@ -10,7 +10,7 @@ changes its stack, so it gets one of its own.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -126,10 +126,17 @@ def test_ca_signed_stack_outputs_a_csr_then_deploys_the_signed_certificate(stack
     csr = x509.load_pem_x509_csr(csr_pem.encode())
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test CA")])
-    now = datetime.now(timezone.utc)
-    signed = (x509.CertificateBuilder().subject_name(csr.subject).issuer_name(ca_name)
-              .public_key(csr.public_key()).serial_number(x509.random_serial_number())
-              .not_valid_before(now).not_valid_after(now + timedelta(days=90)).sign(ca_key, hashes.SHA256()))
+    now = datetime.now(UTC)
+    signed = (
+        x509.CertificateBuilder()
+        .subject_name(csr.subject)
+        .issuer_name(ca_name)
+        .public_key(csr.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + timedelta(days=90))
+        .sign(ca_key, hashes.SHA256())
+    )
     pem = signed.public_bytes(serialization.Encoding.PEM).decode()
     stack.up(certificateMode="ca-signed", caCertificatePem=pem).check()
     assert stack.document().certificate_pem.strip() == pem.strip()

@@ -28,7 +28,7 @@ def session_processes(sid: int) -> dict[int, str]:
             continue
         try:
             stat = (proc / "stat").read_text()
-            fields = stat[stat.rindex(")") + 2:].split()
+            fields = stat[stat.rindex(")") + 2 :].split()
             if int(fields[3]) == sid and fields[0] != "Z":
                 found[int(proc.name)] = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
         except (OSError, ValueError):
@@ -55,12 +55,18 @@ def test_sigkill_of_pulumi_up_leaves_no_process_behind(local_stack: LocalStack):
     local_stack.org.fault("deploy", delay_seconds=60)  # the app deployment hangs on the deploy call
     cli = local_stack.cli.start("up", "--yes", "--skip-preview", "--stack", "local")
     try:
-        running = wait_for(lambda: (p := session_processes(cli.pid)) and
-                           any("pulumi.dynamic" in c for c in p.values()) and
-                           deploy_is_hanging(local_stack) and p,
-                           60, "the dynamic provider host to send the deploy")
+        running = wait_for(
+            lambda: (
+                (p := session_processes(cli.pid))
+                and any("pulumi.dynamic" in c for c in p.values())
+                and deploy_is_hanging(local_stack)
+                and p
+            ),
+            60,
+            "the dynamic provider host to send the deploy",
+        )
         kinds = " ".join(running.values())
-        assert "pulumi-language-python" in kinds and "pulumi-resource-tls" in kinds or "tls_plugin" in kinds
+        assert ("pulumi-language-python" in kinds and "pulumi-resource-tls" in kinds) or "tls_plugin" in kinds
         os.kill(cli.pid, signal.SIGKILL)
         cli.wait()
         left = {}

@@ -6,7 +6,7 @@ their inputs plus placeholder outputs. Behaviour against real services is in tes
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pulumi
 import pytest
@@ -32,17 +32,25 @@ def _unwrap(value):
 
 def _key_pem(bits: int) -> str:
     key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode()
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
 
 
 def _cert_pem(key_pem: str, common_name: str, hours: float) -> str:
     key = serialization.load_pem_private_key(key_pem.encode(), None)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = datetime.now(timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now)
-            .not_valid_after(now + timedelta(hours=hours)).sign(key, hashes.SHA256()))
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + timedelta(hours=hours))
+        .sign(key, hashes.SHA256())
+    )
     return cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
@@ -56,8 +64,9 @@ class Mocks(pulumi.runtime.Mocks):
         if args.typ == "tls:index/privateKey:PrivateKey":
             return f"{args.name}-id", {**inputs, "private_key_pem": _key_pem(int(inputs.get("rsaBits", 2048)))}
         if args.typ == "tls:index/selfSignedCert:SelfSignedCert":
-            pem = _cert_pem(_unwrap(inputs["privateKeyPem"]), inputs["subject"]["commonName"],
-                            inputs["validityPeriodHours"])
+            pem = _cert_pem(
+                _unwrap(inputs["privateKeyPem"]), inputs["subject"]["commonName"], inputs["validityPeriodHours"]
+            )
             return f"{args.name}-id", {**inputs, "cert_pem": pem}
         if args.typ.endswith(":AppDeployment"):
             return f"{args.name}-id", {**inputs, "consumer_key": f"SJPmock{inputs['app_name']}"}
@@ -105,8 +114,14 @@ def test_single_strategy_children_and_order(mocks):
     def check(_):
         kinds = _by_type(mocks)
         assert {k: len(v) for k, v in kinds.items()} == {
-            "Integration": 1, "PrivateKey": 1, "SelfSignedCert": 1, "AppDeployment": 1,
-            "CredentialVersion": 1, "Verification": 1, "Promotion": 1}
+            "Integration": 1,
+            "PrivateKey": 1,
+            "SelfSignedCert": 1,
+            "AppDeployment": 1,
+            "CredentialVersion": 1,
+            "Verification": 1,
+            "Promotion": 1,
+        }
         app = kinds["AppDeployment"][0].inputs
         # legible certificate facts travel with the app, not only the PEM
         assert app["certificate_fingerprint"].count(":") == 31

@@ -18,8 +18,8 @@ from components.providers.credential_version import CredentialVersionProvider
 from components.providers.promotion import PromotionProvider
 from components.providers.verification import VerificationProvider
 from components.rollout import consumer_key_for
-from tests.fixtures.dynamic_host import DynamicHost, ProviderError
 from tests.fixtures.aws import generated_key_pair
+from tests.fixtures.dynamic_host import DynamicHost, ProviderError
 
 ROOT = Path(__file__).resolve().parents[2]
 TYPE = "pulumi-python:dynamic/salesforce-jwt:{}"
@@ -33,8 +33,10 @@ def urn(kind: str) -> str:
 @pytest.fixture
 def host(aws, salesforce_org):
     """A provider host configured like the engine does: stack config incl. the deployer secret."""
-    config = {"salesforce-jwt:deployerAccessToken": salesforce_org.admin_access_token,
-              "salesforce-jwt:deployerInstanceUrl": salesforce_org.instance_url}
+    config = {
+        "salesforce-jwt:deployerAccessToken": salesforce_org.admin_access_token,
+        "salesforce-jwt:deployerInstanceUrl": salesforce_org.instance_url,
+    }
     env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "PULUMI_PROJECT": "salesforce-jwt"}
     process = DynamicHost(ROOT, "salesforce-jwt", config, env)
     try:
@@ -46,12 +48,24 @@ def host(aws, salesforce_org):
 def app_props(org, key_index: int = 0) -> dict:
     return {
         "__provider": serialize_provider(AppDeploymentProvider()),
-        "login_url": org.login_url, "ca_bundle": org.ca_bundle, "api_version": "63.0",
-        "aws_region": "us-east-1", "deploy_timeout_seconds": 60, "app_name": "Host_JWT", "app_label": "Host JWT",
-        "app_kind": "external-client-app", "slot": "a", "description": "", "contact_email": "admin@example.com",
-        "scopes": ["Api", "RefreshToken"], "permission_set_name": "Host_JWT_Access",
-        "permission_sets": ["Host_JWT_Access"], "profiles": [], "pre_authorized": True,
-        "integration_username": org.integration_username, "delete_on_destroy": False,
+        "login_url": org.login_url,
+        "ca_bundle": org.ca_bundle,
+        "api_version": "63.0",
+        "aws_region": "us-east-1",
+        "deploy_timeout_seconds": 60,
+        "app_name": "Host_JWT",
+        "app_label": "Host JWT",
+        "app_kind": "external-client-app",
+        "slot": "a",
+        "description": "",
+        "contact_email": "admin@example.com",
+        "scopes": ["Api", "RefreshToken"],
+        "permission_set_name": "Host_JWT_Access",
+        "permission_sets": ["Host_JWT_Access"],
+        "profiles": [],
+        "pre_authorized": True,
+        "integration_username": org.integration_username,
+        "delete_on_destroy": False,
         "stack": "test",
         "certificate_pem": generated_key_pair(key_index)[1],
     }
@@ -61,20 +75,34 @@ def credential_props(aws, org, consumer_key: str, key_index: int = 0) -> dict:
     key_pem, cert_pem, _ = generated_key_pair(key_index)
     return {
         "__provider": serialize_provider(CredentialVersionProvider()),
-        "secret_name": SECRET, "aws_region": aws.region, "aws_endpoint_url": aws.endpoint_url,
-        "tags": {"team": "integrations"}, "recovery_window_days": 7, "description": "test credential",
-        "private_key_pem": key_pem, "certificate_pem": cert_pem, "consumer_key": consumer_key,
-        "username": org.integration_username, "login_url": org.login_url, "audience": org.login_url,
-        "token_url": f"{org.login_url}/services/oauth2/token", "app_name": "Host_JWT",
+        "secret_name": SECRET,
+        "aws_region": aws.region,
+        "aws_endpoint_url": aws.endpoint_url,
+        "tags": {"team": "integrations"},
+        "recovery_window_days": 7,
+        "description": "test credential",
+        "private_key_pem": key_pem,
+        "certificate_pem": cert_pem,
+        "consumer_key": consumer_key,
+        "username": org.integration_username,
+        "login_url": org.login_url,
+        "audience": org.login_url,
+        "token_url": f"{org.login_url}/services/oauth2/token",
+        "app_name": "Host_JWT",
         "app_kind": "external-client-app",
     }
 
 
 def test_every_provider_unpickles_in_the_host(host):
-    for kind, provider in [("AppDeployment", AppDeploymentProvider()), ("CredentialVersion", CredentialVersionProvider()),
-                           ("Verification", VerificationProvider()), ("Promotion", PromotionProvider())]:
-        inputs, failures = host.check(urn(kind), TYPE.format(kind), "x", {}, {"__provider": serialize_provider(provider),
-                                                                             "a": 1})
+    for kind, provider in [
+        ("AppDeployment", AppDeploymentProvider()),
+        ("CredentialVersion", CredentialVersionProvider()),
+        ("Verification", VerificationProvider()),
+        ("Promotion", PromotionProvider()),
+    ]:
+        inputs, failures = host.check(
+            urn(kind), TYPE.format(kind), "x", {}, {"__provider": serialize_provider(provider), "a": 1}
+        )
         assert failures == [] and inputs["a"] == 1
 
 
@@ -82,19 +110,35 @@ def test_full_rollout_through_the_host(host, aws, salesforce_org):
     app_id, app = host.create(urn("AppDeployment"), TYPE.format("AppDeployment"), "app", app_props(salesforce_org))
     # configure() gave the deployer; the key is derived from the deployer session's org id
     assert app["consumer_key"] == consumer_key_for("test", "Host_JWT", salesforce_org.org_id)
-    cred_id, cred = host.create(urn("CredentialVersion"), TYPE.format("CredentialVersion"), "cred",
-                                credential_props(aws, salesforce_org, app["consumer_key"]))
+    cred_id, cred = host.create(
+        urn("CredentialVersion"),
+        TYPE.format("CredentialVersion"),
+        "cred",
+        credential_props(aws, salesforce_org, app["consumer_key"]),
+    )
     store = CredentialStore(SECRET, aws.region, aws.endpoint_url)
     assert cred["version_id"] in store.versions()
-    verification = {"__provider": serialize_provider(VerificationProvider()), "secret_name": SECRET,
-                    "aws_region": aws.region, "aws_endpoint_url": aws.endpoint_url, "version_id": cred["version_id"],
-                    "ca_bundle": salesforce_org.ca_bundle, "api_version": "63.0", "budget_seconds": 30,
-                    "app": {k: v for k, v in app_props(salesforce_org).items() if k != "__provider"}}
+    verification = {
+        "__provider": serialize_provider(VerificationProvider()),
+        "secret_name": SECRET,
+        "aws_region": aws.region,
+        "aws_endpoint_url": aws.endpoint_url,
+        "version_id": cred["version_id"],
+        "ca_bundle": salesforce_org.ca_bundle,
+        "api_version": "63.0",
+        "budget_seconds": 30,
+        "app": {k: v for k, v in app_props(salesforce_org).items() if k != "__provider"},
+    }
     _, verified = host.create(urn("Verification"), TYPE.format("Verification"), "verify", verification)
     assert verified["verified_username"] == salesforce_org.integration_username and verified["attempts"] >= 1
-    promotion = {"__provider": serialize_provider(PromotionProvider()), "secret_name": SECRET,
-                 "aws_region": aws.region, "aws_endpoint_url": aws.endpoint_url, "version_id": cred["version_id"],
-                 "verified_at": verified["verified_at"]}
+    promotion = {
+        "__provider": serialize_provider(PromotionProvider()),
+        "secret_name": SECRET,
+        "aws_region": aws.region,
+        "aws_endpoint_url": aws.endpoint_url,
+        "version_id": cred["version_id"],
+        "verified_at": verified["verified_at"],
+    }
     _, promoted = host.create(urn("Promotion"), TYPE.format("Promotion"), "promote", promotion)
     assert store.describe().version_for(AWSCURRENT) == promoted["current_version_id"] == cred["version_id"]
     assert store.describe().version_for(AWSPENDING) is None
@@ -129,8 +173,14 @@ def test_adopting_an_existing_eca_whose_key_salesforce_hides(host, salesforce_or
     from components.salesforce.bundle import ECA, PermissionSetSpec
     from tests.services.test_salesforce_helpers import app_spec, client
 
-    client(salesforce_org).deploy_app(app_spec(ECA, name="Host_JWT", consumer_key="AdoptedKey000001",
-                                               access_permission_set=PermissionSetSpec("Host_JWT_Access", "Host")))
+    client(salesforce_org).deploy_app(
+        app_spec(
+            ECA,
+            name="Host_JWT",
+            consumer_key="AdoptedKey000001",
+            access_permission_set=PermissionSetSpec("Host_JWT_Access", "Host"),
+        )
+    )
     deploys = salesforce_org.calls()["deploy"]
     with pytest.raises(ProviderError, match="existingConsumerKeys.*Allow Access to OAuth Consumer Secrets"):
         host.create(urn("AppDeployment"), TYPE.format("AppDeployment"), "app", app_props(salesforce_org))

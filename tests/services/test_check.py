@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,11 +20,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
-def document(*, age_days: float = 10, days: int = 90, created_at: datetime | None = None,
-             **changes) -> CredentialDocument:
+def document(
+    *, age_days: float = 10, days: int = 90, created_at: datetime | None = None, **changes
+) -> CredentialDocument:
     """A credential document whose certificate was issued `age_days` ago and lasts `days` days."""
     issued = now() - timedelta(days=age_days)
     data = make_document(issued=issued, days=days, **changes)
@@ -196,9 +197,25 @@ def test_python_dash_m_components_runs_check_and_never_prints_the_key(aws):
     provision(aws, "prod/orders", doc)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
-        [sys.executable, "-m", "components", "check", "--secret-id", "prod/orders", "--region", aws.region,
-         "--endpoint-url", aws.endpoint_url, "--format", "json"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "components",
+            "check",
+            "--secret-id",
+            "prod/orders",
+            "--region",
+            aws.region,
+            "--endpoint-url",
+            aws.endpoint_url,
+            "--format",
+            "json",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 2, proc.stderr
     assert json.loads(proc.stdout)["integrations"][0]["secret_id"] == "prod/orders"

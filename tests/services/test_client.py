@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from prometheus_client import CollectorRegistry
@@ -72,18 +73,33 @@ class Org:
 
     def document(self, index: int, app: str = APP, slot: str | None = None) -> CredentialDocument:
         url = self.org.instance_url
-        return credential_document(index, consumer_key="SJPorders" + app.replace("_", "") + "Key",
-                                   username=self.org.integration_username, login_url=url, audience=url,
-                                   token_url=f"{url}/services/oauth2/token", app_name=app, slot=slot)
+        return credential_document(
+            index,
+            consumer_key="SJPorders" + app.replace("_", "") + "Key",
+            username=self.org.integration_username,
+            login_url=url,
+            audience=url,
+            token_url=f"{url}/services/oauth2/token",
+            app_name=app,
+            slot=slot,
+        )
 
     def deploy(self, doc: CredentialDocument) -> None:
-        session = open_session(AccessTokenAuth(self.org.instance_url, self.org.admin_access_token),
-                               ca_bundle=self.org.ca_bundle)
+        session = open_session(
+            AccessTokenAuth(self.org.instance_url, self.org.admin_access_token), ca_bundle=self.org.ca_bundle
+        )
         metadata = MetadataClient(session)
-        metadata.deploy_app(AppSpec(kind=ECA, name=doc.app_name, label=doc.app_name.replace("_", " "),
-                                    contact_email="ops@example.com", certificate_pem=doc.certificate_pem,
-                                    consumer_key=doc.consumer_key,
-                                    access_permission_set=PermissionSetSpec(ACCESS, ACCESS)))
+        metadata.deploy_app(
+            AppSpec(
+                kind=ECA,
+                name=doc.app_name,
+                label=doc.app_name.replace("_", " "),
+                contact_email="ops@example.com",
+                certificate_pem=doc.certificate_pem,
+                consumer_key=doc.consumer_key,
+                access_permission_set=PermissionSetSpec(ACCESS, ACCESS),
+            )
+        )
         metadata.assign_permission_set(self.org.integration_username, ACCESS)
 
     def give_app(self, doc: CredentialDocument, index: int) -> None:
@@ -98,11 +114,23 @@ class Org:
     def token_calls(self) -> int:
         return self.org.calls().get("token", 0)
 
-    def client(self, clock: SteppingClock | None = None, metrics: Any = None, store: CredentialStore | None = None,
-               **options: Any) -> SalesforceJwtClient:
-        return SalesforceJwtClient(SECRET, region=self.aws.region, endpoint_url=self.aws.endpoint_url,
-                                   ca_bundle=self.org.ca_bundle, clock=clock or SteppingClock(), metrics=metrics,
-                                   store=store, options=ClientOptions(**{"wait_seconds": 30.0, **options}))
+    def client(
+        self,
+        clock: SteppingClock | None = None,
+        metrics: Any = None,
+        store: CredentialStore | None = None,
+        **options: Any,
+    ) -> SalesforceJwtClient:
+        return SalesforceJwtClient(
+            SECRET,
+            region=self.aws.region,
+            endpoint_url=self.aws.endpoint_url,
+            ca_bundle=self.org.ca_bundle,
+            clock=clock or SteppingClock(),
+            metrics=metrics,
+            store=store,
+            options=ClientOptions(**{"wait_seconds": 30.0, **options}),
+        )
 
 
 @pytest.fixture
@@ -158,8 +186,9 @@ def test_a_401_drops_the_token_and_the_request_succeeds_with_a_new_login(env):
 def test_the_document_is_read_once_per_ttl(env):
     reads: list[str] = []
     boto = make_client(env.aws.region, env.aws.endpoint_url)
-    boto.meta.events.register("provide-client-params.secrets-manager.GetSecretValue",
-                              lambda params, **_: reads.append(params["VersionStage"]))
+    boto.meta.events.register(
+        "provide-client-params.secrets-manager.GetSecretValue", lambda params, **_: reads.append(params["VersionStage"])
+    )
     clock = SteppingClock()
     client = env.client(clock, document_ttl=300.0, store=CredentialStore(SECRET, env.aws.region, client=boto))
     for _ in range(3):
@@ -191,7 +220,7 @@ def test_concurrent_requests_make_one_login_and_all_succeed(env):
         try:
             for _ in range(10):
                 ok(client)
-        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+        except BaseException as exc:
             failures.append(exc)
 
     threads = [threading.Thread(target=work) for _ in range(8)]
@@ -204,8 +233,9 @@ def test_concurrent_requests_make_one_login_and_all_succeed(env):
 
 
 # -- rotations ----------------------------------------------------------------------------------------
-@pytest.mark.parametrize("signature_error", [["invalid_grant", "invalid assertion"],
-                                             ["invalid_client", "invalid client credentials"]])
+@pytest.mark.parametrize(
+    "signature_error", [["invalid_grant", "invalid assertion"], ["invalid_client", "invalid client credentials"]]
+)
 def test_single_app_mid_rotation_logs_in_with_awspending_and_reports_it(env, signature_error):
     env.org.settings(eca_signature_error=signature_error)  # both answers are reported for ECAs
     client = env.client()
@@ -268,16 +298,18 @@ def test_a_not_provisioned_current_version_is_refused_without_a_login(aws, sales
     store = CredentialStore(SECRET, aws.region, aws.endpoint_url)
     store.ensure_secret()
     aws.client("secretsmanager").put_secret_value(SecretId=SECRET, SecretString=NOT_PROVISIONED_JSON)
-    client = SalesforceJwtClient(SECRET, region=aws.region, endpoint_url=aws.endpoint_url,
-                                 ca_bundle=salesforce_org.ca_bundle)
+    client = SalesforceJwtClient(
+        SECRET, region=aws.region, endpoint_url=aws.endpoint_url, ca_bundle=salesforce_org.ca_bundle
+    )
     with pytest.raises(NotProvisioned, match="not provisioned yet"):
         client.session().get(f"{salesforce_org.instance_url}{API}")
     assert salesforce_org.calls().get("token", 0) == 0
 
 
 def test_a_not_provisioned_pending_version_is_never_used(env):
-    env.aws.client("secretsmanager").put_secret_value(SecretId=SECRET, SecretString=NOT_PROVISIONED_JSON,
-                                                      VersionStages=[AWSPENDING])
+    env.aws.client("secretsmanager").put_secret_value(
+        SecretId=SECRET, SecretString=NOT_PROVISIONED_JSON, VersionStages=[AWSPENDING]
+    )
     env.give_app(env.document(1), 1)
     client = env.client(wait_seconds=0.0)
     with pytest.raises(LoginUnavailable) as raised:
@@ -326,10 +358,13 @@ def test_prometheus_metrics_count_logins_by_stage_refusals_failures_and_token_ag
     client.invalidate()
     with pytest.raises(LoginUnavailable):
         ok(client)
-    assert registry.get_sample_value("salesforce_jwt_client_login_refusals_total",
-                                     {**labels, "stage": AWSCURRENT, "error": "invalid_grant"}) == 1
-    assert registry.get_sample_value("salesforce_jwt_client_login_failures_total",
-                                     {**labels, "reason": "gave-up"}) == 1
+    assert (
+        registry.get_sample_value(
+            "salesforce_jwt_client_login_refusals_total", {**labels, "stage": AWSCURRENT, "error": "invalid_grant"}
+        )
+        == 1
+    )
+    assert registry.get_sample_value("salesforce_jwt_client_login_failures_total", {**labels, "reason": "gave-up"}) == 1
 
 
 def test_no_key_or_token_in_logs_reprs_or_errors(env, caplog):

@@ -9,9 +9,9 @@ from __future__ import annotations
 import http.client
 import json
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -140,8 +140,10 @@ def test_server_errors_are_retried(store, proxy):
         store.get(AWSCURRENT)
 
 
-@pytest.mark.parametrize("code, message", [("DecryptionFailure", "The key is disabled."),
-                                           ("KMSInvalidStateException", "key is pending deletion")])
+@pytest.mark.parametrize(
+    "code, message",
+    [("DecryptionFailure", "The key is disabled."), ("KMSInvalidStateException", "key is pending deletion")],
+)
 def test_kms_failures_are_not_retried_and_name_the_setting(store, proxy, code, message):
     state, _ = proxy
     store.ensure_secret()
@@ -187,8 +189,12 @@ def test_access_denied_through_real_iam_checks(enforced_auth):
     iam.create_user(UserName="reader")
     key = iam.create_access_key(UserName="reader")["AccessKey"]
     aws.server.set_auth(True)
-    client = aws.client("secretsmanager", aws_access_key_id=key["AccessKeyId"],
-                        aws_secret_access_key=key["SecretAccessKey"], aws_session_token=None)
+    client = aws.client(
+        "secretsmanager",
+        aws_access_key_id=key["AccessKeyId"],
+        aws_secret_access_key=key["SecretAccessKey"],
+        aws_session_token=None,
+    )
     denied = CredentialStore("salesforce/iam/jwt", aws.region, client=client, retry=FAST)
     with pytest.raises(AccessDeniedError, match="Allow secretsmanager:GetSecretValue") as info:
         denied.get(AWSCURRENT)

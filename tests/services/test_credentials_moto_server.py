@@ -26,8 +26,9 @@ def test_a_taken_port_is_reported_with_moto_output(moto_server):
 
 
 def test_module_entry_point_prints_a_ready_line_and_stops_on_sigterm():
-    process = subprocess.Popen([sys.executable, "-m", "emulator.aws", "--port", str(free_port())],
-                               stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "emulator.aws", "--port", str(free_port())], stdout=subprocess.PIPE, text=True
+    )
     try:
         ready = json.loads(process.stdout.readline())
         assert ready["endpoint_url"].startswith("http://127.0.0.1:") and ready["region"] == "us-east-1"

@@ -35,7 +35,6 @@ def test_resource_policy_is_stored_on_the_secret(aws):
     assert store.resource_policy() == resource_policy_document(readers)
 
 
-
 def test_changing_the_readers_replaces_the_policy(aws):
     store = CredentialStore("salesforce/policy/jwt", aws.region, endpoint_url=aws.endpoint_url, retry=FAST)
     store.ensure_secret(reader_principals=["arn:aws:iam::123456789012:role/billing-sync"])
@@ -58,11 +57,18 @@ def test_staging_with_named_readers_keeps_the_deployer_able_to_read(aws, monkeyp
     monkeypatch.setenv("AWS_SESSION_TOKEN", session["SessionToken"])
     store = CredentialStore("prod/readers", aws.region, aws.endpoint_url)
     assert store.caller_principal() == role
-    stage_credential(store, credential_document(0), kms_key_id=None, tags={}, description="d",
-                     reader_arns=("arn:aws:iam::123456789012:role/orders",))
+    stage_credential(
+        store,
+        credential_document(0),
+        kms_key_id=None,
+        tags={},
+        description="d",
+        reader_arns=("arn:aws:iam::123456789012:role/orders",),
+    )
     named = store.resource_policy()["Statement"][0]["Principal"]["AWS"]
     assert sorted([named] if isinstance(named, str) else named) == sorted(
-        ["arn:aws:iam::123456789012:role/orders", role])
+        ["arn:aws:iam::123456789012:role/orders", role]
+    )
 
 
 def test_an_empty_reader_list_removes_the_resource_policy(aws):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -213,8 +213,9 @@ def test_get_version_by_id(store):
 
 def test_a_corrupted_secret_value_is_reported_without_its_content(store, sm):
     store.ensure_secret()
-    sm.put_secret_value(SecretId=store.name, SecretString="-----BEGIN PRIVATE KEY----- garbage",
-                        VersionStages=[AWSCURRENT])
+    sm.put_secret_value(
+        SecretId=store.name, SecretString="-----BEGIN PRIVATE KEY----- garbage", VersionStages=[AWSCURRENT]
+    )
     with pytest.raises(CredentialDocumentError) as info:
         store.get(AWSCURRENT)
     assert "garbage" not in str(info.value) and store.name in str(info.value)
@@ -222,12 +223,14 @@ def test_a_corrupted_secret_value_is_reported_without_its_content(store, sm):
 
 def test_describe_for_drift(aws, store, sm):
     store.ensure_secret(tags={"env": "dev"})
-    before = datetime.now(timezone.utc) - timedelta(minutes=1)
+    before = datetime.now(UTC) - timedelta(minutes=1)
     version = store.put_pending(credential_document())
     described = store.describe()
     assert described.arn.startswith(f"arn:aws:secretsmanager:{aws.region}:")
     assert described.versions == {version: (AWSPENDING, AWSCURRENT)} or set(described.versions[version]) == {
-        AWSPENDING, AWSCURRENT}
+        AWSPENDING,
+        AWSCURRENT,
+    }
     assert described.last_changed >= before
     assert described.deleted_date is None and described.kms_key_id is None
     assert described.tags["env"] == "dev"
@@ -237,7 +240,7 @@ def test_delete_defaults_to_a_30_day_window_and_restore_brings_it_back(store):
     store.ensure_secret()
     store.promote(store.put_pending(credential_document()))
     deletion = store.delete()
-    expected = datetime.now(timezone.utc) + timedelta(days=30)
+    expected = datetime.now(UTC) + timedelta(days=30)
     assert abs(deletion - expected) < timedelta(minutes=5)
     assert store.describe().scheduled_for_deletion
     with pytest.raises(SecretScheduledForDeletionError, match="restore"):
@@ -254,7 +257,7 @@ def test_delete_defaults_to_a_30_day_window_and_restore_brings_it_back(store):
 def test_delete_with_a_7_day_window(store):
     store.ensure_secret()
     deletion = store.delete(recovery_window_days=7)
-    assert abs(deletion - (datetime.now(timezone.utc) + timedelta(days=7))) < timedelta(minutes=5)
+    assert abs(deletion - (datetime.now(UTC) + timedelta(days=7))) < timedelta(minutes=5)
 
 
 @pytest.mark.parametrize("days", [0, 6, 31])
@@ -269,8 +272,10 @@ def test_list_managed_secrets(aws, sm):
     for name in ("salesforce/dev/jwt", "salesforce/prod/jwt", "other/jwt"):
         CredentialStore(name, aws.region, endpoint_url=aws.endpoint_url, retry=FAST).ensure_secret()
     sm.create_secret(Name="salesforce/foreign", Tags=[{"Key": "managed-by", "Value": "terraform"}])
-    sm.create_secret(Name="salesforce/mixed", Tags=[{"Key": "managed-by", "Value": "terraform"},
-                                                    {"Key": "note", "Value": "salesforce-jwt-pulumi"}])
+    sm.create_secret(
+        Name="salesforce/mixed",
+        Tags=[{"Key": "managed-by", "Value": "terraform"}, {"Key": "note", "Value": "salesforce-jwt-pulumi"}],
+    )
     CredentialStore("salesforce/prod/jwt", aws.region, endpoint_url=aws.endpoint_url).delete()
 
     everything = list_managed_secrets(aws.region, endpoint_url=aws.endpoint_url, retry=FAST)

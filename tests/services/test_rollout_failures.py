@@ -13,8 +13,13 @@ from tests.fixtures.aws import credential_document
 
 
 def doc(org, index: int, **changes):
-    return credential_document(index, login_url=org.login_url, audience=org.login_url,
-                               token_url=f"{org.login_url}/services/oauth2/token", **changes)
+    return credential_document(
+        index,
+        login_url=org.login_url,
+        audience=org.login_url,
+        token_url=f"{org.login_url}/services/oauth2/token",
+        **changes,
+    )
 
 
 def request(org, version_id: str) -> VerificationRequest:
@@ -70,14 +75,27 @@ def deployed_doc(org, index: int):
     mdapi = client(org)
     mdapi.deploy_app(app_spec(key_index=index))
     mdapi.assign_permission_set(org.integration_username, "Acme_JWT_Access")
-    return mdapi, credential_document(index, consumer_key=KEY, username=org.integration_username,
-                                      login_url=org.instance_url, audience=org.instance_url,
-                                      token_url=f"{org.instance_url}/services/oauth2/token", app_name="Acme_JWT")
+    return mdapi, credential_document(
+        index,
+        consumer_key=KEY,
+        username=org.integration_username,
+        login_url=org.instance_url,
+        audience=org.instance_url,
+        token_url=f"{org.instance_url}/services/oauth2/token",
+        app_name="Acme_JWT",
+    )
 
 
 def read_back_request(org, version_id: str, fingerprint: str) -> VerificationRequest:
-    return VerificationRequest(version_id, org.ca_bundle, "66.0", 30, app_changed=True,
-                               expected_org_id=org.org_id, live_fingerprint=fingerprint)
+    return VerificationRequest(
+        version_id,
+        org.ca_bundle,
+        "66.0",
+        30,
+        app_changed=True,
+        expected_org_id=org.org_id,
+        live_fingerprint=fingerprint,
+    )
 
 
 def test_a_certificate_read_back_by_the_deployment_is_not_read_again(store, salesforce_org):
@@ -86,8 +104,11 @@ def test_a_certificate_read_back_by_the_deployment_is_not_read_again(store, sale
     version = store.put_pending(document)
     prepared = []
     before = salesforce_org.calls()
-    result = verify_version(store, read_back_request(salesforce_org, version, document.fingerprint_sha256),
-                            prepare=lambda doc: prepared.append(doc) or False)
+    result = verify_version(
+        store,
+        read_back_request(salesforce_org, version, document.fingerprint_sha256),
+        prepare=lambda doc: prepared.append(doc) or False,
+    )
     calls = {k: v - before.get(k, 0) for k, v in salesforce_org.calls().items() if v != before.get(k, 0)}
     assert result.username == salesforce_org.integration_username and not prepared
     assert calls == {"token": 1, "rest:query": 1}  # one login, one API call: no Metadata API read
@@ -109,7 +130,6 @@ def test_a_stale_read_back_is_caught_by_the_first_failed_login_and_repaired(stor
         mdapi.deploy_app(app_spec(ECA, key_index=1), known_consumer_key=KEY)
         return True
 
-    result = verify_version(store, read_back_request(salesforce_org, version, new.fingerprint_sha256),
-                            prepare=prepare)
+    result = verify_version(store, read_back_request(salesforce_org, version, new.fingerprint_sha256), prepare=prepare)
     assert repaired == [new.fingerprint_sha256] and result.attempts == 2
     assert result.errors_seen == ("invalid_grant",)  # the stale certificate refused the first assertion

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from components.rollout import AppRequest, ensure_app_certificate
 from components.salesforce.bundle import CONNECTED_APP, ECA, build_bundle
 from components.salesforce.metadata_api import (
     ConnectedAppCreationBlocked,
@@ -18,9 +19,8 @@ from components.salesforce.metadata_api import (
     PermissionSetAssignmentError,
     PollPolicy,
 )
-from components.salesforce.soap import MetadataFault
 from components.salesforce.session import AccessTokenAuth, open_session
-from components.rollout import AppRequest, ensure_app_certificate
+from components.salesforce.soap import MetadataFault
 from components.salesforce.token_exchange import verified_session, verify_jwt_login
 from tests.fixtures.aws import generated_key_pair
 from tests.services.test_salesforce_helpers import (
@@ -53,8 +53,11 @@ def test_eca_end_to_end_deploy_read_assign_verify(salesforce_org) -> None:
     assert first.created and not again.created and again.assignment_id == first.assignment_id
 
     result = verify_jwt_login(jwt_login(salesforce_org), clock=EmulatorClock(salesforce_org))
-    assert (result.username, result.org_id, result.attempts) == (salesforce_org.integration_username,
-                                                                salesforce_org.org_id, 1)
+    assert (result.username, result.org_id, result.attempts) == (
+        salesforce_org.integration_username,
+        salesforce_org.org_id,
+        1,
+    )
 
 
 def test_eca_rerun_updates_in_place_keeps_the_key_and_rotates_the_certificate(salesforce_org) -> None:
@@ -108,7 +111,9 @@ def test_existing_connected_app_is_updated_without_a_consumer_key(salesforce_org
     assert updated.snapshot.permission_sets == ("Acme_JWT_Access",)
 
     mdapi.assign_permission_set(salesforce_org.integration_username, "Acme_JWT_Access")
-    result = verify_jwt_login(jwt_login(salesforce_org, CONNECTED_APP, key_index=1), clock=EmulatorClock(salesforce_org))
+    result = verify_jwt_login(
+        jwt_login(salesforce_org, CONNECTED_APP, key_index=1), clock=EmulatorClock(salesforce_org)
+    )
     assert result.username == salesforce_org.integration_username
 
 
@@ -116,8 +121,9 @@ def test_read_app_sees_out_of_band_drift_and_missing_apps(salesforce_org) -> Non
     mdapi = client(salesforce_org)
     assert mdapi.read_app("Acme_JWT", ECA) is None
     mdapi.deploy_app(app_spec(ECA))
-    salesforce_org.patch_app("Acme_JWT", certificate_pem=generated_key_pair(2)[1], scopes=["Api"],
-                             admin_approved=False, permission_sets=[])
+    salesforce_org.patch_app(
+        "Acme_JWT", certificate_pem=generated_key_pair(2)[1], scopes=["Api"], admin_approved=False, permission_sets=[]
+    )
     drifted = mdapi.read_app("Acme_JWT", ECA)
     assert drifted is not None
     assert same_fingerprint(drifted.certificate_fingerprint, generated_key_pair(2)[2])
@@ -136,16 +142,22 @@ def test_component_failures_are_listed_in_one_readable_error(salesforce_org) -> 
 def test_polls_back_off_geometrically_and_time_out_at_the_deadline(salesforce_org) -> None:
     salesforce_org.settings(deploy_seconds=20)
     clock = EmulatorClock(salesforce_org)
-    mdapi = MetadataClient(admin_session(salesforce_org), clock=clock,
-                           poll=PollPolicy(initial=1.0, multiplier=2.0, max_interval=60, jitter=0.0, deadline=120))
+    mdapi = MetadataClient(
+        admin_session(salesforce_org),
+        clock=clock,
+        poll=PollPolicy(initial=1.0, multiplier=2.0, max_interval=60, jitter=0.0, deadline=120),
+    )
     result = mdapi.deploy(build_bundle(app_spec(ECA)))
     assert result.success and mdapi.calls["deploy"] == 1
     assert list(result.poll_waits) == [1.0, 2.0, 4.0, 8.0, 16.0][: len(result.poll_waits)]
     assert 20 <= sum(result.poll_waits) < 40  # seen within one interval of the deploy finishing
 
     salesforce_org.settings(deploy_seconds=500)
-    short = MetadataClient(admin_session(salesforce_org), clock=clock,
-                           poll=PollPolicy(initial=1.0, multiplier=2.0, max_interval=60, jitter=0.0, deadline=30))
+    short = MetadataClient(
+        admin_session(salesforce_org),
+        clock=clock,
+        poll=PollPolicy(initial=1.0, multiplier=2.0, max_interval=60, jitter=0.0, deadline=30),
+    )
     with pytest.raises(DeployTimeout, match="still .* after 3\\d s"):
         short.deploy(build_bundle(app_spec(ECA, key_index=1)))
 
@@ -173,9 +185,11 @@ def test_assigning_needs_an_existing_user_and_permission_set(salesforce_org) -> 
 
 
 def test_a_deploy_that_may_have_arrived_is_never_resent(salesforce_org) -> None:
-    session = open_session(AccessTokenAuth(salesforce_org.instance_url, salesforce_org.admin_access_token),
-                           ca_bundle=salesforce_org.ca_bundle,
-                           http=verified_session(salesforce_org.ca_bundle, timeout=(5.0, 1.0)))
+    session = open_session(
+        AccessTokenAuth(salesforce_org.instance_url, salesforce_org.admin_access_token),
+        ca_bundle=salesforce_org.ca_bundle,
+        http=verified_session(salesforce_org.ca_bundle, timeout=(5.0, 1.0)),
+    )
     salesforce_org.fault("deploy", None, count=1, delay_seconds=2.5)  # slow answer: processed, reply too late
     mdapi = MetadataClient(session, clock=EmulatorClock(salesforce_org))
     with pytest.raises(DeployUncertain, match="not resent. Re-running is safe"):
@@ -239,7 +253,7 @@ def test_discovery_reads_only_the_apps_own_global_oauth_settings(salesforce_org,
     reads: list[tuple[str, list[str]]] = []
     original = MetadataClient.read_metadata
 
-    def spy(self, metadata_type, full_names):  # noqa: ANN001
+    def spy(self, metadata_type, full_names):
         names = list(full_names)
         reads.append((metadata_type, names))
         return original(self, metadata_type, names)
@@ -270,6 +284,7 @@ def test_a_chosen_no_test_run_is_refused_by_production_with_a_hint(salesforce_or
 def test_a_chosen_test_level_is_validated_and_sent(salesforce_org) -> None:
     with pytest.raises(ValueError, match="test_level"):
         MetadataClient(admin_session(salesforce_org), test_level="RunEverything")
-    mdapi = MetadataClient(admin_session(salesforce_org), clock=EmulatorClock(salesforce_org),
-                           test_level="RunLocalTests")
+    mdapi = MetadataClient(
+        admin_session(salesforce_org), clock=EmulatorClock(salesforce_org), test_level="RunLocalTests"
+    )
     assert mdapi.deploy(build_bundle(app_spec(ECA))).success

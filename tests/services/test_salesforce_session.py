@@ -28,14 +28,24 @@ DEPLOYER_KEY = "DeployerAppKey01"
 @pytest.fixture
 def deployer_app(salesforce_org):
     """An admin app (pre-authorized for System Administrator) the deployer logs in through."""
-    client(salesforce_org).deploy_app(app_spec(ECA, name="Deployer_App", key_index=2, consumer_key=DEPLOYER_KEY,
-                                               access_permission_set=None, profiles=("System Administrator",)))
+    client(salesforce_org).deploy_app(
+        app_spec(
+            ECA,
+            name="Deployer_App",
+            key_index=2,
+            consumer_key=DEPLOYER_KEY,
+            access_permission_set=None,
+            profiles=("System Administrator",),
+        )
+    )
     return generated_key_pair(2)[0]
 
 
 def test_access_token_session_identifies_user_and_org(salesforce_org) -> None:
-    session = open_session(AccessTokenAuth(salesforce_org.instance_url, salesforce_org.admin_access_token),
-                           ca_bundle=salesforce_org.ca_bundle)
+    session = open_session(
+        AccessTokenAuth(salesforce_org.instance_url, salesforce_org.admin_access_token),
+        ca_bundle=salesforce_org.ca_bundle,
+    )
     assert (session.username, session.org_id) == (salesforce_org.admin_username, salesforce_org.org_id)
     assert salesforce_org.admin_access_token not in repr(session)
 
@@ -49,19 +59,26 @@ def test_refused_access_token_says_to_get_a_new_one(salesforce_org) -> None:
 def test_jwt_deployer_with_key_file_can_deploy(salesforce_org, deployer_app: str, tmp_path: Path) -> None:
     key_file = tmp_path / "deployer.pem"
     key_file.write_text(deployer_app)
-    auth = JwtAuth(login_url=salesforce_org.instance_url, consumer_key=DEPLOYER_KEY,
-                   username=salesforce_org.admin_username, key=KeyFile(key_file))
+    auth = JwtAuth(
+        login_url=salesforce_org.instance_url,
+        consumer_key=DEPLOYER_KEY,
+        username=salesforce_org.admin_username,
+        key=KeyFile(key_file),
+    )
     session = open_session(auth, ca_bundle=salesforce_org.ca_bundle)
     assert session.username == salesforce_org.admin_username and session.org_id == salesforce_org.org_id
     assert MetadataClient(session).read_app("Deployer_App", ECA) is not None
 
 
 def test_jwt_deployer_with_key_in_secrets_manager(salesforce_org, deployer_app: str, aws) -> None:
-    aws.client("secretsmanager").create_secret(Name="deployer-key",
-                                               SecretString=json.dumps({"private_key_pem": deployer_app}))
+    aws.client("secretsmanager").create_secret(
+        Name="deployer-key", SecretString=json.dumps({"private_key_pem": deployer_app})
+    )
     key = SecretsManagerKey("deployer-key", region=aws.region, endpoint_url=aws.endpoint_url)
-    session = open_session(JwtAuth(salesforce_org.instance_url, DEPLOYER_KEY, salesforce_org.admin_username, key),
-                           ca_bundle=salesforce_org.ca_bundle)
+    session = open_session(
+        JwtAuth(salesforce_org.instance_url, DEPLOYER_KEY, salesforce_org.admin_username, key),
+        ca_bundle=salesforce_org.ca_bundle,
+    )
     assert session.username == salesforce_org.admin_username
 
 
@@ -69,8 +86,10 @@ def test_jwt_deployer_refused_names_what_to_check(salesforce_org, deployer_app: 
     aws.client("secretsmanager").create_secret(Name="wrong-key", SecretString=generated_key_pair(3)[0])
     key = SecretsManagerKey("wrong-key", region=aws.region, endpoint_url=aws.endpoint_url)
     with pytest.raises(SessionError, match="deployer JWT login refused .*invalid assertion.*SF_CLIENT_ID") as caught:
-        open_session(JwtAuth(salesforce_org.instance_url, DEPLOYER_KEY, salesforce_org.admin_username, key),
-                     ca_bundle=salesforce_org.ca_bundle)
+        open_session(
+            JwtAuth(salesforce_org.instance_url, DEPLOYER_KEY, salesforce_org.admin_username, key),
+            ca_bundle=salesforce_org.ca_bundle,
+        )
     assert "PRIVATE KEY" not in str(caught.value)
     with pytest.raises(SessionError, match="jwt key secret 'absent'"):
         SecretsManagerKey("absent", region=aws.region, endpoint_url=aws.endpoint_url).load()
@@ -95,8 +114,10 @@ def test_jwt_deployer_is_identified_without_userinfo(salesforce_org, deployer_ap
     key_file = tmp_path / "deployer.pem"
     key_file.write_text(deployer_app)
     before = salesforce_org.calls()
-    session = open_session(JwtAuth(salesforce_org.instance_url, DEPLOYER_KEY, salesforce_org.admin_username,
-                                   KeyFile(key_file)), ca_bundle=salesforce_org.ca_bundle)
+    session = open_session(
+        JwtAuth(salesforce_org.instance_url, DEPLOYER_KEY, salesforce_org.admin_username, KeyFile(key_file)),
+        ca_bundle=salesforce_org.ca_bundle,
+    )
     assert (session.org_id, session.username) == (salesforce_org.org_id, salesforce_org.admin_username)
     assert session.user_id and session.user_id.startswith("005")
     assert salesforce_org.calls().get("rest:userinfo", 0) == before.get("rest:userinfo", 0)
@@ -105,8 +126,10 @@ def test_jwt_deployer_is_identified_without_userinfo(salesforce_org, deployer_ap
 def test_access_token_without_identity_scope_names_the_scope(salesforce_org, deployer_app: str, tmp_path) -> None:
     from tests.emulator import builders as B
 
-    token = B.token_request(salesforce_org, B.assertion(deployer_app.encode(), DEPLOYER_KEY, salesforce_org.admin_username,
-                                                        salesforce_org.instance_url)).json()["access_token"]
+    token = B.token_request(
+        salesforce_org,
+        B.assertion(deployer_app.encode(), DEPLOYER_KEY, salesforce_org.admin_username, salesforce_org.instance_url),
+    ).json()["access_token"]
     with pytest.raises(SessionError, match="userinfo, which needs the id, openid or full scope") as caught:
         open_session(AccessTokenAuth(salesforce_org.instance_url, token), ca_bundle=salesforce_org.ca_bundle)
     assert token not in str(caught.value)

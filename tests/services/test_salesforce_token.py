@@ -30,7 +30,7 @@ def deployed(salesforce_org):
     return mdapi
 
 
-def token_calls(org) -> int:  # noqa: ANN001
+def token_calls(org) -> int:
     return org.calls().get("token", 0)
 
 
@@ -86,7 +86,7 @@ def test_transient_token_and_api_faults_are_retried(salesforce_org, deployed) ->
     assert result.username == salesforce_org.integration_username
 
 
-def _refused(org, **changes: object) -> VerificationFailed:  # noqa: ANN001
+def _refused(org, **changes: object) -> VerificationFailed:
     before = token_calls(org)
     with pytest.raises(VerificationFailed) as caught:
         verify_jwt_login(jwt_login(org, **changes), clock=EmulatorClock(org))
@@ -128,8 +128,10 @@ def test_wrong_key_fails_fast_when_the_certificate_did_not_change(salesforce_org
 
 def test_eca_with_the_test_audience_is_retried_then_names_my_domain(salesforce_org, deployed) -> None:
     with pytest.raises(VerificationFailed, match="My Domain") as caught:
-        verify_jwt_login(jwt_login(salesforce_org, audience="https://test.salesforce.com", budget_seconds=40),
-                         clock=EmulatorClock(salesforce_org))
+        verify_jwt_login(
+            jwt_login(salesforce_org, audience="https://test.salesforce.com", budget_seconds=40),
+            clock=EmulatorClock(salesforce_org),
+        )
     assert caught.value.attempts > 1
 
 
@@ -142,8 +144,9 @@ def test_unsupported_grant_is_permanent(salesforce_org) -> None:
 
 def test_token_for_another_org_is_rejected(salesforce_org, deployed) -> None:
     with pytest.raises(VerificationFailed, match="expected 00D000000000000AAA"):
-        verify_jwt_login(jwt_login(salesforce_org, expected_org_id="00D000000000000AAA"),
-                         clock=EmulatorClock(salesforce_org))
+        verify_jwt_login(
+            jwt_login(salesforce_org, expected_org_id="00D000000000000AAA"), clock=EmulatorClock(salesforce_org)
+        )
 
 
 def test_tls_stays_verified(salesforce_org, deployed) -> None:
@@ -169,20 +172,22 @@ def test_least_privilege_user_without_view_setup_or_identity_scopes_verifies(sal
     assert (user["profile"], user["permissions"]) == ("Minimum Access - API Only Integrations", ["ApiEnabled"])
     before = salesforce_org.calls()
     result = verify_jwt_login(jwt_login(salesforce_org), clock=EmulatorClock(salesforce_org))
-    assert (result.username, result.org_id, result.api_calls) == (salesforce_org.integration_username,
-                                                                   salesforce_org.org_id, 1)
+    assert (result.username, result.org_id, result.api_calls) == (
+        salesforce_org.integration_username,
+        salesforce_org.org_id,
+        1,
+    )
     after = salesforce_org.calls()
     assert after.get("rest:query", 0) - before.get("rest:query", 0) == 1
     for refused in ("rest:limits", "rest:userinfo", "rest:identity"):  # calls a real org would refuse
         assert after.get(refused, 0) == before.get(refused, 0)
 
 
-
 # -- issue 9, point 6: "user hasn't approved this consumer" right after a deploy --------------------------------
 class PolicyPropagation(EmulatorClock):
     """The emulator clock, plus Salesforce applying the app's new pre-authorization ``after`` seconds later."""
 
-    def __init__(self, org, after: float) -> None:  # noqa: ANN001
+    def __init__(self, org, after: float) -> None:
         super().__init__(org)
         self.after, self.applied = after, False
 
@@ -204,8 +209,9 @@ def test_not_approved_after_this_run_changed_the_app_is_retried_within_the_budge
 def test_not_approved_that_outlasts_the_budget_says_it_may_be_propagation(salesforce_org, deployed) -> None:
     salesforce_org.patch_app("Acme_JWT", permitted_users_policy="AllSelfAuthorized")
     with pytest.raises(VerificationFailed) as caught:
-        verify_jwt_login(jwt_login(salesforce_org, app_changed=True, budget_seconds=60),
-                         clock=EmulatorClock(salesforce_org))
+        verify_jwt_login(
+            jwt_login(salesforce_org, app_changed=True, budget_seconds=60), clock=EmulatorClock(salesforce_org)
+        )
     assert caught.value.attempts > 1 and "still failing" in str(caught.value) and "30 minutes" in str(caught.value)
 
 
@@ -216,9 +222,16 @@ def test_rollout_retries_not_approved_only_when_the_app_was_redeployed(salesforc
 
     store = CredentialStore("prod/propagation", aws.region, aws.endpoint_url)
     store.ensure_secret()
-    version = store.put_pending(credential_document(
-        0, consumer_key=KEY, app_name="Acme_JWT", login_url=salesforce_org.login_url,
-        audience=salesforce_org.instance_url, token_url=f"{salesforce_org.instance_url}/services/oauth2/token"))
+    version = store.put_pending(
+        credential_document(
+            0,
+            consumer_key=KEY,
+            app_name="Acme_JWT",
+            login_url=salesforce_org.login_url,
+            audience=salesforce_org.instance_url,
+            token_url=f"{salesforce_org.instance_url}/services/oauth2/token",
+        )
+    )
     request = VerificationRequest(version, salesforce_org.ca_bundle, "66.0", 600, expected_org_id=salesforce_org.org_id)
     salesforce_org.patch_app("Acme_JWT", permitted_users_policy="AllSelfAuthorized")
     with pytest.raises(RolloutFailed, match="refused: invalid_grant: user hasn't approved"):  # nothing changed: fast

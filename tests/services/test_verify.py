@@ -33,27 +33,50 @@ class Integration:
     store: CredentialStore
 
     def args(self, *extra: str) -> list[str]:
-        return ["--secret-id", self.secret, "--region", self.aws.region, "--endpoint-url", self.aws.endpoint_url,
-                "--ca-bundle", self.org.ca_bundle, *extra]
+        return [
+            "--secret-id",
+            self.secret,
+            "--region",
+            self.aws.region,
+            "--endpoint-url",
+            self.aws.endpoint_url,
+            "--ca-bundle",
+            self.org.ca_bundle,
+            *extra,
+        ]
 
 
 def deploy(org, doc: CredentialDocument) -> None:
     """What the component's AppDeployment does: the ECA with the certificate, pre-authorized by a permission set."""
-    session = open_session(AccessTokenAuth(instance_url=org.instance_url, access_token=org.admin_access_token),
-                           ca_bundle=org.ca_bundle)
+    session = open_session(
+        AccessTokenAuth(instance_url=org.instance_url, access_token=org.admin_access_token), ca_bundle=org.ca_bundle
+    )
     client = MetadataClient(session)
-    client.deploy_app(AppSpec(
-        kind=ECA, name=APP, label="Orders Sync", contact_email="ops@example.com",
-        certificate_pem=doc.certificate_pem, consumer_key=doc.consumer_key,
-        permission_sets=(PERMISSION_SET,), access_permission_set=PermissionSetSpec(PERMISSION_SET, "Orders Sync"),
-    ))
+    client.deploy_app(
+        AppSpec(
+            kind=ECA,
+            name=APP,
+            label="Orders Sync",
+            contact_email="ops@example.com",
+            certificate_pem=doc.certificate_pem,
+            consumer_key=doc.consumer_key,
+            permission_sets=(PERMISSION_SET,),
+            access_permission_set=PermissionSetSpec(PERMISSION_SET, "Orders Sync"),
+        )
+    )
     client.assign_permission_set(org.integration_username, PERMISSION_SET)
 
 
 def org_document(org, **changes) -> CredentialDocument:
-    return document(consumer_key="3MVG9ordersSyncConsumerKey0001", username=org.integration_username,
-                    login_url=org.instance_url, audience=org.instance_url,
-                    token_url=f"{org.instance_url}/services/oauth2/token", app_name=APP, **changes)
+    return document(
+        consumer_key="3MVG9ordersSyncConsumerKey0001",
+        username=org.integration_username,
+        login_url=org.instance_url,
+        audience=org.instance_url,
+        token_url=f"{org.instance_url}/services/oauth2/token",
+        app_name=APP,
+        **changes,
+    )
 
 
 @pytest.fixture
@@ -66,8 +89,15 @@ def integration(aws, salesforce_org, monkeypatch) -> Integration:
 
 
 def deployer_env(monkeypatch, org) -> None:
-    for name in ("SFDX_AUTH_URL", "SF_JWT_CONSUMER_KEY", "SF_REFRESH_TOKEN", "SF_JWT_KEY", "SF_JWT_KEY_FILE", "SF_JWT_KEY_SECRET_ID",
-                 "SF_PASSWORD"):
+    for name in (
+        "SFDX_AUTH_URL",
+        "SF_JWT_CONSUMER_KEY",
+        "SF_REFRESH_TOKEN",
+        "SF_JWT_KEY",
+        "SF_JWT_KEY_FILE",
+        "SF_JWT_KEY_SECRET_ID",
+        "SF_PASSWORD",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SF_ACCESS_TOKEN", org.admin_access_token)
     monkeypatch.setenv("SF_INSTANCE_URL", org.instance_url)
@@ -174,8 +204,23 @@ def test_check_all_verify_over_several_integrations(aws, salesforce_org, capsys,
     deploy(salesforce_org, doc)
     for index in range(4):
         provision(aws, f"prod/orders-{index}", doc)
-    code = main(["check", "--all", "--verify", "--region", aws.region, "--endpoint-url", aws.endpoint_url,
-                 "--ca-bundle", salesforce_org.ca_bundle, "--format", "json", "--concurrency", "3"])
+    code = main(
+        [
+            "check",
+            "--all",
+            "--verify",
+            "--region",
+            aws.region,
+            "--endpoint-url",
+            aws.endpoint_url,
+            "--ca-bundle",
+            salesforce_org.ca_bundle,
+            "--format",
+            "json",
+            "--concurrency",
+            "3",
+        ]
+    )
     data = json.loads(capsys.readouterr().out)
     assert code == 0 and len(data["integrations"]) == 4
     assert all(r["verification"]["ok"] for r in data["integrations"])
@@ -202,16 +247,33 @@ def test_drift_check_with_a_hidden_eca_key_is_not_drift(integration, capsys, mon
     assert code == 0 and result["drift"]["drifted"] is False, result
 
 
-HEAVY = ("simple_salesforce", "zeep", "pydantic", "typer", "rich", "prometheus_client",
-         "components.salesforce.metadata_api", "components.reports", "components.preview_summary")
-LOADED = ("import json, sys; from components.cli import main; code = main(sys.argv[1:]); "
-          "print(json.dumps(sorted(sys.modules)), file=sys.stderr); raise SystemExit(code)")
+HEAVY = (
+    "simple_salesforce",
+    "zeep",
+    "pydantic",
+    "typer",
+    "rich",
+    "prometheus_client",
+    "components.salesforce.metadata_api",
+    "components.reports",
+    "components.preview_summary",
+)
+LOADED = (
+    "import json, sys; from components.cli import main; code = main(sys.argv[1:]); "
+    "print(json.dumps(sorted(sys.modules)), file=sys.stderr); raise SystemExit(code)"
+)
 
 
 def loaded_modules(*args: str) -> tuple[subprocess.CompletedProcess, set[str]]:
     """Run the CLI in a fresh interpreter; its result and every module it had loaded by the end."""
-    proc = subprocess.run([sys.executable, "-c", LOADED, *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.run(
+        [sys.executable, "-c", LOADED, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     return proc, set(json.loads(proc.stderr.strip().splitlines()[-1]))
 
 

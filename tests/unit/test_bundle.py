@@ -31,7 +31,9 @@ CERT = generated_key_pair(0)[1]
 
 names = st.from_regex(r"\A[A-Z][a-z0-9]{1,6}(_[A-Za-z0-9]{1,5}){0,2}\Z")
 extra_scopes = st.lists(st.sampled_from(["Web", "Basic", "OpenID", "Full", "Chatter"]), unique=True, max_size=3)
-profiles = st.lists(st.sampled_from(["System Administrator", "Standard User", "Integration Profile"]), unique=True, max_size=2)
+profiles = st.lists(
+    st.sampled_from(["System Administrator", "Standard User", "Integration Profile"]), unique=True, max_size=2
+)
 
 
 @st.composite
@@ -99,12 +101,18 @@ def test_every_generated_document_is_valid_against_the_wsdl_schema(spec: AppSpec
 @given(specs().filter(lambda s: s.kind == ECA))
 def test_eca_children_all_name_the_header_and_preauthorize(spec: AppSpec) -> None:
     files = build_bundle(spec).files
-    children = [p for p in files if p.split("/")[0] in ("extlClntAppGlobalOauthSets", "extlClntAppOauthSettings",
-                                                         "extlClntAppOauthPolicies", "extlClntAppPolicies")]
+    children = [
+        p
+        for p in files
+        if p.split("/")[0]
+        in ("extlClntAppGlobalOauthSets", "extlClntAppOauthSettings", "extlClntAppOauthPolicies", "extlClntAppPolicies")
+    ]
     assert len(children) == 4
     for path in children:
         assert etree.fromstring(files[path]).findtext("m:externalClientApplication", namespaces=NS) == spec.name
-    policy = etree.fromstring(files[f"extlClntAppOauthPolicies/{spec.component_names()['ExtlClntAppOauthConfigurablePolicies']}.ecaOauthPlcy"])
+    policy = etree.fromstring(
+        files[f"extlClntAppOauthPolicies/{spec.component_names()['ExtlClntAppOauthConfigurablePolicies']}.ecaOauthPlcy"]
+    )
     assert policy.findtext("m:permittedUsersPolicyType", namespaces=NS) == "AdminApprovedPreAuthorized"
     listed = policy.findtext("m:commaSeparatedPermissionSet", namespaces=NS)
     assert listed == (",".join(spec.all_permission_sets) or None)  # joined with "," only
@@ -116,18 +124,34 @@ def test_eca_children_all_name_the_header_and_preauthorize(spec: AppSpec) -> Non
 
 def test_pre_authorization_lists_are_joined_with_a_bare_comma() -> None:
     """Issue 9, point 5: real org captures show ``A,B`` (the old bundle wrote ``A, B``)."""
-    spec = AppSpec(kind=ECA, name="Acme_JWT", label="Acme JWT", contact_email="a@example.com", certificate_pem=CERT,
-                   permission_sets=("Ops", "Audit"), profiles=("System Administrator", "Integration Profile"),
-                   access_permission_set=PermissionSetSpec("Acme_JWT_Access", "Acme JWT Access"))
-    policy = etree.fromstring(build_bundle(spec).files["extlClntAppOauthPolicies/Acme_JWT_oauth_defaultPolicy.ecaOauthPlcy"])
+    spec = AppSpec(
+        kind=ECA,
+        name="Acme_JWT",
+        label="Acme JWT",
+        contact_email="a@example.com",
+        certificate_pem=CERT,
+        permission_sets=("Ops", "Audit"),
+        profiles=("System Administrator", "Integration Profile"),
+        access_permission_set=PermissionSetSpec("Acme_JWT_Access", "Acme JWT Access"),
+    )
+    policy = etree.fromstring(
+        build_bundle(spec).files["extlClntAppOauthPolicies/Acme_JWT_oauth_defaultPolicy.ecaOauthPlcy"]
+    )
     assert policy.findtext("m:commaSeparatedPermissionSet", namespaces=NS) == "Ops,Audit,Acme_JWT_Access"
     assert policy.findtext("m:commaSeparatedProfile", namespaces=NS) == "System Administrator,Integration Profile"
 
 
 def test_connected_app_is_admin_approved_with_certificate_scopes_and_access() -> None:
-    spec = AppSpec(kind=CONNECTED_APP, name="Acme_JWT", label="Acme JWT", contact_email="a@example.com",
-                   certificate_pem=CERT, permission_sets=("Ops",), profiles=("System Administrator",),
-                   access_permission_set=PermissionSetSpec("Acme_JWT_Access", "Acme JWT Access"))
+    spec = AppSpec(
+        kind=CONNECTED_APP,
+        name="Acme_JWT",
+        label="Acme JWT",
+        contact_email="a@example.com",
+        certificate_pem=CERT,
+        permission_sets=("Ops",),
+        profiles=("System Administrator",),
+        access_permission_set=PermissionSetSpec("Acme_JWT_Access", "Acme JWT Access"),
+    )
     bundle = build_bundle(spec)
     assert dict(bundle.members) == {"PermissionSet": ("Acme_JWT_Access",), "ConnectedApp": ("Acme_JWT",)}
     app = etree.fromstring(bundle.files["connectedApps/Acme_JWT.connectedApp"])
@@ -139,8 +163,16 @@ def test_connected_app_is_admin_approved_with_certificate_scopes_and_access() ->
 
 
 def test_same_spec_gives_the_same_bytes_and_reused_policy_names_are_used() -> None:
-    spec = AppSpec(kind=ECA, name="Acme", label="Acme", contact_email="a@example.com", certificate_pem=CERT,
-                   permission_sets=("Ops",), oauth_policy_name="Acme_oauth_customPolicy", app_policy_name="Acme_plcy")
+    spec = AppSpec(
+        kind=ECA,
+        name="Acme",
+        label="Acme",
+        contact_email="a@example.com",
+        certificate_pem=CERT,
+        permission_sets=("Ops",),
+        oauth_policy_name="Acme_oauth_customPolicy",
+        app_policy_name="Acme_plcy",
+    )
     assert build_bundle(spec).zip_bytes == build_bundle(spec).zip_bytes
     members = build_bundle(spec).members
     assert members["ExtlClntAppOauthConfigurablePolicies"] == ("Acme_oauth_customPolicy",)
@@ -150,14 +182,23 @@ def test_same_spec_gives_the_same_bytes_and_reused_policy_names_are_used() -> No
 def _ec_certificate() -> str:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ec")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
-            .sign(key, hashes.SHA256()))
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
     return cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
-BASE = dict(kind=ECA, name="Acme", label="Acme", contact_email="a@example.com", certificate_pem=CERT, permission_sets=("Ops",))
+BASE = dict(
+    kind=ECA, name="Acme", label="Acme", contact_email="a@example.com", certificate_pem=CERT, permission_sets=("Ops",)
+)
 
 
 @pytest.mark.parametrize(
@@ -190,8 +231,10 @@ def test_bad_input_names_the_setting_and_the_fix(changes: dict, setting: str, fi
 
 
 def test_schema_check_catches_out_of_order_elements() -> None:
-    wrong = (b'<ConnectedApp xmlns="http://soap.sforce.com/2006/04/metadata"><label>x</label>'
-             b"<contactEmail>a@example.com</contactEmail></ConnectedApp>")
+    wrong = (
+        b'<ConnectedApp xmlns="http://soap.sforce.com/2006/04/metadata"><label>x</label>'
+        b"<contactEmail>a@example.com</contactEmail></ConnectedApp>"
+    )
     with pytest.raises(schema.SchemaViolation, match="contactEmail"):
         schema.validate_document(wrong)
 

@@ -121,10 +121,19 @@ def test_one_failing_chunk_does_not_hide_the_others():
     assert [r.secret_id for r in failed] == ["s/5"] and "boom" in failed[0].findings[0].message
 
 
-@pytest.mark.parametrize(("count", "concurrency", "live", "size"), [
-    (1, 8, False, 1), (10, 8, False, 10), (100, 8, False, 20),
-    (1, 8, True, 1), (10, 8, True, 2), (100, 8, True, 13), (500, 8, True, 20), (100, 1, True, 20),
-])
+@pytest.mark.parametrize(
+    ("count", "concurrency", "live", "size"),
+    [
+        (1, 8, False, 1),
+        (10, 8, False, 10),
+        (100, 8, False, 20),
+        (1, 8, True, 1),
+        (10, 8, True, 2),
+        (100, 8, True, 13),
+        (500, 8, True, 20),
+        (100, 1, True, 20),
+    ],
+)
 def test_chunks_respect_the_batch_limit_and_spread_live_checks(count, concurrency, live, size):
     assert chunk_size(count, concurrency, live) == size
 
@@ -139,8 +148,11 @@ def test_progress_only_on_a_terminal(monkeypatch):
 
 
 def test_verify_text_never_contains_the_document_key():
-    document = {"app_name": "Orders_Sync", "username": "integration@example.com",
-                "private_key_pem": "-----BEGIN PRIVATE KEY-----\nSECRETSTUFF\n-----END PRIVATE KEY-----\n"}
+    document = {
+        "app_name": "Orders_Sync",
+        "username": "integration@example.com",
+        "private_key_pem": "-----BEGIN PRIVATE KEY-----\nSECRETSTUFF\n-----END PRIVATE KEY-----\n",
+    }
     failed = Verification(False, "AWSCURRENT", attempts=2, error="invalid_grant: audience is invalid")
     for fmt in cli.VerifyFormat:
         text = cli._verify_text("prod/orders", document, failed, fmt)
@@ -149,11 +161,14 @@ def test_verify_text_never_contains_the_document_key():
     assert data["ok"] is False and data["attempts"] == 2
 
 
-@pytest.mark.parametrize(("given", "name"), [
-    ("prod/orders", "prod/orders"),
-    ("arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/orders-AbC123", "prod/orders"),
-    ("arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:a-b-c-xYz789", "a-b-c"),
-])
+@pytest.mark.parametrize(
+    ("given", "name"),
+    [
+        ("prod/orders", "prod/orders"),
+        ("arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/orders-AbC123", "prod/orders"),
+        ("arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:a-b-c-xYz789", "a-b-c"),
+    ],
+)
 def test_secret_ids_may_be_arns(given, name):
     assert cli.secret_name(given) == name
 

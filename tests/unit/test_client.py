@@ -17,10 +17,18 @@ from components.salesforce.token_exchange import AccessToken
 SECRET_TOKEN = "00D000000000001!AQsecretpart"
 
 
-@pytest.mark.parametrize("changes", [
-    {"token_lifetime": 0}, {"document_ttl": -1}, {"retry_initial": 0},
-    {"refresh_margin": 900.0}, {"refresh_margin": -1}, {"wait_seconds": -1}, {"retry_initial": 6, "retry_max": 5},
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"token_lifetime": 0},
+        {"document_ttl": -1},
+        {"retry_initial": 0},
+        {"refresh_margin": 900.0},
+        {"refresh_margin": -1},
+        {"wait_seconds": -1},
+        {"retry_initial": 6, "retry_max": 5},
+    ],
+)
 def test_options_that_cannot_work_are_refused(changes):
     with pytest.raises(ValueError):
         ClientOptions(**changes)
@@ -67,8 +75,10 @@ def test_prometheus_metrics_label_by_secret_and_mark_the_stage_in_use():
     assert value("salesforce_jwt_client_logins_total", {**labels, "stage": "AWSPENDING"}) == 1
     assert value("salesforce_jwt_client_stage", {**labels, "stage": "AWSPENDING"}) == 1
     assert value("salesforce_jwt_client_stage", {**labels, "stage": "AWSCURRENT"}) == 0
-    assert value("salesforce_jwt_client_login_refusals_total",
-                 {**labels, "stage": "AWSCURRENT", "error": "invalid_grant"}) == 1
+    assert (
+        value("salesforce_jwt_client_login_refusals_total", {**labels, "stage": "AWSCURRENT", "error": "invalid_grant"})
+        == 1
+    )
     assert value("salesforce_jwt_client_login_duration_seconds_count", labels) == 1
     metrics.login_failed("prod/orders", "gave-up")
     assert value("salesforce_jwt_client_login_failures_total", {**labels, "reason": "gave-up"}) == 1
@@ -88,8 +98,15 @@ def test_login_counters_count_per_stage_error_and_reason():
 
 
 def test_the_client_modules_do_not_import_pulumi():
-    code = ("import sys, components.client, components.client_metrics, components.client_session; "
-            "print(sorted(m for m in sys.modules if m == 'pulumi' or m.startswith('pulumi.')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parents[2]).stdout
+    code = (
+        "import sys, components.client, components.client_metrics, components.client_session; "
+        "print(sorted(m for m in sys.modules if m == 'pulumi' or m.startswith('pulumi.')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    ).stdout
     assert out.strip() == "[]"

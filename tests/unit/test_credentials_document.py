@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
@@ -19,13 +19,28 @@ from components.credentials import (
 )
 from tests.fixtures.aws import credential_document, generated_key_pair
 
-FIELDS = {"schema_version", "private_key_pem", "certificate_pem", "fingerprint_sha256", "not_after",
-          "consumer_key", "username", "login_url", "audience", "token_url", "app_name", "app_kind", "slot",
-          "created_at"}
+FIELDS = {
+    "schema_version",
+    "private_key_pem",
+    "certificate_pem",
+    "fingerprint_sha256",
+    "not_after",
+    "consumer_key",
+    "username",
+    "login_url",
+    "audience",
+    "token_url",
+    "app_name",
+    "app_kind",
+    "slot",
+    "created_at",
+}
 
-aware_times = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2200, 1, 1),
-                           timezones=st.sampled_from([timezone.utc, timezone(timedelta(hours=5, minutes=30)),
-                                                      timezone(timedelta(hours=-8))]))
+aware_times = st.datetimes(
+    min_value=datetime(2000, 1, 1),
+    max_value=datetime(2200, 1, 1),
+    timezones=st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]),
+)
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40).filter(str.strip)
 hosts = st.from_regex(r"[a-z][a-z0-9-]{0,20}\.(my\.)?salesforce\.com", fullmatch=True)
 
@@ -43,22 +58,37 @@ def test_repr_and_str_redact_the_private_key():
 
 
 @settings(max_examples=60, deadline=None)
-@given(consumer_key=text, user=st.from_regex(r"[a-z0-9.]{1,20}@[a-z]{1,10}\.com", fullmatch=True),
-       host=hosts, app_name=text, kind=st.sampled_from(["external-client-app", "connected-app"]),
-       slot=st.one_of(st.none(), st.sampled_from(["a", "b"]), text), not_after=aware_times, created=aware_times,
-       lower=st.booleans())
+@given(
+    consumer_key=text,
+    user=st.from_regex(r"[a-z0-9.]{1,20}@[a-z]{1,10}\.com", fullmatch=True),
+    host=hosts,
+    app_name=text,
+    kind=st.sampled_from(["external-client-app", "connected-app"]),
+    slot=st.one_of(st.none(), st.sampled_from(["a", "b"]), text),
+    not_after=aware_times,
+    created=aware_times,
+    lower=st.booleans(),
+)
 def test_round_trip_through_json(consumer_key, user, host, app_name, kind, slot, not_after, created, lower):
     fingerprint = generated_key_pair()[2]
     doc = credential_document(
-        consumer_key=consumer_key, username=user, login_url=f"https://{host}", audience=f"https://{host}",
-        token_url=f"https://{host}/services/oauth2/token", app_name=app_name, app_kind=kind, slot=slot,
-        not_after=not_after, created_at=created,
-        fingerprint_sha256=fingerprint.lower() if lower else fingerprint)
+        consumer_key=consumer_key,
+        username=user,
+        login_url=f"https://{host}",
+        audience=f"https://{host}",
+        token_url=f"https://{host}/services/oauth2/token",
+        app_name=app_name,
+        app_kind=kind,
+        slot=slot,
+        not_after=not_after,
+        created_at=created,
+        fingerprint_sha256=fingerprint.lower() if lower else fingerprint,
+    )
     again = CredentialDocument.from_json(doc.to_json())
     assert again == doc
     assert again.to_json() == doc.to_json()
     assert again.version_token() == doc.version_token()
-    assert again.not_after == not_after and again.not_after.tzinfo == timezone.utc
+    assert again.not_after == not_after and again.not_after.tzinfo == UTC
     assert again.fingerprint_sha256 == fingerprint
 
 
@@ -76,21 +106,26 @@ def test_version_token_depends_on_content_only():
     assert 32 <= len(doc.version_token()) <= 64  # AWS ClientRequestToken limits
 
 
-@pytest.mark.parametrize("change, fragment", [
-    ({"username": "no-at-sign"}, "username"),
-    ({"login_url": "http://login.salesforce.com"}, "login_url must be an https URL"),
-    ({"audience": "login.salesforce.com"}, "audience"),
-    ({"token_url": ""}, "token_url must be a non-empty string"),
-    ({"app_kind": "lightning-app"}, "app_kind must be one of external-client-app, connected-app"),
-    ({"fingerprint_sha256": "AB:CD"}, "fingerprint_sha256"),
-    ({"slot": ""}, "slot"),
-    ({"not_after": datetime(2027, 1, 1)}, "not_after must be a timezone-aware datetime"),
-    ({"certificate_pem": "not a cert"}, "certificate_pem must be a PEM certificate"),
-    ({"private_key_pem": "-----BEGIN CERTIFICATE-----\nabc"}, "private_key_pem must be a PEM private key"),
-    ({"private_key_pem": "-----BEGIN ENCRYPTED PRIVATE KEY-----\nabc\n-----END ENCRYPTED PRIVATE KEY-----"},
-     "must not be encrypted"),
-    ({"schema_version": 0}, "schema_version"),
-])
+@pytest.mark.parametrize(
+    "change, fragment",
+    [
+        ({"username": "no-at-sign"}, "username"),
+        ({"login_url": "http://login.salesforce.com"}, "login_url must be an https URL"),
+        ({"audience": "login.salesforce.com"}, "audience"),
+        ({"token_url": ""}, "token_url must be a non-empty string"),
+        ({"app_kind": "lightning-app"}, "app_kind must be one of external-client-app, connected-app"),
+        ({"fingerprint_sha256": "AB:CD"}, "fingerprint_sha256"),
+        ({"slot": ""}, "slot"),
+        ({"not_after": datetime(2027, 1, 1)}, "not_after must be a timezone-aware datetime"),
+        ({"certificate_pem": "not a cert"}, "certificate_pem must be a PEM certificate"),
+        ({"private_key_pem": "-----BEGIN CERTIFICATE-----\nabc"}, "private_key_pem must be a PEM private key"),
+        (
+            {"private_key_pem": "-----BEGIN ENCRYPTED PRIVATE KEY-----\nabc\n-----END ENCRYPTED PRIVATE KEY-----"},
+            "must not be encrypted",
+        ),
+        ({"schema_version": 0}, "schema_version"),
+    ],
+)
 def test_invalid_fields_are_named(change, fragment):
     with pytest.raises(CredentialDocumentError, match=fragment):
         credential_document(**change)
@@ -127,14 +162,16 @@ def test_schema_version_must_be_a_positive_int(version):
         CredentialDocument.from_dict(_stored(schema_version=version))
 
 
-@pytest.mark.parametrize("value, fragment", [("2027-01-01T00:00:00", "time zone"), ("tomorrow", "not ISO 8601"),
-                                             (1700000000, "ISO 8601 string")])
+@pytest.mark.parametrize(
+    "value, fragment",
+    [("2027-01-01T00:00:00", "time zone"), ("tomorrow", "not ISO 8601"), (1700000000, "ISO 8601 string")],
+)
 def test_times_must_be_iso_with_zone(value, fragment):
     with pytest.raises(CredentialDocumentError, match=fragment):
         CredentialDocument.from_dict(_stored(not_after=value))
 
 
-@pytest.mark.parametrize("raw", ["", "{", "[1, 2]", "null", "\"text\""])
+@pytest.mark.parametrize("raw", ["", "{", "[1, 2]", "null", '"text"'])
 def test_not_a_json_object(raw):
     with pytest.raises(CredentialDocumentError, match="JSON"):
         CredentialDocument.from_json(raw)
@@ -159,18 +196,21 @@ def test_document_is_immutable():
         doc.consumer_key = "changed"  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("text, expected", [
-    (NOT_PROVISIONED_JSON, True),
-    ('{"provisioned": false}', True),
-    ('{"provisioned": false, "note": "placeholder"}', True),
-    ('{"provisioned": true}', False),
-    ('{"provisioned": 0}', False),  # only JSON false marks it
-    ('{"provisioned": false, "private_key_pem": "-----BEGIN PRIVATE KEY-----"}', False),  # holds a key
-    ('[{"provisioned": false}]', False),
-    ("not json", False),
-    ("", False),
-    (None, False),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (NOT_PROVISIONED_JSON, True),
+        ('{"provisioned": false}', True),
+        ('{"provisioned": false, "note": "placeholder"}', True),
+        ('{"provisioned": true}', False),
+        ('{"provisioned": 0}', False),  # only JSON false marks it
+        ('{"provisioned": false, "private_key_pem": "-----BEGIN PRIVATE KEY-----"}', False),  # holds a key
+        ('[{"provisioned": false}]', False),
+        ("not json", False),
+        ("", False),
+        (None, False),
+    ],
+)
 def test_not_provisioned_marker_is_a_json_object_with_provisioned_false_and_no_key(text, expected):
     assert is_not_provisioned(text) is expected
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography import x509
@@ -22,7 +22,7 @@ from components.health import (
     unreadable,
 )
 
-NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
 @functools.cache
@@ -31,22 +31,33 @@ def rsa_key(index: int = 0) -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-def make_document(*, issued: datetime = NOW - timedelta(days=10), days: int = 90, key_index: int = 0,
-                  cert_key_index: int | None = None, **overrides) -> dict:
+def make_document(
+    *,
+    issued: datetime = NOW - timedelta(days=10),
+    days: int = 90,
+    key_index: int = 0,
+    cert_key_index: int | None = None,
+    **overrides,
+) -> dict:
     """A credential document whose certificate is valid from `issued` for `days` days."""
     key = rsa_key(key_index)
     cert_key = rsa_key(key_index if cert_key_index is None else cert_key_index)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "orders-sync")])
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(cert_key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(issued).not_valid_after(issued + timedelta(days=days))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(cert_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(issued)
+        .not_valid_after(issued + timedelta(days=days))
         .sign(cert_key, hashes.SHA256())
     )
     document = {
         "schema_version": 1,
-        "private_key_pem": key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                             serialization.NoEncryption()).decode(),
+        "private_key_pem": key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode(),
         "certificate_pem": cert.public_bytes(serialization.Encoding.PEM).decode(),
         "fingerprint_sha256": cert.fingerprint(hashes.SHA256()).hex(":").upper(),
         "not_after": (issued + timedelta(days=days)).isoformat(),
@@ -117,8 +128,12 @@ def test_pending_version_is_in_progress_then_stuck():
     undated = evaluate(SecretState("s", doc, pending=pending), NOW)
     assert undated.exit_code == 2
     patient = Policy(stuck_after=timedelta(hours=3))
-    assert evaluate(SecretState("s", doc, pending=pending, pending_created=NOW - timedelta(hours=2)),
-                    NOW, policy=patient).exit_code == 1
+    assert (
+        evaluate(
+            SecretState("s", doc, pending=pending, pending_created=NOW - timedelta(hours=2)), NOW, policy=patient
+        ).exit_code
+        == 1
+    )
 
 
 def test_missing_current_document_is_critical():
@@ -157,12 +172,17 @@ def test_drift_of_certificate_scopes_pre_authorization_and_missing_app():
     doc = make_document()
     same = LiveApp(True, doc["fingerprint_sha256"], "3MVG9orders", ("Api", "RefreshToken"), True)
     assert evaluate(SecretState("s", doc), NOW, live_app=same).exit_code == 0
-    assert evaluate(SecretState("s", doc), NOW, live_app=LiveApp(
-        True, doc["fingerprint_sha256"].lower(), None, ("RefreshToken",), True)).exit_code == 0
+    assert (
+        evaluate(
+            SecretState("s", doc),
+            NOW,
+            live_app=LiveApp(True, doc["fingerprint_sha256"].lower(), None, ("RefreshToken",), True),
+        ).exit_code
+        == 0
+    )
     drifted = LiveApp(True, "AB:CD", "3MVG9other", ("Api",), False)
     health = evaluate(SecretState("s", doc), NOW, live_app=drifted)
-    assert codes(health) == ["drift-certificate", "drift-consumer-key", "drift-scopes",
-                             "drift-pre-authorization"]
+    assert codes(health) == ["drift-certificate", "drift-consumer-key", "drift-scopes", "drift-pre-authorization"]
     assert health.exit_code == 2
     gone = evaluate(SecretState("s", doc), NOW, live_app=LiveApp(False))
     assert codes(gone) == ["drift-app-missing"]

@@ -24,8 +24,9 @@ def test_runtime_policy_reads_only_the_stages_the_runtime_client_reads_of_this_s
     assert statement["Effect"] == "Allow"
     assert statement["Action"] == "secretsmanager:GetSecretValue"
     assert statement["Resource"] == ARN
-    assert statement["Condition"] == {"StringEquals": {"secretsmanager:VersionStage": [
-        "AWSCURRENT", "AWSPENDING", "AWSPREVIOUS"]}}
+    assert statement["Condition"] == {
+        "StringEquals": {"secretsmanager:VersionStage": ["AWSCURRENT", "AWSPENDING", "AWSPREVIOUS"]}
+    }
     json.dumps(policy)  # JSON-serialisable as is
 
 
@@ -34,20 +35,27 @@ def test_runtime_stages_per_strategy_leave_previous_to_blue_green():
     assert runtime_stages(blue_green=True) == ("AWSCURRENT", "AWSPENDING", "AWSPREVIOUS")
     single = runtime_policy_document(ARN, stages=runtime_stages(blue_green=False))
     assert single["Statement"][0]["Condition"]["StringEquals"]["secretsmanager:VersionStage"] == [
-        "AWSCURRENT", "AWSPENDING"]
+        "AWSCURRENT",
+        "AWSPENDING",
+    ]
 
 
 def test_runtime_policy_can_allow_previous_for_blue_green_readers():
     policy = runtime_policy_document(ARN, stages=("AWSCURRENT", "AWSPREVIOUS"))
     assert policy["Statement"][0]["Condition"]["StringEquals"]["secretsmanager:VersionStage"] == [
-        "AWSCURRENT", "AWSPREVIOUS"]
+        "AWSCURRENT",
+        "AWSPREVIOUS",
+    ]
 
 
-@pytest.mark.parametrize("kms, resource", [
-    (KEY_ID, f"arn:aws:kms:eu-west-1:123456789012:key/{KEY_ID}"),
-    (f"arn:aws:kms:eu-west-1:123456789012:key/{KEY_ID}", f"arn:aws:kms:eu-west-1:123456789012:key/{KEY_ID}"),
-    ("mrk-" + "a" * 32, "arn:aws:kms:eu-west-1:123456789012:key/mrk-" + "a" * 32),
-])
+@pytest.mark.parametrize(
+    "kms, resource",
+    [
+        (KEY_ID, f"arn:aws:kms:eu-west-1:123456789012:key/{KEY_ID}"),
+        (f"arn:aws:kms:eu-west-1:123456789012:key/{KEY_ID}", f"arn:aws:kms:eu-west-1:123456789012:key/{KEY_ID}"),
+        ("mrk-" + "a" * 32, "arn:aws:kms:eu-west-1:123456789012:key/mrk-" + "a" * 32),
+    ],
+)
 def test_decrypt_only_on_the_named_key_through_secrets_manager(kms, resource):
     decrypt = runtime_policy_document(ARN, kms)["Statement"][1]
     assert decrypt["Action"] == "kms:Decrypt"
@@ -86,8 +94,11 @@ def test_runtime_policy_needs_a_stage():
 
 
 def test_resource_policy_allows_named_readers_and_denies_everyone_else():
-    readers = ["arn:aws:iam::123456789012:role/billing-sync", "arn:aws:iam::123456789012:role/billing-sync",
-               "arn:aws:iam::210987654321:user/ops"]
+    readers = [
+        "arn:aws:iam::123456789012:role/billing-sync",
+        "arn:aws:iam::123456789012:role/billing-sync",
+        "arn:aws:iam::210987654321:user/ops",
+    ]
     allow, deny = resource_policy_document(readers)["Statement"]
     unique = ["arn:aws:iam::123456789012:role/billing-sync", "arn:aws:iam::210987654321:user/ops"]
     assert allow["Effect"] == "Allow" and allow["Principal"] == {"AWS": unique}
@@ -96,8 +107,10 @@ def test_resource_policy_allows_named_readers_and_denies_everyone_else():
     assert deny["Condition"] == {"StringNotEquals": {"aws:PrincipalArn": unique}}
 
 
-@pytest.mark.parametrize("readers", [[], ["*"], ["arn:aws:iam::123456789012:group/devs"],
-                                     ["arn:aws:sts::123456789012:assumed-role/r/session"], [42]])
+@pytest.mark.parametrize(
+    "readers",
+    [[], ["*"], ["arn:aws:iam::123456789012:group/devs"], ["arn:aws:sts::123456789012:assumed-role/r/session"], [42]],
+)
 def test_resource_policy_rejects_bad_principals(readers):
     with pytest.raises(StoreConfigError, match="reader_principals"):
         resource_policy_document(readers)
@@ -106,6 +119,8 @@ def test_resource_policy_rejects_bad_principals(readers):
 def test_caller_principal_of_an_assumed_role_session_is_its_role():
     from components.credentials import principal_of_caller
 
-    assert principal_of_caller("arn:aws:sts::123456789012:assumed-role/Deployer/ci-run-42") == \
-        "arn:aws:iam::123456789012:role/Deployer"
+    assert (
+        principal_of_caller("arn:aws:sts::123456789012:assumed-role/Deployer/ci-run-42")
+        == "arn:aws:iam::123456789012:role/Deployer"
+    )
     assert principal_of_caller("arn:aws:iam::123456789012:user/alice") == "arn:aws:iam::123456789012:user/alice"

@@ -4,28 +4,33 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.hazmat.primitives import hashes
 
 from components import keys
 from components.keys import KeyPolicyError
-from tests.unit.test_keys_factory import (NOW, make_cert, make_ec_key, make_ed25519_key, make_rsa_key, pem_cert,
-                                          pem_key)
-
+from tests.unit.test_keys_factory import NOW, make_cert, make_ec_key, make_ed25519_key, make_rsa_key, pem_cert, pem_key
 
 # ---------------------------------------------------------------- policy
+
 
 @pytest.mark.parametrize("bits", [2048, 3072, 4096])
 def test_key_spec_accepts_rsa_sizes(bits):
     keys.check_key_spec("RSA", bits)
 
 
-@pytest.mark.parametrize("algorithm, bits, fragment", [
-    ("ECDSA", 2048, "RS256 signatures only"), ("ED25519", 2048, "RS256 signatures only"),
-    ("RSA", 1024, "at least 2048"), ("RSA", 2047, "at least 2048"), ("RSA", 2560, "not supported"),
-])
+@pytest.mark.parametrize(
+    "algorithm, bits, fragment",
+    [
+        ("ECDSA", 2048, "RS256 signatures only"),
+        ("ED25519", 2048, "RS256 signatures only"),
+        ("RSA", 1024, "at least 2048"),
+        ("RSA", 2047, "at least 2048"),
+        ("RSA", 2560, "not supported"),
+    ],
+)
 def test_key_spec_refused(algorithm, bits, fragment):
     with pytest.raises(KeyPolicyError, match=fragment):
         keys.check_key_spec(algorithm, bits)
@@ -49,6 +54,7 @@ def test_describe_key():
 
 
 # ---------------------------------------------------------------- loading private keys
+
 
 @pytest.mark.parametrize("traditional", [False, True])
 def test_load_private_key_pkcs8_and_traditional(traditional):
@@ -84,17 +90,23 @@ def test_certificate_where_key_expected():
         keys.load_private_key(pem_cert(make_cert(make_rsa_key(2048))))
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("", "is empty"),
-    ("   \n", "is empty"),
-    ("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "not PEM text"),
-    ("-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n", "malformed"),
-    ("-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "malformed"),
-    ("-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n", "certificate signing request"),
-    ("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", "a public key was given"),
-    ("-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n", "ssh-keygen"),
-    ("-----BEGIN WHATEVER-----\nAAAA\n-----END WHATEVER-----\n", "unexpected PEM block 'WHATEVER'"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("", "is empty"),
+        ("   \n", "is empty"),
+        ("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "not PEM text"),
+        ("-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n", "malformed"),
+        ("-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "malformed"),
+        (
+            "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n",
+            "certificate signing request",
+        ),
+        ("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", "a public key was given"),
+        ("-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n", "ssh-keygen"),
+        ("-----BEGIN WHATEVER-----\nAAAA\n-----END WHATEVER-----\n", "unexpected PEM block 'WHATEVER'"),
+    ],
+)
 def test_bad_private_key_text(text, fragment):
     with pytest.raises(KeyPolicyError, match=fragment) as info:
         keys.load_private_key(text)
@@ -103,8 +115,10 @@ def test_bad_private_key_text(text, fragment):
 
 def test_der_key_is_not_pem():
     from cryptography.hazmat.primitives import serialization
-    der = make_rsa_key(2048).private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption())
+
+    der = make_rsa_key(2048).private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     with pytest.raises(KeyPolicyError, match="openssl pkey -inform DER"):
         keys.load_private_key(der)
 
@@ -121,6 +135,7 @@ def test_errors_never_contain_key_material():
 
 # ---------------------------------------------------------------- loading certificates
 
+
 def test_load_certificate_and_bundle_first():
     first, second = make_cert(make_rsa_key(2048), common_name="first"), make_cert(make_rsa_key(3072), common_name="x")
     loaded = keys.load_certificate(pem_cert(first) + pem_cert(second))
@@ -132,18 +147,25 @@ def test_key_where_certificate_expected():
         keys.load_certificate(pem_key(make_rsa_key(2048)))
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("", "is empty"),
-    ("hello", "not PEM text"),
-    ("-----BEGIN CERTIFICATE-----\nZm9v\n-----END CERTIFICATE-----\n", "certificate PEM is malformed"),
-    ("-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n", "where a certificate is expected"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("", "is empty"),
+        ("hello", "not PEM text"),
+        ("-----BEGIN CERTIFICATE-----\nZm9v\n-----END CERTIFICATE-----\n", "certificate PEM is malformed"),
+        (
+            "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n",
+            "where a certificate is expected",
+        ),
+    ],
+)
 def test_bad_certificate_text(text, fragment):
     with pytest.raises(KeyPolicyError, match=fragment):
         keys.load_certificate(text)
 
 
 # ---------------------------------------------------------------- matching
+
 
 def test_certificate_matches_its_key_only():
     key, other = make_rsa_key(2048), make_rsa_key(2048, 1)
@@ -165,6 +187,7 @@ def test_ca_signed_certificate_matches_subject_key_not_issuer():
 
 # ---------------------------------------------------------------- fingerprint and info
 
+
 def test_fingerprint_format():
     cert = make_cert(make_rsa_key(2048))
     fp = keys.fingerprint_sha256(cert)
@@ -175,8 +198,9 @@ def test_fingerprint_format():
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl CLI not installed")
 def test_fingerprint_equals_openssl_output():
     pem = pem_cert(make_cert(make_rsa_key(2048)))
-    out = subprocess.run(["openssl", "x509", "-noout", "-fingerprint", "-sha256"], input=pem,
-                         capture_output=True, check=True, timeout=30).stdout.decode()
+    out = subprocess.run(
+        ["openssl", "x509", "-noout", "-fingerprint", "-sha256"], input=pem, capture_output=True, check=True, timeout=30
+    ).stdout.decode()
     assert out.strip().split("=", 1)[1] == keys.fingerprint_sha256(keys.load_certificate(pem))
 
 
@@ -211,6 +235,7 @@ def test_certificate_info_of_ec_certificate_describes_it():
 
 # ---------------------------------------------------------------- validity and renewal
 
+
 def test_days_left():
     not_after = NOW + timedelta(days=10, hours=12)
     assert keys.days_left(not_after, NOW) == 10
@@ -222,7 +247,7 @@ def test_days_left():
 
 
 def test_days_left_defaults_to_now():
-    cert = keys.certificate_info(make_cert(make_rsa_key(2048), not_before=datetime.now(timezone.utc), days=30))
+    cert = keys.certificate_info(make_cert(make_rsa_key(2048), not_before=datetime.now(UTC), days=30))
     assert cert.days_left() in (29, 30)
 
 
@@ -233,8 +258,9 @@ def test_renewal_time_default_is_two_thirds():
 
 
 def test_renewal_time_explicit_window():
-    assert keys.renewal_time(NOW, NOW + timedelta(days=365), renew_before=timedelta(days=30)) \
-        == NOW + timedelta(days=335)
+    assert keys.renewal_time(NOW, NOW + timedelta(days=365), renew_before=timedelta(days=30)) == NOW + timedelta(
+        days=335
+    )
 
 
 @pytest.mark.parametrize("window", [timedelta(0), timedelta(days=-1), timedelta(days=365), timedelta(days=400)])
@@ -263,6 +289,11 @@ def test_stored_certificates_are_read_in_both_forms_salesforce_returns() -> None
         found = keys.load_stored_certificate(text)
         assert found is not None and keys.fingerprint_sha256(found) == expected
     assert keys.pem_of(keys.load_stored_certificate(der64)).strip() == pem.strip()
-    for junk in (None, "", "not base64!", base64.b64encode(b"not a certificate").decode(),
-                 "-----BEGIN CERTIFICATE-----\nbroken\n-----END CERTIFICATE-----"):
+    for junk in (
+        None,
+        "",
+        "not base64!",
+        base64.b64encode(b"not a certificate").decode(),
+        "-----BEGIN CERTIFICATE-----\nbroken\n-----END CERTIFICATE-----",
+    ):
         assert keys.load_stored_certificate(junk) is None

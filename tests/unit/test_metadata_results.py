@@ -73,24 +73,37 @@ def test_spring_26_block_is_recognised_and_tells_the_user_to_switch_app_kind() -
 
 
 def test_whole_deploy_errors_and_successes_are_kept() -> None:
-    body = ("<details><componentSuccesses><changed>true</changed><componentType>ConnectedApp</componentType>"
-            "<created>true</created><deleted>false</deleted><fileName>connectedApps/A.connectedApp</fileName>"
-            "<fullName>A</fullName><success>true</success></componentSuccesses><componentSuccesses><changed>true"
-            "</changed><componentType></componentType><created>false</created><deleted>false</deleted>"
-            "<fileName>package.xml</fileName><fullName>package.xml</fullName><success>true</success>"
-            "</componentSuccesses></details><done>true</done><id>0Af1</id><status>Succeeded</status>"
-            "<success>true</success>")
+    body = (
+        "<details><componentSuccesses><changed>true</changed><componentType>ConnectedApp</componentType>"
+        "<created>true</created><deleted>false</deleted><fileName>connectedApps/A.connectedApp</fileName>"
+        "<fullName>A</fullName><success>true</success></componentSuccesses><componentSuccesses><changed>true"
+        "</changed><componentType></componentType><created>false</created><deleted>false</deleted>"
+        "<fileName>package.xml</fileName><fullName>package.xml</fullName><success>true</success>"
+        "</componentSuccesses></details><done>true</done><id>0Af1</id><status>Succeeded</status>"
+        "<success>true</success>"
+    )
     ok = parse_deploy_result(deploy_result(body))
     assert ok.success and ok.created == ("A",)
-    broken = parse_deploy_result(deploy_result(
-        "<done>true</done><errorMessage>No package.xml found</errorMessage><errorStatusCode>UNKNOWN_EXCEPTION"
-        "</errorStatusCode><id>0Af2</id><status>Failed</status><success>false</success>"))
+    broken = parse_deploy_result(
+        deploy_result(
+            "<done>true</done><errorMessage>No package.xml found</errorMessage><errorStatusCode>UNKNOWN_EXCEPTION"
+            "</errorStatusCode><id>0Af2</id><status>Failed</status><success>false</success>"
+        )
+    )
     assert "UNKNOWN_EXCEPTION: No package.xml found" in describe_failure(broken)
 
 
 def spec(kind: str, **changes: object) -> AppSpec:
-    return AppSpec(kind=kind, name="Acme", label="Acme", contact_email="a@example.com",  # type: ignore[arg-type]
-                   certificate_pem=CERT, permission_sets=("Ops",), consumer_key="AcmeKey12345", **changes)  # type: ignore[arg-type]
+    return AppSpec(
+        kind=kind,
+        name="Acme",
+        label="Acme",
+        contact_email="a@example.com",  # type: ignore[arg-type]
+        certificate_pem=CERT,
+        permission_sets=("Ops",),
+        consumer_key="AcmeKey12345",
+        **changes,
+    )  # type: ignore[arg-type]
 
 
 def test_create_keeps_the_consumer_key_update_never_sends_it() -> None:
@@ -117,8 +130,12 @@ def test_update_reuses_existing_eca_component_names() -> None:
 def test_soap_envelope_carries_the_session_header() -> None:
     from components.salesforce.soap import element
 
-    root = etree.fromstring(envelope("00D!X", element("checkDeployStatus", element("asyncProcessId", text="0Af1"),
-                                                       element("includeDetails", text=True))))
+    root = etree.fromstring(
+        envelope(
+            "00D!X",
+            element("checkDeployStatus", element("asyncProcessId", text="0Af1"), element("includeDetails", text=True)),
+        )
+    )
     ns = {"s": "http://schemas.xmlsoap.org/soap/envelope/", "m": "http://soap.sforce.com/2006/04/metadata"}
     assert root.findtext("s:Header/m:SessionHeader/m:sessionId", namespaces=ns) == "00D!X"
     assert root.findtext("s:Body/m:checkDeployStatus/m:includeDetails", namespaces=ns) == "true"

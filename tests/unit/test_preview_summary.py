@@ -3,7 +3,8 @@
 import json
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from components.preview_summary import (
     SECRET,
@@ -24,11 +25,19 @@ def urn(stack: str, name: str, rtype: str = APP_TYPE) -> str:
 
 def app_inputs(**overrides):
     inputs = {
-        "app_name": "Orders_Sync", "app_kind": "external-client-app", "slot": "a",
-        "certificate_fingerprint": OLD_FP, "certificate_not_after": "2027-01-01T00:00:00Z",
-        "certificate_subject": "CN=orders-sync", "key_algorithm": "RSA", "key_size": 2048,
-        "scopes": ["Api", "RefreshToken"], "permission_sets": ["Orders_Integration"],
-        "profiles": [], "rotation": 0, "rotation_strategy": "single",
+        "app_name": "Orders_Sync",
+        "app_kind": "external-client-app",
+        "slot": "a",
+        "certificate_fingerprint": OLD_FP,
+        "certificate_not_after": "2027-01-01T00:00:00Z",
+        "certificate_subject": "CN=orders-sync",
+        "key_algorithm": "RSA",
+        "key_size": 2048,
+        "scopes": ["Api", "RefreshToken"],
+        "permission_sets": ["Orders_Integration"],
+        "profiles": [],
+        "rotation": 0,
+        "rotation_strategy": "single",
         "certificate_pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
     }
     inputs.update(overrides)
@@ -49,8 +58,9 @@ def preview(*steps, **summary):
 
 
 def test_rotation_shows_old_and_new_certificate_and_single_strategy_downtime():
-    new = app_inputs(certificate_fingerprint=NEW_FP, certificate_not_after="2028-01-01T00:00:00Z",
-                     key_size=3072, rotation=1)
+    new = app_inputs(
+        certificate_fingerprint=NEW_FP, certificate_not_after="2028-01-01T00:00:00Z", key_size=3072, rotation=1
+    )
     md = preview_to_markdown(preview(step("update", old=app_inputs(), new=new), update=1))
     assert "### Stack `prod`" in md
     assert f"| Fingerprint (SHA-256) | `{OLD_FP}` | `{NEW_FP}` |" in md
@@ -71,8 +81,7 @@ def test_blue_green_rotation_has_no_downtime():
 
 
 def test_app_changes_list_added_and_removed_items_without_rotation():
-    new = app_inputs(scopes=["Api", "RefreshToken", "Full"], permission_sets=[],
-                     profiles=["Integration User"])
+    new = app_inputs(scopes=["Api", "RefreshToken", "Full"], permission_sets=[], profiles=["Integration User"])
     md = preview_to_markdown(preview(step("update", old=app_inputs(), new=new)))
     assert "- Scopes: added `Full`" in md
     assert "- Pre-authorized permission sets: removed `Orders_Integration`" in md
@@ -95,8 +104,7 @@ def test_unknown_fingerprint_during_preview_counts_as_rotation():
 
 def test_replacement_steps_are_merged_into_one_entry():
     new = app_inputs(certificate_fingerprint=NEW_FP)
-    steps = [step(op, old=app_inputs(), new=new)
-             for op in ("create-replacement", "replace", "delete-replaced")]
+    steps = [step(op, old=app_inputs(), new=new) for op in ("create-replacement", "replace", "delete-replaced")]
     (stack,) = summarize(json.loads(preview(*steps))).stacks
     assert [(a.op, a.rotation) for a in stack.apps] == [("replace", True)]
 
@@ -124,8 +132,12 @@ def test_groups_by_stack_and_reports_stacks_without_app_changes():
 
 def test_secret_values_stay_masked():
     new = app_inputs(certificate_subject=SECRET, scopes=SECRET)
-    old = app_inputs(certificate_subject={"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
-                                          "value": "CN=hidden"})
+    old = app_inputs(
+        certificate_subject={
+            "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+            "value": "CN=hidden",
+        }
+    )
     md = preview_to_markdown(preview(step("update", old=old, new=new)))
     assert "| Subject | `[secret]` | `[secret]` |" in md
     assert "hidden" not in md
@@ -138,8 +150,12 @@ def test_markdown_escapes_table_pipes():
 
 
 def test_preview_errors_are_reported():
-    text = json.dumps({"steps": [], "diagnostics": [{"severity": "error", "message": "boom"},
-                                                    {"severity": "info", "message": "fine"}]})
+    text = json.dumps(
+        {
+            "steps": [],
+            "diagnostics": [{"severity": "error", "message": "boom"}, {"severity": "info", "message": "fine"}],
+        }
+    )
     md = preview_to_markdown(text)
     assert "`boom`" in md and "fine" not in md
 
@@ -155,8 +171,7 @@ def test_preview_errors_are_reported():
         ('{"steps": [{"op": "frobnicate", "urn": "urn:pulumi:a::b::c::d"}]}', "steps[0].op"),
         ('{"steps": [{"op": "update", "urn": "nope"}]}', "steps[0].urn"),
         ('{"steps": [{"op": "update", "urn": "urn:pulumi:a::b::c::d", "newState": []}]}', "newState"),
-        ('{"steps": [{"op": "update", "urn": "urn:pulumi:a::b::c::d", "oldState": {"inputs": 3}}]}',
-         "oldState.inputs"),
+        ('{"steps": [{"op": "update", "urn": "urn:pulumi:a::b::c::d", "oldState": {"inputs": 3}}]}', "oldState.inputs"),
         ('{"steps": [], "changeSummary": {"update": "x"}}', "changeSummary"),
     ],
 )
@@ -187,8 +202,14 @@ SIG = "4dabf18193072939515e22adb298388d"
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.sets(st.sampled_from(["certificate_subject", "scopes", "app_kind", "key_size",
-                                "certificate_not_after", "permission_sets"]), min_size=1))
+@given(
+    st.sets(
+        st.sampled_from(
+            ["certificate_subject", "scopes", "app_kind", "key_size", "certificate_not_after", "permission_sets"]
+        ),
+        min_size=1,
+    )
+)
 def test_secret_values_are_never_expanded(fields):
     old = app_inputs(**{f: {SIG: "1b47061264138c4ac30d75fd1eb44270", "value": f"plain-{f}"} for f in fields})
     new = app_inputs(**{f: SECRET for f in fields})

@@ -15,17 +15,23 @@ from tests.unit.test_health import NOW, make_document
 
 def sample_report() -> CheckReport:
     healthy_doc = make_document()
-    healthy = evaluate(SecretState("prod/orders", healthy_doc), NOW,
-                       verification=Verification(True, username="integration@example.com",
-                                                 org_id="00D000000000001AAA", attempts=2, elapsed_seconds=1.5),
-                       live_app=LiveApp(True, healthy_doc["fingerprint_sha256"], "3MVG9orders",
-                                        ("Api", "RefreshToken"), True))
-    warning = evaluate(SecretState("prod/billing", make_document(issued=NOW - timedelta(days=70),
-                                                                 app_name="Billing|Sync")), NOW)
-    critical = evaluate(SecretState("prod/hr", make_document(issued=NOW - timedelta(days=100))), NOW,
-                        verification=Verification(False, attempts=1,
-                                                  error="invalid_grant: user hasn't approved this consumer"),
-                        live_app=LiveApp(True, "AB:CD", None, ("Api", "RefreshToken"), True))
+    healthy = evaluate(
+        SecretState("prod/orders", healthy_doc),
+        NOW,
+        verification=Verification(
+            True, username="integration@example.com", org_id="00D000000000001AAA", attempts=2, elapsed_seconds=1.5
+        ),
+        live_app=LiveApp(True, healthy_doc["fingerprint_sha256"], "3MVG9orders", ("Api", "RefreshToken"), True),
+    )
+    warning = evaluate(
+        SecretState("prod/billing", make_document(issued=NOW - timedelta(days=70), app_name="Billing|Sync")), NOW
+    )
+    critical = evaluate(
+        SecretState("prod/hr", make_document(issued=NOW - timedelta(days=100))),
+        NOW,
+        verification=Verification(False, attempts=1, error="invalid_grant: user hasn't approved this consumer"),
+        live_app=LiveApp(True, "AB:CD", None, ("Api", "RefreshToken"), True),
+    )
     return CheckReport((healthy, warning, critical, unreadable("prod/gone", "secret not found")), NOW)
 
 
@@ -35,9 +41,16 @@ def test_json_has_exit_code_certificate_facts_and_findings():
     first, second, third, fourth = data["integrations"]
     assert first["status"] == "healthy" and first["certificate"]["days_left"] == 80
     assert first["certificate"]["not_after"].endswith("Z")
-    assert first["verification"] == {"ok": True, "stage": "AWSCURRENT", "username": "integration@example.com",
-                                     "org_id": "00D000000000001AAA", "instance_url": None, "attempts": 2,
-                                     "elapsed_seconds": 1.5, "error": None}
+    assert first["verification"] == {
+        "ok": True,
+        "stage": "AWSCURRENT",
+        "username": "integration@example.com",
+        "org_id": "00D000000000001AAA",
+        "instance_url": None,
+        "attempts": 2,
+        "elapsed_seconds": 1.5,
+        "error": None,
+    }
     assert first["drift"]["drifted"] is False
     assert second["certificate"]["renewal_due"] is True and second["exit_code"] == 1
     assert {f["code"] for f in third["findings"]} == {"expired", "verification-failed", "drift-certificate"}
@@ -71,14 +84,20 @@ def test_prometheus_exposition_parses_with_cert_manager_style_series():
     expiration = families["salesforce_jwt_certificate_expiration_timestamp_seconds"]
     by_secret = {s.labels["secret"]: s for s in expiration.samples}
     assert by_secret["prod/orders"].value == report.results[0].not_after.timestamp()
-    assert by_secret["prod/orders"].labels == {"secret": "prod/orders", "app": "Orders_Sync",
-                                               "org": "acme.my.salesforce.com"}
+    assert by_secret["prod/orders"].labels == {
+        "secret": "prod/orders",
+        "app": "Orders_Sync",
+        "org": "acme.my.salesforce.com",
+    }
     assert "prod/gone" not in by_secret  # nothing known, nothing invented
-    renewal = {s.labels["secret"]: s.value
-               for s in families["salesforce_jwt_certificate_renewal_timestamp_seconds"].samples}
+    renewal = {
+        s.labels["secret"]: s.value for s in families["salesforce_jwt_certificate_renewal_timestamp_seconds"].samples
+    }
     assert renewal["prod/billing"] == report.results[1].renew_after.timestamp()
-    ready = {(s.labels["secret"], s.labels["condition"]): s.value
-             for s in families["salesforce_jwt_certificate_ready_status"].samples}
+    ready = {
+        (s.labels["secret"], s.labels["condition"]): s.value
+        for s in families["salesforce_jwt_certificate_ready_status"].samples
+    }
     assert ready[("prod/orders", "True")] == 1 and ready[("prod/orders", "False")] == 0
     assert ready[("prod/hr", "False")] == 1 and ready[("prod/gone", "Unknown")] == 1
     status = {s.labels["secret"]: s.value for s in families["salesforce_jwt_check_status"].samples}

@@ -10,14 +10,18 @@ from components.rollout import consumer_key_for, plan_slots, session_credentials
 from components.salesforce.session import AccessTokenAuth, JwtAuth, KeyFile, RefreshTokenAuth, SecretsManagerKey
 from components.settings import load_deployer, load_settings
 
-BASE = {"salesforceLoginUrl": "https://acme.my.salesforce.com", "appName": "Acme_JWT",
-        "contactEmail": "a@example.com", "integrationUsername": "i@example.com", "awsRegion": "us-east-1"}
+BASE = {
+    "salesforceLoginUrl": "https://acme.my.salesforce.com",
+    "appName": "Acme_JWT",
+    "contactEmail": "a@example.com",
+    "integrationUsername": "i@example.com",
+    "awsRegion": "us-east-1",
+}
 LOGIN = "https://acme.my.salesforce.com"
 
 
 def settings(**config):
-    return load_settings({**BASE, **{k: str(v) for k, v in config.items()}}, stack="dev",
-                         env={"SF_ACCESS_TOKEN": "t"})
+    return load_settings({**BASE, **{k: str(v) for k, v in config.items()}}, stack="dev", env={"SF_ACCESS_TOKEN": "t"})
 
 
 def test_single_strategy_rotates_one_app():
@@ -46,8 +50,17 @@ def test_consumer_keys_are_stable_per_stack_app_and_org_and_valid():
     key = consumer_key_for("dev", "Acme_JWT", ORG_A)
     assert key == consumer_key_for("dev", "Acme_JWT", ORG_A) and key.isalnum() and 8 <= len(key) <= 256
     assert key == consumer_key_for("dev", "Acme_JWT", ORG_A[:15])  # 15- and 18-character ids are one org
-    assert len({key, consumer_key_for("prod", "Acme_JWT", ORG_A), consumer_key_for("dev", "Acme_JWT_B", ORG_A),
-                consumer_key_for("dev", "Acme_JWT", ORG_B)}) == 4
+    assert (
+        len(
+            {
+                key,
+                consumer_key_for("prod", "Acme_JWT", ORG_A),
+                consumer_key_for("dev", "Acme_JWT_B", ORG_A),
+                consumer_key_for("dev", "Acme_JWT", ORG_B),
+            }
+        )
+        == 4
+    )
 
 
 def test_two_orgs_behind_the_same_login_url_get_different_keys():
@@ -57,13 +70,22 @@ def test_two_orgs_behind_the_same_login_url_get_different_keys():
         consumer_key_for("prod", "Orders_JWT", LOGIN)
 
 
-@pytest.mark.parametrize(("env", "kind"), [
-    ({"SF_ACCESS_TOKEN": "SeKrEt"}, AccessTokenAuth),
-    ({"SFDX_AUTH_URL": "force://PlatformCLI::5Aep861SeKrEt@acme.my.salesforce.com"}, RefreshTokenAuth),
-    ({"SF_REFRESH_TOKEN": "5Aep861SeKrEt", "SF_CLIENT_ID": "PlatformCLI"}, RefreshTokenAuth),
-    ({"SF_JWT_CONSUMER_KEY": "3MVG9abcdef", "SF_USERNAME": "admin@example.com",
-      "SF_JWT_KEY_SECRET_ID": "deployer/key"}, JwtAuth),
-])
+@pytest.mark.parametrize(
+    ("env", "kind"),
+    [
+        ({"SF_ACCESS_TOKEN": "SeKrEt"}, AccessTokenAuth),
+        ({"SFDX_AUTH_URL": "force://PlatformCLI::5Aep861SeKrEt@acme.my.salesforce.com"}, RefreshTokenAuth),
+        ({"SF_REFRESH_TOKEN": "5Aep861SeKrEt", "SF_CLIENT_ID": "PlatformCLI"}, RefreshTokenAuth),
+        (
+            {
+                "SF_JWT_CONSUMER_KEY": "3MVG9abcdef",
+                "SF_USERNAME": "admin@example.com",
+                "SF_JWT_KEY_SECRET_ID": "deployer/key",
+            },
+            JwtAuth,
+        ),
+    ],
+)
 def test_deployer_settings_map_onto_session_credentials(env, kind):
     credentials = session_credentials(load_deployer({}, login_url=LOGIN, env=env), LOGIN, "us-east-1")
     assert isinstance(credentials, kind)
@@ -77,8 +99,11 @@ def test_jwt_deployer_key_file(tmp_path):
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    key.write_bytes(rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    key.write_bytes(
+        rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     env = {"SF_JWT_CONSUMER_KEY": "3MVG9abcdef", "SF_USERNAME": "admin@example.com", "SF_JWT_KEY_FILE": str(key)}
     credentials = session_credentials(load_deployer({}, login_url=LOGIN, env=env), LOGIN)
     assert isinstance(credentials, JwtAuth) and credentials.key == KeyFile(key)

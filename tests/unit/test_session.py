@@ -25,7 +25,9 @@ def test_sfdx_auth_url_is_parsed_including_an_empty_secret() -> None:
     assert "5Aep861" not in repr(auth)
 
 
-@pytest.mark.parametrize("url", ["https://acme.my.salesforce.com", "force://onlyid@host", "force://a:b:@host", "force://a:b:c@"])
+@pytest.mark.parametrize(
+    "url", ["https://acme.my.salesforce.com", "force://onlyid@host", "force://a:b:@host", "force://a:b:c@"]
+)
 def test_malformed_auth_urls_say_what_format_is_expected(url: str) -> None:
     with pytest.raises(SessionError, match=r"force://<clientId>:<clientSecret>:<refreshToken>@<host>"):
         RefreshTokenAuth.from_sfdx_auth_url(url)
@@ -37,12 +39,15 @@ def test_soap_login_is_refused_from_api_65() -> None:
 
 
 def test_secrets_are_redacted_in_reprs() -> None:
-    shown = " ".join(repr(x) for x in (
-        AccessTokenAuth("https://a.my.salesforce.com", "00D!TOKEN123"),
-        SoapLoginAuth("https://login.salesforce.com", "admin@example.com", "PASSWORD123", "STOKEN123"),
-        PemKey("-----BEGIN PRIVATE KEY-----KEYBYTES"),
-        RefreshTokenAuth("https://a.my.salesforce.com", "cid", "REFRESH123", "SECRET123"),
-    ))
+    shown = " ".join(
+        repr(x)
+        for x in (
+            AccessTokenAuth("https://a.my.salesforce.com", "00D!TOKEN123"),
+            SoapLoginAuth("https://login.salesforce.com", "admin@example.com", "PASSWORD123", "STOKEN123"),
+            PemKey("-----BEGIN PRIVATE KEY-----KEYBYTES"),
+            RefreshTokenAuth("https://a.my.salesforce.com", "cid", "REFRESH123", "SECRET123"),
+        )
+    )
     for secret in ("TOKEN123", "PASSWORD123", "STOKEN123", "KEYBYTES", "REFRESH123", "SECRET123"):
         assert secret not in shown
 
@@ -55,19 +60,23 @@ def test_missing_key_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_soap_login_round_trip_and_fault() -> None:
     request = soap_login_envelope("admin@example.com", "pw+token")
     assert b"<urn:username>admin@example.com</urn:username>" in request
-    answer = (b'<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
-              b'xmlns="urn:partner.soap.sforce.com"><soapenv:Body><loginResponse><result>'
-              b"<metadataServerUrl>https://acme.my.salesforce.com/services/Soap/m/64.0/00D</metadataServerUrl>"
-              b"<serverUrl>https://acme.my.salesforce.com/services/Soap/u/64.0/00D</serverUrl>"
-              b"<sessionId>00D!SESSION</sessionId><userId>005A</userId><userInfo>"
-              b"<organizationId>00DA</organizationId><userName>admin@example.com</userName>"
-              b"</userInfo></result></loginResponse></soapenv:Body></soapenv:Envelope>")
+    answer = (
+        b'<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
+        b'xmlns="urn:partner.soap.sforce.com"><soapenv:Body><loginResponse><result>'
+        b"<metadataServerUrl>https://acme.my.salesforce.com/services/Soap/m/64.0/00D</metadataServerUrl>"
+        b"<serverUrl>https://acme.my.salesforce.com/services/Soap/u/64.0/00D</serverUrl>"
+        b"<sessionId>00D!SESSION</sessionId><userId>005A</userId><userInfo>"
+        b"<organizationId>00DA</organizationId><userName>admin@example.com</userName>"
+        b"</userInfo></result></loginResponse></soapenv:Body></soapenv:Envelope>"
+    )
     token, org_id, username = parse_soap_login(answer)
     assert token.instance_url == "https://acme.my.salesforce.com" and token.access_token == "00D!SESSION"
     assert (org_id, username) == ("00DA", "admin@example.com")
-    fault = (b'<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>'
-             b"<soapenv:Fault><faultcode>INVALID_LOGIN</faultcode><faultstring>INVALID_LOGIN: Invalid username, "
-             b"password, security token; or user locked out.</faultstring></soapenv:Fault></soapenv:Body>"
-             b"</soapenv:Envelope>")
+    fault = (
+        b'<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>'
+        b"<soapenv:Fault><faultcode>INVALID_LOGIN</faultcode><faultstring>INVALID_LOGIN: Invalid username, "
+        b"password, security token; or user locked out.</faultstring></soapenv:Fault></soapenv:Body>"
+        b"</soapenv:Envelope>"
+    )
     with pytest.raises(SessionError, match="INVALID_LOGIN.*security token"):
         parse_soap_login(fault)

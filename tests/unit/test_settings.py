@@ -45,6 +45,7 @@ def only_problem(**overrides) -> str:
 
 # ---------------------------------------------------------------- defaults and derived values
 
+
 def test_defaults_and_derived_values():
     s = load()
     assert s.salesforce.login_url == "https://acme.my.salesforce.com"
@@ -80,23 +81,42 @@ def test_connected_app_has_shorter_verification_budget():
 def test_blue_green_slots():
     s = load(rotationStrategy="blue-green", appLabel="Acme")
     assert [(x.name, x.app_name, x.label) for x in s.slots] == [
-        ("a", "Acme_JWT_A", "Acme (A)"), ("b", "Acme_JWT_B", "Acme (B)")]
+        ("a", "Acme_JWT_A", "Acme (A)"),
+        ("b", "Acme_JWT_B", "Acme (B)"),
+    ]
     assert s.slot("b").app_name == "Acme_JWT_B"
     with pytest.raises(KeyError):
         load().slot("b")
 
 
 def test_explicit_values_are_kept():
-    s = load(salesforceTokenUrl="https://acme.my.salesforce.com/services/oauth2/token/",
-             jwtAudience="https://login.salesforce.com", appKind="connected-app", apiVersion=64,
-             appLabel="Acme integration", appDescription="Nightly sync", scopes='["Api", "Web", "RefreshToken"]',
-             permissionSetName="Sync_Access", extraPermissionSets=["Existing_Set", "acme__Packaged"],
-             profiles='["System Administrator"]', keySize="4096", certificateValidityDays="730",
-             renewBeforeDays=30, certificateCommonName="acme-sync", certificateOrganization="Acme",
-             secretName="team/acme", kmsKeyId="alias/acme", tags={"team": "integrations"},
-             secretReaderArns=["arn:aws:iam::123456789012:role/sync"], recoveryWindowDays="7",
-             awsEndpointUrl="http://127.0.0.1:5000", rotation="3", verificationBudgetSeconds=0,
-             deployTimeoutSeconds=120.0, deleteAppOnDestroy="true")
+    s = load(
+        salesforceTokenUrl="https://acme.my.salesforce.com/services/oauth2/token/",
+        jwtAudience="https://login.salesforce.com",
+        appKind="connected-app",
+        apiVersion=64,
+        appLabel="Acme integration",
+        appDescription="Nightly sync",
+        scopes='["Api", "Web", "RefreshToken"]',
+        permissionSetName="Sync_Access",
+        extraPermissionSets=["Existing_Set", "acme__Packaged"],
+        profiles='["System Administrator"]',
+        keySize="4096",
+        certificateValidityDays="730",
+        renewBeforeDays=30,
+        certificateCommonName="acme-sync",
+        certificateOrganization="Acme",
+        secretName="team/acme",
+        kmsKeyId="alias/acme",
+        tags={"team": "integrations"},
+        secretReaderArns=["arn:aws:iam::123456789012:role/sync"],
+        recoveryWindowDays="7",
+        awsEndpointUrl="http://127.0.0.1:5000",
+        rotation="3",
+        verificationBudgetSeconds=0,
+        deployTimeoutSeconds=120.0,
+        deleteAppOnDestroy="true",
+    )
     assert s.salesforce.token_url == "https://acme.my.salesforce.com/services/oauth2/token"
     assert s.salesforce.audience == "https://login.salesforce.com"
     assert s.salesforce.api_version == "64.0"
@@ -118,19 +138,34 @@ def test_prefixed_keys_and_other_namespaces():
 
 def test_region_from_environment():
     assert load(awsRegion=None, env={"AWS_DEFAULT_REGION": "us-west-2"}).aws.region == "us-west-2"
-    assert load(awsRegion=None, env={"AWS_REGION": "eu-central-1", "AWS_DEFAULT_REGION": "us-west-2"}).aws.region \
+    assert (
+        load(awsRegion=None, env={"AWS_REGION": "eu-central-1", "AWS_DEFAULT_REGION": "us-west-2"}).aws.region
         == "eu-central-1"
+    )
     assert "awsRegion: is required" in only_problem(awsRegion=None)
 
 
 # ---------------------------------------------------------------- one error listing everything
 
+
 def test_all_problems_are_reported_together():
-    found = problems(salesforceLoginUrl="http://login.salesforce.com", appName="9lives", contactEmail="nope",
-                     keySize=1024, recoveryWindowDays=3, rotationStrategy="red-black")
+    found = problems(
+        salesforceLoginUrl="http://login.salesforce.com",
+        appName="9lives",
+        contactEmail="nope",
+        keySize=1024,
+        recoveryWindowDays=3,
+        rotationStrategy="red-black",
+    )
     keys = {p.split(" ")[0] for p in found}
-    assert keys == {"salesforceLoginUrl", "appName", "contactEmail", "keySize", "recoveryWindowDays",
-                    "rotationStrategy"}
+    assert keys == {
+        "salesforceLoginUrl",
+        "appName",
+        "contactEmail",
+        "keySize",
+        "recoveryWindowDays",
+        "rotationStrategy",
+    }
 
 
 def test_error_message_names_stack_count_and_fix():
@@ -167,34 +202,41 @@ def test_bad_stack_name():
 
 # ---------------------------------------------------------------- URLs
 
-@pytest.mark.parametrize("url, normalised", [
-    ("https://login.salesforce.com", "https://login.salesforce.com"),
-    ("https://test.salesforce.com/", "https://test.salesforce.com"),
-    ("HTTPS://Acme.My.Salesforce.com", "https://acme.my.salesforce.com"),
-    ("https://acme--uat.sandbox.my.salesforce.com", "https://acme--uat.sandbox.my.salesforce.com"),
-    ("https://acme-dev-ed.develop.my.salesforce.com", "https://acme-dev-ed.develop.my.salesforce.com"),
-    ("https://127.0.0.1:8443", "https://127.0.0.1:8443"),
-    ("https://localhost", "https://localhost"),
-    ("https://[::1]:9", "https://[::1]:9"),
-])
+
+@pytest.mark.parametrize(
+    "url, normalised",
+    [
+        ("https://login.salesforce.com", "https://login.salesforce.com"),
+        ("https://test.salesforce.com/", "https://test.salesforce.com"),
+        ("HTTPS://Acme.My.Salesforce.com", "https://acme.my.salesforce.com"),
+        ("https://acme--uat.sandbox.my.salesforce.com", "https://acme--uat.sandbox.my.salesforce.com"),
+        ("https://acme-dev-ed.develop.my.salesforce.com", "https://acme-dev-ed.develop.my.salesforce.com"),
+        ("https://127.0.0.1:8443", "https://127.0.0.1:8443"),
+        ("https://localhost", "https://localhost"),
+        ("https://[::1]:9", "https://[::1]:9"),
+    ],
+)
 def test_login_url_accepted(url, normalised):
     assert S.validate_login_url(url) == normalised
 
 
-@pytest.mark.parametrize("url, fragment", [
-    ("http://login.salesforce.com", "plain http is never accepted"),
-    ("http://127.0.0.1:8443", "plain http is never accepted"),
-    ("ftp://login.salesforce.com", "must be an https:// URL"),
-    ("https://login.salesforce.com/services/oauth2/token", "without a path"),
-    ("https://login.salesforce.com?x=1", "query string"),
-    ("https://user:pw@login.salesforce.com", "user:password@"),
-    ("https://login.salesforce.com:8443", "port is only allowed for loopback"),
-    ("https://acme.lightning.force.com", "Lightning UI host"),
-    ("https://example.com", "is not a Salesforce login URL"),
-    ("https://acme--uat.my.salesforce.com", "is not a Salesforce login URL"),
-    ("https://127.0.0.1:99999", "invalid port"),
-    ("https://", "has no host"),
-])
+@pytest.mark.parametrize(
+    "url, fragment",
+    [
+        ("http://login.salesforce.com", "plain http is never accepted"),
+        ("http://127.0.0.1:8443", "plain http is never accepted"),
+        ("ftp://login.salesforce.com", "must be an https:// URL"),
+        ("https://login.salesforce.com/services/oauth2/token", "without a path"),
+        ("https://login.salesforce.com?x=1", "query string"),
+        ("https://user:pw@login.salesforce.com", "user:password@"),
+        ("https://login.salesforce.com:8443", "port is only allowed for loopback"),
+        ("https://acme.lightning.force.com", "Lightning UI host"),
+        ("https://example.com", "is not a Salesforce login URL"),
+        ("https://acme--uat.my.salesforce.com", "is not a Salesforce login URL"),
+        ("https://127.0.0.1:99999", "invalid port"),
+        ("https://", "has no host"),
+    ],
+)
 def test_login_url_refused(url, fragment):
     with pytest.raises(ValueError, match=fragment.replace("?", r"\?")):
         S.validate_login_url(url)
@@ -255,20 +297,24 @@ def test_api_version_refused(value):
 
 # ---------------------------------------------------------------- app
 
+
 def test_app_kind_suggestion():
     message = only_problem(appKind="connected_app")
     assert "did you mean 'connected-app'" in message and "external-client-app" in message
 
 
-@pytest.mark.parametrize("name, fragment", [
-    ("9lives", "must start with a letter"),
-    ("_Acme", "must start with a letter"),
-    ("Acme__JWT", "two underscores"),
-    ("Acme_", "must not end with an underscore"),
-    ("Acme-JWT", "only letters, digits and single underscores"),
-    ("Acmé", "only letters, digits"),
-    ("A" * 41, "at most 40"),
-])
+@pytest.mark.parametrize(
+    "name, fragment",
+    [
+        ("9lives", "must start with a letter"),
+        ("_Acme", "must start with a letter"),
+        ("Acme__JWT", "two underscores"),
+        ("Acme_", "must not end with an underscore"),
+        ("Acme-JWT", "only letters, digits and single underscores"),
+        ("Acmé", "only letters, digits"),
+        ("A" * 41, "at most 40"),
+    ],
+)
 def test_app_name_refused(name, fragment):
     assert fragment in only_problem(appName=name)
 
@@ -295,6 +341,7 @@ def test_integration_username_rules():
 
 
 # ---------------------------------------------------------------- scopes
+
 
 def test_scopes_case_sensitive_with_suggestion():
     assert "did you mean 'Api'" in only_problem(scopes=["api", "RefreshToken"])
@@ -327,6 +374,7 @@ def test_list_settings_accept_json_or_lists_and_refuse_the_rest():
 
 # ---------------------------------------------------------------- permission sets, profiles
 
+
 def test_permission_set_rules():
     assert "two underscores" in only_problem(permissionSetName="Acme__Access")
     assert "at most 80" in only_problem(permissionSetName="P" * 81)
@@ -348,6 +396,7 @@ def test_profiles():
 
 # ---------------------------------------------------------------- key and certificate
 
+
 @pytest.mark.parametrize("algorithm", ["ECDSA", "ED25519", "ecdsa"])
 def test_non_rsa_refused_with_reason(algorithm):
     assert "accepts RS256 signatures only" in only_problem(keyAlgorithm=algorithm)
@@ -358,8 +407,16 @@ def test_unknown_algorithm_and_lowercase_rsa():
     assert load(keyAlgorithm="rsa").certificate.key_algorithm == "RSA"
 
 
-@pytest.mark.parametrize("size, fragment", [(1024, "below 2048"), (2047, "below 2048"), (2560, "accepted: 2048"),
-                                            (8192, "accepted: 2048"), ("big", "whole number")])
+@pytest.mark.parametrize(
+    "size, fragment",
+    [
+        (1024, "below 2048"),
+        (2047, "below 2048"),
+        (2560, "accepted: 2048"),
+        (8192, "accepted: 2048"),
+        ("big", "whole number"),
+    ],
+)
 def test_key_size_refused(size, fragment):
     assert fragment in only_problem(keySize=size)
 
@@ -412,10 +469,17 @@ def test_certificate_mode_choices():
 
 # ---------------------------------------------------------------- AWS
 
-@pytest.mark.parametrize("name, fragment", [
-    ("", None), ("has space", "1-512 characters"), ("x" * 513, "1-512 characters"),
-    ("prod/app-abc123", "six characters"), ("bad#name", "1-512 characters"),
-])
+
+@pytest.mark.parametrize(
+    "name, fragment",
+    [
+        ("", None),
+        ("has space", "1-512 characters"),
+        ("x" * 513, "1-512 characters"),
+        ("prod/app-abc123", "six characters"),
+        ("bad#name", "1-512 characters"),
+    ],
+)
 def test_secret_name_refused(name, fragment):
     if not name:
         assert load(secretName=name).secret.name == "salesforce/jwt/dev/Acme_JWT"
@@ -423,10 +487,16 @@ def test_secret_name_refused(name, fragment):
     assert fragment in only_problem(secretName=name)
 
 
-@pytest.mark.parametrize("kms", [
-    "1234abcd-12ab-34cd-56ef-1234567890ab", "mrk-1234abcd12ab34cd56ef1234567890ab", "alias/acme-key",
-    "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-    "arn:aws:kms:eu-west-1:123456789012:alias/acme"])
+@pytest.mark.parametrize(
+    "kms",
+    [
+        "1234abcd-12ab-34cd-56ef-1234567890ab",
+        "mrk-1234abcd12ab34cd56ef1234567890ab",
+        "alias/acme-key",
+        "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "arn:aws:kms:eu-west-1:123456789012:alias/acme",
+    ],
+)
 def test_kms_key_accepted(kms):
     assert load(kmsKeyId=kms).secret.kms_key_id == kms
 
@@ -470,6 +540,7 @@ def test_endpoint_http_only_for_loopback():
 
 # ---------------------------------------------------------------- operations
 
+
 def test_operation_ranges():
     assert ">= 0" in only_problem(rotation=-1)
     assert "between 0 and 7200" in only_problem(verificationBudgetSeconds=7201)
@@ -500,16 +571,26 @@ def test_ca_signed_needs_single_strategy():
 
 # ---------------------------------------------------------------- issue 9: testLevel and existing consumer keys
 
+
 def test_test_level_is_not_sent_by_default():
     assert load().salesforce.test_level is None
 
 
-@pytest.mark.parametrize("login", ["https://test.salesforce.com", "https://acme--uat.sandbox.my.salesforce.com",
-                                   "https://acme-dev-ed.develop.my.salesforce.com", "https://acme.scratch.my.salesforce.com",
-                                   "https://127.0.0.1:8443"])
+@pytest.mark.parametrize(
+    "login",
+    [
+        "https://test.salesforce.com",
+        "https://acme--uat.sandbox.my.salesforce.com",
+        "https://acme-dev-ed.develop.my.salesforce.com",
+        "https://acme.scratch.my.salesforce.com",
+        "https://127.0.0.1:8443",
+    ],
+)
 def test_no_test_run_is_accepted_where_the_org_may_not_be_production(login):
-    assert load(salesforceLoginUrl=login, appKind="connected-app", testLevel="NoTestRun").salesforce.test_level == \
-        "NoTestRun"
+    assert (
+        load(salesforceLoginUrl=login, appKind="connected-app", testLevel="NoTestRun").salesforce.test_level
+        == "NoTestRun"
+    )
 
 
 @pytest.mark.parametrize("login", ["https://login.salesforce.com", "https://acme.my.salesforce.com"])
@@ -525,9 +606,14 @@ def test_other_test_levels_are_kept(level):
     assert load(testLevel=level).salesforce.test_level == level
 
 
-@pytest.mark.parametrize("level, fragment", [("RunSpecifiedTests", "names of the tests"),
-                                             ("runlocaltests", "did you mean 'RunLocalTests'"),
-                                             ("Everything", "accepted: NoTestRun, RunLocalTests")])
+@pytest.mark.parametrize(
+    "level, fragment",
+    [
+        ("RunSpecifiedTests", "names of the tests"),
+        ("runlocaltests", "did you mean 'RunLocalTests'"),
+        ("Everything", "accepted: NoTestRun, RunLocalTests"),
+    ],
+)
 def test_unknown_test_levels_are_refused(level, fragment):
     assert fragment in only_problem(testLevel=level)
 

@@ -44,6 +44,7 @@ def key_file(tmp_path):
 
 # ---------------------------------------------------------------- each method
 
+
 def test_auth_url_from_config():
     d = load(deployerAuthUrl=f"force://PlatformCLI:s3cr3t:{REFRESH}@Acme.my.salesforce.com").deployer
     assert (d.method, d.source, d.client_id) == ("auth-url", "config", "PlatformCLI")
@@ -58,8 +59,15 @@ def test_auth_url_with_empty_client_secret_from_environment():
     assert d.instance_url == "https://127.0.0.1:8443"
 
 
-@pytest.mark.parametrize("url", ["https://acme.my.salesforce.com", "force://PlatformCLI@host",
-                                 f"force://id:secret:{REFRESH}", f"force://:secret:{REFRESH}@host"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://acme.my.salesforce.com",
+        "force://PlatformCLI@host",
+        f"force://id:secret:{REFRESH}",
+        f"force://:secret:{REFRESH}@host",
+    ],
+)
 def test_malformed_auth_url_is_refused_without_echo(url):
     message = problems(deployerAuthUrl=url)
     assert "deployerAuthUrl (value hidden): is not an SFDX auth URL" in message
@@ -94,29 +102,47 @@ def test_instance_url_must_be_salesforce_https():
 
 
 def test_jwt_with_key_file(key_file):
-    d = load(env={"SF_JWT_CONSUMER_KEY": "3MVG9Consumer.Key_1", "SF_USERNAME": "deployer@acme.example.com",
-                  "SF_JWT_KEY_FILE": str(key_file)}).deployer
+    d = load(
+        env={
+            "SF_JWT_CONSUMER_KEY": "3MVG9Consumer.Key_1",
+            "SF_USERNAME": "deployer@acme.example.com",
+            "SF_JWT_KEY_FILE": str(key_file),
+        }
+    ).deployer
     assert (d.method, d.consumer_key, d.username, d.key_file) == (
-        "jwt", "3MVG9Consumer.Key_1", "deployer@acme.example.com", key_file.resolve())
+        "jwt",
+        "3MVG9Consumer.Key_1",
+        "deployer@acme.example.com",
+        key_file.resolve(),
+    )
 
 
 def test_jwt_with_key_in_secrets_manager():
-    d = load(deployerJwtConsumerKey="3MVG9ConsumerKey", deployerUsername="deployer@acme.example.com",
-             deployerJwtKeySecretId="ci/salesforce/deployer-key").deployer
+    d = load(
+        deployerJwtConsumerKey="3MVG9ConsumerKey",
+        deployerUsername="deployer@acme.example.com",
+        deployerJwtKeySecretId="ci/salesforce/deployer-key",
+    ).deployer
     assert d.key_secret_id == "ci/salesforce/deployer-key" and d.key_file is None
 
 
 def test_jwt_incomplete_names_missing_keys():
     message = problems(deployerJwtConsumerKey="3MVG9ConsumerKey")
-    assert "the jwt method is incomplete: missing deployerUsername, deployerJwtKeyFile or deployerJwtKeySecretId" \
+    assert (
+        "the jwt method is incomplete: missing deployerUsername, deployerJwtKeyFile or deployerJwtKeySecretId"
         in message
+    )
     message = problems(env={"SF_JWT_KEY_FILE": "/nonexistent"})
     assert "missing SF_JWT_CONSUMER_KEY (environment), SF_USERNAME (environment)" in message
 
 
 def test_jwt_key_file_and_secret_id_are_exclusive(key_file):
-    message = problems(deployerJwtConsumerKey="3MVG9ConsumerKey", deployerUsername="d@acme.example.com",
-                       deployerJwtKeyFile=str(key_file), deployerJwtKeySecretId="ci/key")
+    message = problems(
+        deployerJwtConsumerKey="3MVG9ConsumerKey",
+        deployerUsername="d@acme.example.com",
+        deployerJwtKeyFile=str(key_file),
+        deployerJwtKeySecretId="ci/key",
+    )
     assert "not both" in message
 
 
@@ -134,8 +160,9 @@ def test_jwt_key_file_must_exist_and_be_an_rsa_key(tmp_path):
 
 
 def test_consumer_key_shape():
-    message = problems(deployerJwtConsumerKey="short", deployerUsername="d@acme.example.com",
-                       deployerJwtKeySecretId="ci/key")
+    message = problems(
+        deployerJwtConsumerKey="short", deployerUsername="d@acme.example.com", deployerJwtKeySecretId="ci/key"
+    )
     assert "8-256 letters" in message
 
 
@@ -155,6 +182,7 @@ def test_password_method_warns_about_soap_login():
 
 
 # ---------------------------------------------------------------- exactly one method
+
 
 def test_no_method_lists_the_options():
     message = problems()
@@ -182,11 +210,14 @@ def test_config_wins_over_environment():
 
 
 def test_instance_url_with_another_method_is_refused():
-    message = problems(deployerAuthUrl=f"force://PlatformCLI::{REFRESH}@h", deployerInstanceUrl="https://a.my.salesforce.com")
+    message = problems(
+        deployerAuthUrl=f"force://PlatformCLI::{REFRESH}@h", deployerInstanceUrl="https://a.my.salesforce.com"
+    )
     assert "more than one method" in message
 
 
 # ---------------------------------------------------------------- secrets never shown
+
 
 def test_secrets_never_in_repr_or_str_or_pickle_text():
     s = load(deployerAuthUrl=f"force://PlatformCLI:clientsecretvalue:{REFRESH}@acme.my.salesforce.com")

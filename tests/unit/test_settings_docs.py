@@ -42,9 +42,18 @@ def test_update_reference_needs_markers():
 
 def test_spec_defaults_match_the_loader():
     """The documented simple defaults are the ones load_settings applies."""
-    s = S.load_settings({"salesforceLoginUrl": "https://acme.my.salesforce.com", "appName": "Acme",
-                         "contactEmail": "a@example.com", "integrationUsername": "i@example.com",
-                         "awsRegion": "eu-west-1"}, stack="dev", env={}, require_deployer=False)
+    s = S.load_settings(
+        {
+            "salesforceLoginUrl": "https://acme.my.salesforce.com",
+            "appName": "Acme",
+            "contactEmail": "a@example.com",
+            "integrationUsername": "i@example.com",
+            "awsRegion": "eu-west-1",
+        },
+        stack="dev",
+        env={},
+        require_deployer=False,
+    )
     spec = {x.key: x.default for x in S.SPECS}
     assert spec["apiVersion"] == f"`{s.salesforce.api_version}`"
     assert spec["appKind"] == f"`{s.app.kind}`"

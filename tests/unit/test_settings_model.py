@@ -18,11 +18,19 @@ from components.settings.fields import bounds_of, choices_of, is_number, key_of
 from components.settings.model import SECTION_MODELS
 
 ROOT = Path(__file__).resolve().parents[2]
-BASE = {"salesforceLoginUrl": "https://acme.my.salesforce.com", "appName": "Acme_JWT",
-        "contactEmail": "admin@example.com", "integrationUsername": "integration@example.com",
-        "awsRegion": "eu-west-1"}
-FIELDS = {key_of(name, field): field for model in SECTION_MODELS for name, field in model.model_fields.items()
-          if key_of(name, field) in S.KNOWN_KEYS}
+BASE = {
+    "salesforceLoginUrl": "https://acme.my.salesforce.com",
+    "appName": "Acme_JWT",
+    "contactEmail": "admin@example.com",
+    "integrationUsername": "integration@example.com",
+    "awsRegion": "eu-west-1",
+}
+FIELDS = {
+    key_of(name, field): field
+    for model in SECTION_MODELS
+    for name, field in model.model_fields.items()
+    if key_of(name, field) in S.KNOWN_KEYS
+}
 RULES = {spec.key: spec.rule for spec in S.SPECS}
 RANGED = sorted(k for k, f in FIELDS.items() if is_number(f) and all(b is not None for b in bounds_of(f)))
 CHOICES = sorted(k for k, f in FIELDS.items() if choices_of(f))
@@ -41,9 +49,14 @@ def only_problem(**overrides) -> str:
 
 # ---------------------------------------------------------------- one constraint, three uses
 
+
 def test_the_ranged_and_choice_settings_are_the_expected_ones():
-    assert RANGED == ["certificateValidityDays", "deployTimeoutSeconds", "recoveryWindowDays",
-                      "verificationBudgetSeconds"]
+    assert RANGED == [
+        "certificateValidityDays",
+        "deployTimeoutSeconds",
+        "recoveryWindowDays",
+        "verificationBudgetSeconds",
+    ]
     assert CHOICES == ["appKind", "certificateMode", "keyAlgorithm", "rotationStrategy", "testLevel"]
 
 
@@ -75,8 +88,10 @@ def test_choices_are_enforced_documented_and_suggested_alike(key):
 
 def test_lengths_are_enforced_and_documented_alike():
     assert RULES["certificateCommonName"] == "1-64 characters."
-    assert only_problem(certificateCommonName="c" * 65) == \
-        f"certificateCommonName = {'c' * 65!r}: is 65 characters; at most 64 are allowed"
+    assert (
+        only_problem(certificateCommonName="c" * 65)
+        == f"certificateCommonName = {'c' * 65!r}: is 65 characters; at most 64 are allowed"
+    )
     assert RULES["appDescription"] == "At most 256 characters."
 
 
@@ -92,6 +107,7 @@ def test_documented_plain_defaults_are_the_model_defaults():
 
 
 # ---------------------------------------------------------------- the model's guarantees
+
 
 def test_every_section_is_frozen_and_the_settings_hashable():
     s = load()
@@ -110,16 +126,32 @@ def test_warnings_do_not_take_part_in_equality():
 SECRET = "Zq5ecretValue"
 
 
-@pytest.mark.parametrize("config, kind, secrets", [
-    ({"deployerAccessToken": SECRET}, S.AccessTokenDeployer, ["access_token"]),
-    ({"deployerAuthUrl": f"force://PlatformCLI:{SECRET}1:{SECRET}2@acme.my.salesforce.com"}, S.AuthUrlDeployer,
-     ["refresh_token", "client_secret"]),
-    ({"deployerJwtConsumerKey": "3MVG9ConsumerKey", "deployerUsername": "d@acme.example.com",
-      "deployerJwtKeySecretId": "ci/key"}, S.JwtDeployer, []),
-    ({"deployerRefreshToken": SECRET, "deployerClientId": "PlatformCLI", "deployerClientSecret": SECRET + "3"},
-     S.RefreshTokenDeployer, ["refresh_token", "client_secret"]),
-    ({"deployerUsername": "d@acme.example.com", "deployerPassword": SECRET}, S.PasswordDeployer, ["password"]),
-])
+@pytest.mark.parametrize(
+    "config, kind, secrets",
+    [
+        ({"deployerAccessToken": SECRET}, S.AccessTokenDeployer, ["access_token"]),
+        (
+            {"deployerAuthUrl": f"force://PlatformCLI:{SECRET}1:{SECRET}2@acme.my.salesforce.com"},
+            S.AuthUrlDeployer,
+            ["refresh_token", "client_secret"],
+        ),
+        (
+            {
+                "deployerJwtConsumerKey": "3MVG9ConsumerKey",
+                "deployerUsername": "d@acme.example.com",
+                "deployerJwtKeySecretId": "ci/key",
+            },
+            S.JwtDeployer,
+            [],
+        ),
+        (
+            {"deployerRefreshToken": SECRET, "deployerClientId": "PlatformCLI", "deployerClientSecret": SECRET + "3"},
+            S.RefreshTokenDeployer,
+            ["refresh_token", "client_secret"],
+        ),
+        ({"deployerUsername": "d@acme.example.com", "deployerPassword": SECRET}, S.PasswordDeployer, ["password"]),
+    ],
+)
 def test_each_deployer_method_is_its_own_type_with_secrets_masked(config, kind, secrets):
     s = S.load_settings({**BASE, **config}, stack="dev", env={})
     assert type(s.deployer) is kind and s.deployer.source == "config"
@@ -131,12 +163,21 @@ def test_each_deployer_method_is_its_own_type_with_secrets_masked(config, kind, 
 
 def test_the_settings_validate_from_their_own_dump():
     """The model is a real pydantic model: its python dump validates back to an equal Settings."""
-    s = S.load_settings({**BASE, "deployerAuthUrl": "force://PlatformCLI:cs:tok@acme.my.salesforce.com",
-                         "rotationStrategy": "blue-green", "tags": {"team": "x"}}, stack="dev", env={})
+    s = S.load_settings(
+        {
+            **BASE,
+            "deployerAuthUrl": "force://PlatformCLI:cs:tok@acme.my.salesforce.com",
+            "rotationStrategy": "blue-green",
+            "tags": {"team": "x"},
+        },
+        stack="dev",
+        env={},
+    )
     assert S.Settings.model_validate(s.model_dump()) == s
 
 
 # ---------------------------------------------------------------- the package
+
 
 def test_the_public_api_resolves():
     for name in S.__all__:
@@ -146,16 +187,19 @@ def test_the_public_api_resolves():
 
 
 def test_importing_a_constant_does_not_import_pydantic():
-    code = ("import sys; from components.settings import DEFAULT_API_VERSION, TEST_LEVELS, validate_developer_name; "
-            "import components.salesforce.bundle, components.salesforce.session; "
-            "print('pydantic' in sys.modules)")
+    code = (
+        "import sys; from components.settings import DEFAULT_API_VERSION, TEST_LEVELS, validate_developer_name; "
+        "import components.salesforce.bundle, components.salesforce.session; "
+        "print('pydantic' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
 def test_the_module_command_prints_and_rewrites_the_reference(tmp_path):
-    printed = subprocess.run([sys.executable, "-m", "components.settings"], cwd=ROOT, capture_output=True,
-                             text=True, check=True).stdout
+    printed = subprocess.run(
+        [sys.executable, "-m", "components.settings"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
     assert printed == S.render_reference()
     doc = tmp_path / "configuration.md"
     doc.write_text(f"# Title\n{S.DOC_BEGIN}\nstale\n{S.DOC_END}\ntail\n")

@@ -11,9 +11,13 @@ from hypothesis import strategies as st
 from components import settings as S
 from components.salesforce.wsdl import enum_values
 
-BASE = {"salesforceLoginUrl": "https://acme.my.salesforce.com", "appName": "Acme_JWT",
-        "contactEmail": "admin@example.com", "integrationUsername": "integration@example.com",
-        "awsRegion": "eu-west-1"}
+BASE = {
+    "salesforceLoginUrl": "https://acme.my.salesforce.com",
+    "appName": "Acme_JWT",
+    "contactEmail": "admin@example.com",
+    "integrationUsername": "integration@example.com",
+    "awsRegion": "eu-west-1",
+}
 SCOPES = [s for s in enum_values(S.SCOPE_ENUM) if s not in S.SCOPE_ALIASES]
 
 
@@ -23,8 +27,14 @@ def load(**overrides):
 
 def is_developer_name(name: str, limit: int) -> bool:
     """Independent oracle for the developer-name rules."""
-    return (0 < len(name) <= limit and name.isascii() and name[0].isalpha()
-            and all(c.isalnum() or c == "_" for c in name) and "__" not in name and not name.endswith("_"))
+    return (
+        0 < len(name) <= limit
+        and name.isascii()
+        and name[0].isalpha()
+        and all(c.isalnum() or c == "_" for c in name)
+        and "__" not in name
+        and not name.endswith("_")
+    )
 
 
 name_chars = st.text(alphabet=string.ascii_letters + string.digits + "_-é ", min_size=0, max_size=45)
@@ -84,8 +94,11 @@ def test_my_domain_urls_accepted_and_normalised(name, sandbox):
     assert S.validate_login_url(normalised) == normalised
 
 
-@given(st.sampled_from(["login.salesforce.com", "acme.my.salesforce.com", "127.0.0.1", "localhost"]),
-       st.integers(1, 65535), st.from_regex(r"/[a-z]{1,8}", fullmatch=True))
+@given(
+    st.sampled_from(["login.salesforce.com", "acme.my.salesforce.com", "127.0.0.1", "localhost"]),
+    st.integers(1, 65535),
+    st.from_regex(r"/[a-z]{1,8}", fullmatch=True),
+)
 def test_http_and_paths_always_refused(host, port, path):
     with pytest.raises(ValueError, match="plain http"):
         S.validate_login_url(f"http://{host}:{port}")
@@ -121,18 +134,21 @@ def test_default_renewal_is_a_third(validity):
 @settings(max_examples=40)
 @given(st.text(alphabet=string.ascii_letters + string.digits + "!.", min_size=12, max_size=40))
 def test_secret_values_never_echoed(token):
-    for secrets in ({"deployerAuthUrl": f"force://{token}"},  # malformed: parse error path
-                    {"deployerAuthUrl": f"force://a:b:{token}@h", "deployerAccessToken": token},  # two methods
-                    {"deployerPassword": token}):  # incomplete method
+    for secrets in (
+        {"deployerAuthUrl": f"force://{token}"},  # malformed: parse error path
+        {"deployerAuthUrl": f"force://a:b:{token}@h", "deployerAccessToken": token},  # two methods
+        {"deployerPassword": token},
+    ):  # incomplete method
         with pytest.raises(S.SettingsError) as info:
             S.load_settings({**BASE, **secrets, "appName": "bad__"}, stack="dev", env={})
         assert token not in str(info.value)
 
 
-json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
-                                                                                        max_size=3),
-                           max_leaves=6)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=6,
+)
 
 
 @settings(max_examples=150)

@@ -11,31 +11,49 @@ from hypothesis import strategies as st
 from components.settings import KNOWN_KEYS, SECRET_KEYS, SettingsError, load_deployer, load_integrations, load_settings
 from components.settings.rules import DEPLOYER_ENV
 
-BASE = {"salesforceLoginUrl": "https://acme.my.salesforce.com", "appName": "Acme_JWT",
-        "contactEmail": "admin@example.com", "integrationUsername": "integration@example.com",
-        "awsRegion": "eu-west-1"}
+BASE = {
+    "salesforceLoginUrl": "https://acme.my.salesforce.com",
+    "appName": "Acme_JWT",
+    "contactEmail": "admin@example.com",
+    "integrationUsername": "integration@example.com",
+    "awsRegion": "eu-west-1",
+}
 # "Zq" + random: long enough that no message contains it by chance.
 tokens = st.text(alphabet=string.ascii_letters + string.digits + "!._-", min_size=12, max_size=40).map("Zq".__add__)
-json_values = st.recursive(st.none() | st.booleans() | st.integers(-5, 5000) | st.text(max_size=12),
-                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
-                                                                                        max_size=3),
-                           max_leaves=5)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5000) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=5,
+)
 noise = st.dictionaries(st.sampled_from(sorted(KNOWN_KEYS - SECRET_KEYS - {"integrations"})), json_values, max_size=5)
-other_deployer = st.dictionaries(st.sampled_from(sorted(set(DEPLOYER_ENV) - SECRET_KEYS)),
-                                 st.sampled_from(["3MVG9ConsumerKey", "d@acme.example.com", "/nonexistent", "ci/key",
-                                                  "https://acme.my.salesforce.com", "x"]), max_size=3)
+other_deployer = st.dictionaries(
+    st.sampled_from(sorted(set(DEPLOYER_ENV) - SECRET_KEYS)),
+    st.sampled_from(
+        ["3MVG9ConsumerKey", "d@acme.example.com", "/nonexistent", "ci/key", "https://acme.my.salesforce.com", "x"]
+    ),
+    max_size=3,
+)
 
 
 def placements(token: str) -> st.SearchStrategy[dict[str, str]]:
     """Every way a secret reaches the loader: each secret key, whole or as part of an auth URL."""
-    secret_values = {"deployerAccessToken": token, "deployerRefreshToken": token, "deployerClientSecret": token,
-                     "deployerPassword": token}
-    auth_urls = [token, f"force://PlatformCLI::{token}@acme.my.salesforce.com",
-                 f"force://PlatformCLI:{token}:refresh@acme.my.salesforce.com", f"force://x:y:{token}",
-                 f"http://{token}"]
+    secret_values = {
+        "deployerAccessToken": token,
+        "deployerRefreshToken": token,
+        "deployerClientSecret": token,
+        "deployerPassword": token,
+    }
+    auth_urls = [
+        token,
+        f"force://PlatformCLI::{token}@acme.my.salesforce.com",
+        f"force://PlatformCLI:{token}:refresh@acme.my.salesforce.com",
+        f"force://x:y:{token}",
+        f"http://{token}",
+    ]
     singles = [{k: v} for k, v in secret_values.items()] + [{"deployerAuthUrl": u} for u in auth_urls]
-    return st.lists(st.sampled_from(singles), min_size=1, max_size=3).map(lambda ds: {k: v for d in ds
-                                                                                     for k, v in d.items()})
+    return st.lists(st.sampled_from(singles), min_size=1, max_size=3).map(
+        lambda ds: {k: v for d in ds for k, v in d.items()}
+    )
 
 
 def assert_hidden(token: str, run) -> None:
@@ -51,13 +69,19 @@ def assert_hidden(token: str, run) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(tokens.flatmap(lambda t: st.tuples(st.just(t), placements(t))), noise, other_deployer,
-       st.sampled_from([None, [], ["salesforce-jwt:deployerAuthUrl"]]), st.booleans())
+@given(
+    tokens.flatmap(lambda t: st.tuples(st.just(t), placements(t))),
+    noise,
+    other_deployer,
+    st.sampled_from([None, [], ["salesforce-jwt:deployerAuthUrl"]]),
+    st.booleans(),
+)
 def test_a_secret_in_config_never_appears(token_and_secrets, other, deployer, secret_keys, required):
     token, secrets = token_and_secrets
     config = {**BASE, **other, **deployer, **secrets}
-    assert_hidden(token, lambda: load_settings(config, stack="dev", env={}, secret_keys=secret_keys,
-                                               require_deployer=required))
+    assert_hidden(
+        token, lambda: load_settings(config, stack="dev", env={}, secret_keys=secret_keys, require_deployer=required)
+    )
 
 
 @settings(max_examples=100, deadline=None)
@@ -73,8 +97,10 @@ def test_a_secret_in_the_environment_never_appears(token_and_secrets, deployer, 
 @given(tokens.flatmap(lambda t: st.tuples(st.just(t), placements(t))), noise)
 def test_a_secret_in_an_integration_item_or_the_provider_config_never_appears(token_and_secrets, other):
     token, secrets = token_and_secrets
-    items = [{"appName": "Orders_JWT", "integrationUsername": "o@acme.example.com", **secrets},
-             {**other, "appName": "Billing_JWT"}]
+    items = [
+        {"appName": "Orders_JWT", "integrationUsername": "o@acme.example.com", **secrets},
+        {**other, "appName": "Billing_JWT"},
+    ]
     assert_hidden(token, lambda: load_integrations({**BASE, "integrations": items}, stack="dev", env={}))
     assert_hidden(token, lambda: load_integrations({**BASE, "integrations": [secrets, 5]}, stack="dev", env={}))
     assert_hidden(token, lambda: load_deployer(secrets, login_url="https://acme.my.salesforce.com", env={}))
@@ -85,18 +111,34 @@ def test_a_secret_in_an_integration_item_or_the_provider_config_never_appears(to
 def test_the_ca_certificate_text_is_never_echoed(token, mode, strategy):
     pem = f"-----BEGIN PRIVATE KEY-----\n{token}\n-----END PRIVATE KEY-----"
     for value in (pem, token):
-        assert_hidden(token, lambda: load_settings({**BASE, "caCertificatePem": value, "certificateMode": mode,
-                                                    "rotationStrategy": strategy}, stack="dev", env={},
-                                                   require_deployer=False))
+        assert_hidden(
+            token,
+            lambda value=value: load_settings(
+                {**BASE, "caCertificatePem": value, "certificateMode": mode, "rotationStrategy": strategy},
+                stack="dev",
+                env={},
+                require_deployer=False,
+            ),
+        )
 
 
-PYDANTIC_WORDING = ("Input should", "validation error", "pydantic", "Value error,", "type=", "Field required",
-                    "input_value", "String should")
+PYDANTIC_WORDING = (
+    "Input should",
+    "validation error",
+    "pydantic",
+    "Value error,",
+    "type=",
+    "Field required",
+    "input_value",
+    "String should",
+)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.dictionaries(st.sampled_from(sorted(KNOWN_KEYS)), json_values, max_size=8),
-       st.dictionaries(st.sampled_from(sorted(DEPLOYER_ENV.values())), st.text(max_size=10), max_size=3))
+@given(
+    st.dictionaries(st.sampled_from(sorted(KNOWN_KEYS)), json_values, max_size=8),
+    st.dictionaries(st.sampled_from(sorted(DEPLOYER_ENV.values())), st.text(max_size=10), max_size=3),
+)
 def test_messages_are_ours_never_pydantics(overrides, env):
     try:
         load_settings({**BASE, **overrides}, stack="dev", env=env)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+
 import jwt
 import pytest
 from cryptography import x509
@@ -34,8 +35,9 @@ OTHER_KEY, OTHER_CERT, _ = generated_key_pair(1)
 
 @given(st.floats(min_value=1.0, max_value=180.0), st.integers(min_value=1_600_000_000, max_value=2_000_000_000))
 def test_exp_is_never_more_than_three_minutes_ahead(lifetime: float, now: int) -> None:
-    claims = assertion_claims(consumer_key="CK", username="u@example.com", audience="https://x", issued_at=now,
-                              lifetime=lifetime)
+    claims = assertion_claims(
+        consumer_key="CK", username="u@example.com", audience="https://x", issued_at=now, lifetime=lifetime
+    )
     assert now < claims["exp"] <= now + 180
     assert claims["iss"] == "CK" and claims["sub"] == "u@example.com" and claims["aud"] == "https://x"
 
@@ -47,13 +49,15 @@ def test_lifetimes_beyond_three_minutes_are_refused(lifetime: float) -> None:
 
 
 def test_assertion_is_rs256_and_verifies_with_the_certificate_only() -> None:
-    claims = assertion_claims(consumer_key="CK", username="u@example.com", audience="https://login.salesforce.com",
-                              issued_at=1_900_000_000)
+    claims = assertion_claims(
+        consumer_key="CK", username="u@example.com", audience="https://login.salesforce.com", issued_at=1_900_000_000
+    )
     token = build_assertion(KEY, claims)
     assert jwt.get_unverified_header(token)["alg"] == "RS256"
     public = x509.load_pem_x509_certificate(CERT.encode()).public_key()
-    decoded = jwt.decode(token, public, algorithms=["RS256"], audience="https://login.salesforce.com",
-                         options={"verify_exp": False})
+    decoded = jwt.decode(
+        token, public, algorithms=["RS256"], audience="https://login.salesforce.com", options={"verify_exp": False}
+    )
     assert decoded == claims
     other = x509.load_pem_x509_certificate(OTHER_CERT.encode()).public_key()
     with pytest.raises(jwt.InvalidSignatureError):
@@ -61,8 +65,11 @@ def test_assertion_is_rs256_and_verifies_with_the_certificate_only() -> None:
 
 
 def test_non_rsa_and_unreadable_keys_are_refused_without_echoing_them() -> None:
-    ec_pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    ec_pem = (
+        ec.generate_private_key(ec.SECP256R1())
+        .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        .decode()
+    )
     with pytest.raises(ValueError, match="RS256") as caught:
         load_rsa_private_key(ec_pem)
     assert ec_pem.splitlines()[1] not in str(caught.value)
@@ -109,13 +116,18 @@ def test_plain_http_is_refused() -> None:
         ("invalid_grant", "inactive user", ErrorClass.PERMANENT, "activate"),
         ("inactive_user", "", ErrorClass.PERMANENT, "activate"),
         ("unsupported_grant_type", "grant type not supported", ErrorClass.PERMANENT, "token URL"),
-        ("invalid_request", "refresh_token scope is required and the connected app should be installed and "
-         "preauthorized.", ErrorClass.PERMANENT, "RefreshToken"),
+        (
+            "invalid_request",
+            "refresh_token scope is required and the connected app should be installed and preauthorized.",
+            ErrorClass.PERMANENT,
+            "RefreshToken",
+        ),
         ("invalid_grant", "expired authorization code", ErrorClass.PERMANENT, "clock"),
     ],
 )
-def test_errors_are_classified_with_an_actionable_hint(error: str, description: str, expected: ErrorClass,
-                                                       hint: str) -> None:
+def test_errors_are_classified_with_an_actionable_hint(
+    error: str, description: str, expected: ErrorClass, hint: str
+) -> None:
     error_class, text = classify(error, description)
     assert error_class is expected
     assert hint in text
@@ -133,32 +145,55 @@ def test_not_approved_is_propagation_only_when_this_run_changed_the_app() -> Non
 
 
 def test_token_error_message_carries_error_and_fix_and_retryability() -> None:
-    exc = TokenExchangeError("invalid_grant", "audience is invalid", status=400,
-                             error_class=ErrorClass.PERMANENT, hint=classify("invalid_grant", "audience is invalid")[1])
+    exc = TokenExchangeError(
+        "invalid_grant",
+        "audience is invalid",
+        status=400,
+        error_class=ErrorClass.PERMANENT,
+        hint=classify("invalid_grant", "audience is invalid")[1],
+    )
     assert "HTTP 400" in str(exc) and "audience is invalid" in str(exc) and "My Domain" in str(exc)
     assert not exc.retryable
 
 
 def test_secrets_stay_out_of_reprs_and_budgets_default_per_kind() -> None:
-    login = JwtLogin(consumer_key="CK", username="u@example.com", private_key_pem=KEY,
-                     token_url="https://acme.my.salesforce.com/services/oauth2/token",
-                     audience="https://acme.my.salesforce.com", app_kind=ECA)
+    login = JwtLogin(
+        consumer_key="CK",
+        username="u@example.com",
+        private_key_pem=KEY,
+        token_url="https://acme.my.salesforce.com/services/oauth2/token",
+        audience="https://acme.my.salesforce.com",
+        app_kind=ECA,
+    )
     assert "PRIVATE KEY" not in repr(login)
     assert login.budget == 1800
     assert dataclasses.replace(login, app_kind=CONNECTED_APP).budget == 600
-    token = AccessToken(access_token="00Dxx!SECRETVALUE", instance_url="https://x",
-                        identity_url="https://x/id/00D000000000001AAA/005000000000001AAA")
+    token = AccessToken(
+        access_token="00Dxx!SECRETVALUE",
+        instance_url="https://x",
+        identity_url="https://x/id/00D000000000001AAA/005000000000001AAA",
+    )
     assert "SECRETVALUE" not in repr(token)
     assert token.org_id == "00D000000000001AAA" and token.user_id == "005000000000001AAA"
 
 
 def test_bad_login_input_fails_before_any_request() -> None:
     with pytest.raises(ValueError, match="token_url"):
-        JwtLogin(consumer_key="CK", username="u@example.com", private_key_pem=KEY,
-                 token_url="http://insecure/services/oauth2/token", audience="a")
+        JwtLogin(
+            consumer_key="CK",
+            username="u@example.com",
+            private_key_pem=KEY,
+            token_url="http://insecure/services/oauth2/token",
+            audience="a",
+        )
     with pytest.raises(ValueError, match="username"):
-        JwtLogin(consumer_key="CK", username="not-a-username", private_key_pem=KEY,
-                 token_url="https://x/services/oauth2/token", audience="a")
+        JwtLogin(
+            consumer_key="CK",
+            username="not-a-username",
+            private_key_pem=KEY,
+            token_url="https://x/services/oauth2/token",
+            audience="a",
+        )
     with pytest.raises(ValueError, match="retry"):
         RetryPolicy(initial=10, max_interval=5)
 
@@ -170,28 +205,46 @@ def test_one_api_version_everywhere() -> None:
     from components import settings
     from components.salesforce import bundle, session
 
-    login = JwtLogin(consumer_key="CK", username="u@example.com", private_key_pem=KEY,
-                     token_url="https://acme.my.salesforce.com/services/oauth2/token",
-                     audience="https://acme.my.salesforce.com")
+    login = JwtLogin(
+        consumer_key="CK",
+        username="u@example.com",
+        private_key_pem=KEY,
+        token_url="https://acme.my.salesforce.com/services/oauth2/token",
+        audience="https://acme.my.salesforce.com",
+    )
     spec_default = bundle.AppSpec.__dataclass_fields__["api_version"].default
     open_default = inspect.signature(session.open_session).parameters["api_version"].default
     session_default = session.SalesforceSession.__dataclass_fields__["api_version"].default
     assert login.api_version == spec_default == open_default == session_default == settings.DEFAULT_API_VERSION
-    assert settings.load_settings({"salesforceLoginUrl": "https://login.salesforce.com", "appName": "A_B",
-                                   "contactEmail": "a@example.com", "integrationUsername": "i@example.com",
-                                   "awsRegion": "eu-west-1"}, stack="dev", require_deployer=False,
-                                  env={}).salesforce.api_version == settings.DEFAULT_API_VERSION
+    assert (
+        settings.load_settings(
+            {
+                "salesforceLoginUrl": "https://login.salesforce.com",
+                "appName": "A_B",
+                "contactEmail": "a@example.com",
+                "integrationUsername": "i@example.com",
+                "awsRegion": "eu-west-1",
+            },
+            stack="dev",
+            require_deployer=False,
+            env={},
+        ).salesforce.api_version
+        == settings.DEFAULT_API_VERSION
+    )
 
 
-@pytest.mark.parametrize("error, description, refused", [
-    ("invalid_grant", "invalid assertion", True),  # connected apps; the emulator's default for ECAs too
-    ("invalid_client", "invalid client credentials", True),  # reported for External Client Apps
-    ("invalid_grant", "audience is invalid", False),
-    ("invalid_grant", "user hasn't approved this consumer", False),
-    ("invalid_client_id", "client identifier invalid", False),
-    ("invalid_grant", "expired authorization code", False),
-    ("invalid_grant", "inactive user", False),
-])
+@pytest.mark.parametrize(
+    "error, description, refused",
+    [
+        ("invalid_grant", "invalid assertion", True),  # connected apps; the emulator's default for ECAs too
+        ("invalid_client", "invalid client credentials", True),  # reported for External Client Apps
+        ("invalid_grant", "audience is invalid", False),
+        ("invalid_grant", "user hasn't approved this consumer", False),
+        ("invalid_client_id", "client identifier invalid", False),
+        ("invalid_grant", "expired authorization code", False),
+        ("invalid_grant", "inactive user", False),
+    ],
+)
 def test_signature_refusal_is_what_a_certificate_that_does_not_match_the_key_gets(error, description, refused):
     assert is_signature_refusal(error, description) is refused
     exc = TokenExchangeError(error, description, status=400, error_class=ErrorClass.PERMANENT, hint="h")
@@ -227,12 +280,27 @@ def test_a_proven_stored_key_skips_the_costly_check_but_not_the_rs256_policy() -
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    login = JwtLogin(consumer_key="CK", username="u@example.com", private_key_pem=KEY, key_proven=True,
-                     token_url="https://x/services/oauth2/token", audience="a")
+    login = JwtLogin(
+        consumer_key="CK",
+        username="u@example.com",
+        private_key_pem=KEY,
+        key_proven=True,
+        token_url="https://x/services/oauth2/token",
+        audience="a",
+    )
     assert login.signing_key.key_size >= 2048
-    ec_pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    ec_pem = (
+        ec.generate_private_key(ec.SECP256R1())
+        .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        .decode()
+    )
     for proven in (False, True):
         with pytest.raises(ValueError, match="RS256"):
-            JwtLogin(consumer_key="CK", username="u@example.com", private_key_pem=ec_pem, key_proven=proven,
-                     token_url="https://x/services/oauth2/token", audience="a")
+            JwtLogin(
+                consumer_key="CK",
+                username="u@example.com",
+                private_key_pem=ec_pem,
+                key_proven=proven,
+                token_url="https://x/services/oauth2/token",
+                audience="a",
+            )
