@@ -155,7 +155,10 @@ class SalesforceJwtClient:
         metrics: LoginObserver | None = None,
         clock: Clock | None = None,
         store: CredentialStore | None = None,
+        http: requests.Session | None = None,
     ) -> None:
+        """``store`` and ``http`` (a verified session for the token and proof calls) may be shared by
+        many clients, e.g. by ``check --all --verify``, so TLS connections are reused per host."""
         self.secret_id = secret_id
         self.options = options or ClientOptions()
         self._store = store or CredentialStore(secret_name(secret_id), region, endpoint_url)
@@ -163,7 +166,7 @@ class SalesforceJwtClient:
         self._metrics: LoginObserver = metrics or NoMetrics()
         self._clock: Clock = clock or SystemClock()
         self._lock = threading.Lock()
-        self._http = verified_session(ca_bundle, timeout=self.options.timeout)  # token and proof calls
+        self._http = http or verified_session(ca_bundle, timeout=self.options.timeout)  # token and proof calls
         self._current: tuple[float, _Candidate] | None = None  # (read at, AWSCURRENT)
         self._parsed: dict[str, JwtLogin] = {}
         self._token: Token | None = None
@@ -382,6 +385,7 @@ class SalesforceJwtClient:
                 api_version=self.options.api_version,
                 certificate_changed=False,
                 budget_seconds=0,
+                key_proven=True,  # from the store: checked by the RS256 policy, not re-proven per login
             )
             while len(self._parsed) >= _PARSED_KEYS:
                 self._parsed.pop(next(iter(self._parsed)))

@@ -176,44 +176,10 @@ class Inspector:
             secret_id, current, pending=pending, pending_created=pending_created, current_version=current_version
         )
 
-    def verification(self, document: Mapping[str, Any], stage: str = creds.AWSCURRENT) -> Verification:
-        """One live JWT bearer login with the stored key, exactly as the integration would do it."""
-        from components.salesforce import token_exchange as tx
-
-        try:
-            login = tx.JwtLogin(
-                consumer_key=document["consumer_key"],
-                username=document["username"],
-                private_key_pem=document["private_key_pem"],
-                token_url=document["token_url"],
-                audience=document["audience"],
-                app_kind=document["app_kind"],
-                ca_bundle=self.ca_bundle,
-                budget_seconds=self.verify_budget,
-                certificate_changed=False,
-                retry=tx.RetryPolicy(max_interval=5.0),
-                key_proven=True,
-            )
-            result = tx.verify_jwt_login(login, clock=self.clock, http=self._http())
-        except tx.VerificationFailed as exc:
-            return Verification(
-                False, stage, attempts=exc.attempts, elapsed_seconds=exc.elapsed_seconds, error=str(exc)
-            )
-        except (ValueError, KeyError) as exc:
-            return Verification(False, stage, error=f"cannot build the JWT login from the document: {exc}")
-        return Verification(
-            True,
-            stage,
-            username=result.username,
-            org_id=result.org_id,
-            instance_url=result.instance_url,
-            attempts=result.attempts,
-            elapsed_seconds=result.elapsed_seconds,
-        )
-
     def client_login(self, secret_id: str, stage: str) -> Verification:
         """One live login through the runtime client (the integrations' own code path), pinned to
-        ``stage``: what ``verify`` reports."""
+        ``stage``: what ``verify`` and ``check --verify`` report. The store and the TLS session are
+        shared with the rest of the inspection (connections are reused per host)."""
         from components.client import ClientOptions, LoginFailed, SalesforceJwtClient
 
         client = SalesforceJwtClient(
@@ -224,6 +190,7 @@ class Inspector:
             store=self.store(secret_id),
             clock=self.clock,
             options=ClientOptions(wait_seconds=self.verify_budget),
+            http=self._http(),
         )
         try:
             result = client.login(stage=stage)
@@ -295,7 +262,7 @@ class Inspector:
             state = self.read_state(secret_id, versions, deleted_date, prefetched)
         except (creds.CredentialError, ValueError) as exc:
             return unreadable(secret_id, str(exc))
-        verification = self.verification(state.current) if state.current and self.verify else None
+        verification = self.client_login(secret_id, creds.AWSCURRENT) if state.current and self.verify else None
         live = self.live_app(state.current) if state.current and self.drift else None
         return evaluate(state, self.now(), verification=verification, live_app=live, policy=self.policy)
 
