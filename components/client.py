@@ -54,6 +54,7 @@ from components.salesforce.token_exchange import (
     VerificationFailed,
     check_identity,
     exchange_once,
+    login_for,
     prove_token,
     verified_session,
 )
@@ -374,13 +375,8 @@ class SalesforceJwtClient:
         found = self._parsed.get(stored.version_id)
         if found is None:
             doc = stored.document
-            found = JwtLogin(
-                consumer_key=doc.consumer_key,
-                username=doc.username,
-                private_key_pem=doc.private_key_pem,
-                token_url=doc.token_url,
-                audience=doc.audience,
-                app_kind=doc.app_kind,
+            found = login_for(
+                doc,
                 ca_bundle=self._ca_bundle,
                 api_version=self.options.api_version,
                 certificate_changed=False,

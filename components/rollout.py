@@ -343,19 +343,14 @@ def verify_version(
     certificate back); otherwise it runs first. On failure, when that version is not AWSCURRENT and the
     current document names the same app, ``restore_certificate`` redeploys the current certificate so
     the key in use keeps working; AWSCURRENT is never touched, the failed version stays AWSPENDING."""
-    from components.salesforce.token_exchange import JwtLogin, VerificationFailed, verify_jwt_login
+    from components.salesforce.token_exchange import VerificationFailed, login_for, verify_jwt_login
 
     stored = store.get_version(request.version_id)
     doc = stored.document
     read_back = (request.live_fingerprint or "").upper() == doc.fingerprint_sha256.upper()
     redeployed = prepare(doc) is True if prepare is not None and not read_back else False
-    login = JwtLogin(
-        consumer_key=doc.consumer_key,
-        username=doc.username,
-        private_key_pem=doc.private_key_pem,
-        token_url=doc.token_url,
-        audience=doc.audience,
-        app_kind=doc.app_kind,
+    login = login_for(
+        doc,
         ca_bundle=request.ca_bundle,
         api_version=request.api_version,
         budget_seconds=request.budget_seconds,

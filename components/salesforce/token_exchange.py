@@ -404,6 +404,20 @@ class JwtLogin:
         return self.budget_seconds if self.budget_seconds is not None else DEFAULT_BUDGET_SECONDS[self.app_kind]
 
 
+def login_for(document: Any, **options: Any) -> JwtLogin:
+    """The JwtLogin of a credential document (anything with its fields: consumer key, username,
+    private key, token URL, audience, app kind); ``options`` are the other JwtLogin fields."""
+    return JwtLogin(
+        consumer_key=document.consumer_key,
+        username=document.username,
+        private_key_pem=document.private_key_pem,
+        token_url=document.token_url,
+        audience=document.audience,
+        app_kind=document.app_kind,
+        **options,
+    )
+
+
 @dataclass(frozen=True)
 class Identity:
     """Who the token belongs to, as the API reports it."""

@@ -43,6 +43,20 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return venv
 
 
+def example_stack(installed: Path, tmp_path: Path, aws, org, username: str) -> Stack:
+    """The example program on the real CLI, in the fresh virtualenv, pointed at the emulators."""
+    stack = Stack(EXAMPLE, "dev", tmp_path / "pulumi", env=deployer_env(org), extra=())
+    (stack.project / "venv").symlink_to(installed)
+    stack.set_config(
+        salesforceLoginUrl=org.login_url,
+        salesforceCaBundle=org.ca_bundle,
+        awsRegion=aws.region,
+        awsEndpointUrl=aws.endpoint_url,
+        integrationUsername=username,
+    )
+    return stack
+
+
 def test_the_wheel_holds_the_package_and_the_console_script(installed: Path):
     where = run(installed / "bin" / "python", "-c", "import components, sys; print(components.__file__)", cwd=Path("/"))
     assert str(installed) in where  # imported from the installed distribution, not this checkout
@@ -52,15 +66,7 @@ def test_the_wheel_holds_the_package_and_the_console_script(installed: Path):
 def test_own_program_declares_two_integrations_with_outputs_wired_in(
     installed: Path, pulumi_bin, tmp_path, aws, salesforce_org
 ):
-    stack = Stack(EXAMPLE, "dev", tmp_path / "pulumi", env=deployer_env(salesforce_org), extra=())
-    (stack.project / "venv").symlink_to(installed)
-    stack.set_config(
-        salesforceLoginUrl=salesforce_org.login_url,
-        salesforceCaBundle=salesforce_org.ca_bundle,
-        awsRegion=aws.region,
-        awsEndpointUrl=aws.endpoint_url,
-        integrationUsername=salesforce_org.integration_username,
-    )
+    stack = example_stack(installed, tmp_path, aws, salesforce_org, salesforce_org.integration_username)
     stack.up().check()
     outputs = stack.outputs()
     assert outputs["ordersSecretArn"] != outputs["billingSecretArn"]
@@ -95,15 +101,7 @@ def test_own_program_declares_two_integrations_with_outputs_wired_in(
 def test_a_bad_argument_names_the_args_field_and_nothing_is_deployed(
     installed: Path, pulumi_bin, tmp_path, aws, salesforce_org
 ):
-    stack = Stack(EXAMPLE, "dev", tmp_path / "pulumi", env=deployer_env(salesforce_org), extra=())
-    (stack.project / "venv").symlink_to(installed)
-    stack.set_config(
-        salesforceLoginUrl=salesforce_org.login_url,
-        salesforceCaBundle=salesforce_org.ca_bundle,
-        awsRegion=aws.region,
-        awsEndpointUrl=aws.endpoint_url,
-        integrationUsername="not-an-email",
-    )
+    stack = example_stack(installed, tmp_path, aws, salesforce_org, "not-an-email")
     outcome = stack.up()
     assert not outcome.ok
     text = " ".join(outcome.errors)
