@@ -19,7 +19,6 @@ import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import requests
@@ -59,6 +58,7 @@ from components.salesforce.token_exchange import (
     verified_session,
 )
 from components.settings import DEFAULT_API_VERSION
+from components.timestamps import iso_from_timestamp
 
 if TYPE_CHECKING:
     from simple_salesforce import Salesforce
@@ -240,7 +240,7 @@ class SalesforceJwtClient:
             attempts=attempts,
             elapsed_seconds=now - started,
             proved=prove,
-            verified_at=datetime.fromtimestamp(now, tz=UTC).isoformat(timespec="seconds"),
+            verified_at=iso_from_timestamp(now),
             errors_seen=tuple(errors),
         )
 

@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from components.health import CheckReport, IntegrationHealth, Severity
+from components.timestamps import iso
 
 PREFIX = "salesforce_jwt"
 LABELS = ("secret", "app", "org")
@@ -30,7 +31,7 @@ _STYLE = {Severity.OK: "green", Severity.WARNING: "yellow", Severity.CRITICAL: "
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
+    return iso(moment, timespec="auto") if moment else None
 
 
 def _verification_dict(health: IntegrationHealth) -> dict[str, Any] | None:

@@ -17,9 +17,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
+from components import timestamps
 from components.credentials.stages import AWSCURRENT
 
 if TYPE_CHECKING:  # imported where used: the Pulumi program needs only the slot plan from here
@@ -417,6 +417,4 @@ def current_version(store: CredentialStore) -> str | None:
     return store.describe().version_for(AWSCURRENT)
 
 
-def iso(moment: datetime) -> str:
-    """ISO 8601 UTC with seconds, as outputs show it."""
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+iso = timestamps.iso  # outputs show seconds

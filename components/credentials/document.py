@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from components.credentials.errors import CredentialDocumentError, NewerSchemaError
+from components.timestamps import iso
 
 SCHEMA_VERSION = 1
 APP_KINDS = ("external-client-app", "connected-app")
@@ -152,7 +153,7 @@ def _check_schema_version(value: Any) -> None:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return iso(moment, timespec="auto")  # full precision: the document's bytes name its version
 
 
 def _parse_time(name: str, value: Any) -> datetime:

@@ -20,7 +20,6 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -33,6 +32,7 @@ from components import keys
 from components.salesforce import rest
 from components.salesforce.bundle import CONNECTED_APP, ECA, AppKind
 from components.settings import DEFAULT_API_VERSION
+from components.timestamps import iso_from_timestamp
 
 JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 MAX_ASSERTION_LIFETIME = 180.0
@@ -659,6 +659,6 @@ def verify_jwt_login(
         attempts=attempts,
         elapsed_seconds=elapsed,
         api_calls=1,
-        verified_at=datetime.fromtimestamp(clock.now(), tz=UTC).isoformat(timespec="seconds"),
+        verified_at=iso_from_timestamp(clock.now()),
         errors_seen=tuple(errors),
     )

@@ -136,3 +136,15 @@ def test_unreadable_live_app_is_neither_drift_nor_in_sync():
     families = {f.name: f for f in text_string_to_metric_families(render_prometheus(report))}
     assert families["salesforce_jwt_drift_detected"].samples == []
     assert "| unknown |" in render_markdown(report)
+
+
+def test_every_timestamp_the_product_writes_ends_in_z():
+    from datetime import datetime, timedelta, timezone
+
+    from components.rollout import iso as output_iso
+    from components.timestamps import iso, iso_from_timestamp
+
+    east = datetime(2026, 12, 2, 16, 30, 5, 123456, tzinfo=timezone(timedelta(hours=2)))
+    assert iso(east) == output_iso(east) == "2026-12-02T14:30:05Z"
+    assert iso(east, timespec="auto") == "2026-12-02T14:30:05.123456Z"
+    assert iso_from_timestamp(0) == "1970-01-01T00:00:00Z"
