@@ -21,11 +21,11 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from components.app_kinds import APP_KINDS
 from components.credentials.errors import CredentialDocumentError, NewerSchemaError
 from components.timestamps import iso
 
 SCHEMA_VERSION = 1
-APP_KINDS = ("external-client-app", "connected-app")
 _FINGERPRINT = re.compile(r"^[0-9A-F]{2}(:[0-9A-F]{2}){31}$")
 _REDACTED = "[redacted]"
 NOT_PROVISIONED_FIELD = "provisioned"

@@ -17,20 +17,20 @@ import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal, TypeAlias
+from typing import TypeAlias
 
 from lxml import etree
 
 from components import keys
+from components.app_kinds import APP_KINDS as APP_KINDS
+from components.app_kinds import CONNECTED_APP as CONNECTED_APP
+from components.app_kinds import ECA as ECA
+from components.app_kinds import AppKind as AppKind
 from components.salesforce.wsdl import enum_values
 from components.settings import DEFAULT_API_VERSION, validate_developer_name
 
 METADATA_NS = "http://soap.sforce.com/2006/04/metadata"
 
-AppKind = Literal["external-client-app", "connected-app"]
-ECA: AppKind = "external-client-app"
-CONNECTED_APP: AppKind = "connected-app"
-APP_KINDS: tuple[AppKind, ...] = (ECA, CONNECTED_APP)
 
 DEFAULT_CALLBACK_URL = "https://login.salesforce.com/services/oauth2/success"
 REQUIRED_SCOPES = ("Api", "RefreshToken")

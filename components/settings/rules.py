@@ -19,20 +19,21 @@ from urllib.parse import SplitResult, urlsplit
 from cryptography import x509
 
 from components import keys
+from components.app_kinds import APP_KINDS as APP_KINDS
+from components.app_kinds import AppKind as AppKind
+from components.credentials.stages import MANAGED_BY_KEY, MANAGED_BY_VALUE
 from components.salesforce.wsdl import enum_values
 
 PROJECT = "salesforce-jwt"
-MANAGED_BY_TAG = ("managed-by", "salesforce-jwt-pulumi")
+MANAGED_BY_TAG = (MANAGED_BY_KEY, MANAGED_BY_VALUE)
 STACK_TAG = "salesforce-jwt:stack"
 APP_TAG = "salesforce-jwt:app-name"
 RESERVED_TAG_KEYS = (MANAGED_BY_TAG[0], STACK_TAG, APP_TAG)
 AWS_TAG_LIMIT = 50
-AppKind = Literal["external-client-app", "connected-app"]
 RotationStrategy = Literal["single", "blue-green"]
 CertificateMode = Literal["self-signed", "ca-signed"]
 #: Deploy test levels this project can send (RunSpecifiedTests needs test class names it does not have).
 TestLevel = Literal["NoTestRun", "RunLocalTests", "RunAllTestsInOrg"]
-APP_KINDS: tuple[str, ...] = get_args(AppKind)
 ROTATION_STRATEGIES: tuple[str, ...] = get_args(RotationStrategy)
 CERTIFICATE_MODES: tuple[str, ...] = get_args(CertificateMode)
 TEST_LEVELS: tuple[str, ...] = get_args(TestLevel)
