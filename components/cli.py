@@ -90,7 +90,7 @@ def _render(report: Any, output_format: OutputFormat) -> str:
     if output_format is OutputFormat.json:
         return reports.render_json(report)
     if output_format is OutputFormat.markdown:
-        return reports.render_markdown(report)
+        return reports.render_check_markdown(report)
     if output_format is OutputFormat.prometheus:
         return reports.render_prometheus(report)
     return _table_text(report)
@@ -388,7 +388,7 @@ def _verify_text(secret_id: str, document: dict[str, Any], result: Any, fmt: Ver
 def preview_summary(files: tuple[Path, ...], output: Path | None) -> None:
     """Markdown for a PR comment from `pulumi preview --json` files (one per stack; '-' or none: stdin):
     certificate and app changes per stack, rotation, downtime risk."""
-    from components.preview_summary import PreviewFormatError, load_preview, render_markdown, summarize
+    from components.preview_summary import PreviewFormatError, load_preview, render_preview_markdown, summarize
 
     previews = []
     for path in files or (Path("-"),):
@@ -403,7 +403,7 @@ def preview_summary(files: tuple[Path, ...], output: Path | None) -> None:
             previews.append(load_preview(text))
         except PreviewFormatError as exc:
             raise UsageProblem(f"{name}: {exc}") from None
-    _write(render_markdown(summarize(_merge(previews))), output)
+    _write(render_preview_markdown(summarize(_merge(previews))), output)
 
 
 def _merge(previews: list[dict[str, Any]]) -> dict[str, Any]:

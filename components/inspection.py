@@ -102,7 +102,7 @@ class Inspector:
     drift: bool = False
     ca_bundle: str | None = None
     verify_budget: float = DEFAULT_VERIFY_BUDGET
-    deployer: Any = None  # components.salesforce.session.DeployerCredentials, for --drift
+    deployer: Any = None  # components.salesforce.session.DeployerAuth, for --drift
     client: Any = None  # one boto3 client shared by all threads (boto3 clients are thread-safe)
     now: Callable[[], datetime] = _utcnow
     clock: Any = None  # components.salesforce.token_exchange.Clock for the JWT; None: the system clock
@@ -131,7 +131,7 @@ class Inspector:
         with a stale version after a stage move) is read one by one, with its stage, by read_state.
         """
         names = [t.secret_id for t in targets if t.versions and t.deleted_date is None]
-        call = AwsCaller(self.client, creds.RetryPolicy(), "(batch)", self.endpoint_url or f"AWS ({self.region})")
+        call = AwsCaller(self.client, creds.AwsRetryPolicy(), "(batch)", self.endpoint_url or f"AWS ({self.region})")
         found: dict[str, tuple[str, str]] = {}
         for start in range(0, len(names), BATCH_SIZE):
             try:

@@ -303,7 +303,7 @@ def _render_app(change: AppChange) -> list[str]:
     return lines
 
 
-def render_markdown(summary: PreviewSummary) -> str:
+def render_preview_markdown(summary: PreviewSummary) -> str:
     """Markdown for a PR comment: one section per stack."""
     lines = ["## Salesforce JWT integration — preview", ""]
     counts = ", ".join(f"{op} {n}" for op, n in sorted(summary.change_summary.items()) if n)
@@ -329,4 +329,4 @@ def render_markdown(summary: PreviewSummary) -> str:
 
 def preview_to_markdown(text: str) -> str:
     """Parse `pulumi preview --json` output and render the Markdown summary."""
-    return render_markdown(summarize(load_preview(text)))
+    return render_preview_markdown(summarize(load_preview(text)))

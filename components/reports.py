@@ -174,7 +174,7 @@ def _md_cell(value: str) -> str:
     return value.replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(report: CheckReport) -> str:
+def render_check_markdown(report: CheckReport) -> str:
     """Markdown for PR and issue comments."""
     lines = [
         f"## Salesforce JWT integrations — {report.severity.label} (exit {report.exit_code})",

@@ -10,7 +10,7 @@ import importlib
 from typing import Any
 
 _MODULES: dict[str, tuple[str, ...]] = {
-    "aws_calls": ("RetryPolicy", "is_transient", "make_client", "new_session"),
+    "aws_calls": ("AwsRetryPolicy", "is_transient", "make_client", "new_session"),
     "document": ("APP_KINDS", "CredentialDocument", "NOT_PROVISIONED_JSON", "SCHEMA_VERSION", "is_not_provisioned"),
     "errors": (
         "AccessDeniedError",
@@ -30,7 +30,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "StoreConfigError",
         "ThrottledError",
         "VersionNotFoundError",
-        "classify",
+        "classify_aws_error",
     ),
     "policies": (
         "check_kms_key_id",

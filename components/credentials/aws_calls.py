@@ -27,7 +27,7 @@ from components.credentials.errors import (
     InvalidRequestError,
     ServiceUnavailableError,
     StoreConfigError,
-    classify,
+    classify_aws_error,
     is_server_error,
     is_throttling,
 )
@@ -35,7 +35,7 @@ from components.credentials.redaction import install_log_redaction
 
 
 @dataclass(frozen=True)
-class RetryPolicy:
+class AwsRetryPolicy:
     """How often and how patiently to retry throttling, 5xx and connection failures."""
 
     attempts: int = 5
@@ -72,7 +72,7 @@ def new_session() -> botocore.session.Session:
 
 
 def make_client(region: str, endpoint_url: str | None = None) -> Any:
-    """A Secrets Manager client whose own retries are off (RetryPolicy does them, once)."""
+    """A Secrets Manager client whose own retries are off (AwsRetryPolicy does them, once)."""
     config = Config(
         retries={"total_max_attempts": 1, "mode": "standard"},
         connect_timeout=5,
@@ -89,7 +89,7 @@ def _snake(operation: str) -> str:
 class AwsCaller:
     """Calls one client's operations for one secret label, with retries and error mapping."""
 
-    def __init__(self, client: Any, retry: RetryPolicy, secret: str, endpoint: str) -> None:
+    def __init__(self, client: Any, retry: AwsRetryPolicy, secret: str, endpoint: str) -> None:
         install_log_redaction()
         self.client, self.retry, self.secret, self.endpoint = client, retry, secret, endpoint
 
@@ -106,7 +106,9 @@ class AwsCaller:
         try:
             return retrying(method, **params)
         except ClientError as err:
-            raise classify(err, operation=operation, secret=self.secret, stage=stage, version=version) from err
+            raise classify_aws_error(
+                err, operation=operation, secret=self.secret, stage=stage, version=version
+            ) from err
         except (BotoConnectionError, HTTPClientError) as err:
             raise ServiceUnavailableError(
                 f"Could not reach AWS Secrets Manager at {self.endpoint} for {operation} on secret "

@@ -159,7 +159,9 @@ def _aws_message(err: ClientError) -> str:
     return str(err.response.get("Error", {}).get("Message", "")).strip()[:300]
 
 
-def classify(err: ClientError, *, operation: str, secret: str, stage: str = "", version: str = "") -> AwsError:
+def classify_aws_error(
+    err: ClientError, *, operation: str, secret: str, stage: str = "", version: str = ""
+) -> AwsError:
     """Turn a ClientError into the matching AwsError subclass with an actionable message."""
     code, aws_msg = error_code(err), _aws_message(err)
     where = f"{operation} on secret '{secret}'"

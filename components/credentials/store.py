@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from components.credentials.aws_calls import AwsCaller, RetryPolicy, make_client, new_session
+from components.credentials.aws_calls import AwsCaller, AwsRetryPolicy, make_client, new_session
 from components.credentials.document import CredentialDocument, is_not_provisioned
 from components.credentials.errors import (
     CredentialDocumentError,
@@ -190,7 +190,7 @@ class CredentialStore:
         region: str,
         endpoint_url: str | None = None,
         client: Any | None = None,
-        retry: RetryPolicy | None = None,
+        retry: AwsRetryPolicy | None = None,
     ) -> None:
         if not isinstance(secret_name, str) or not _SECRET_NAME.match(secret_name):
             raise StoreConfigError(
@@ -202,7 +202,7 @@ class CredentialStore:
         self.endpoint_url = _check_endpoint(endpoint_url)
         self._call = AwsCaller(
             client or make_client(self.region, self.endpoint_url),
-            retry or RetryPolicy(),
+            retry or AwsRetryPolicy(),
             secret_name,
             self.endpoint_url or f"AWS ({self.region})",
         )
@@ -519,7 +519,7 @@ def list_managed_secrets(
     endpoint_url: str | None = None,
     client: Any | None = None,
     name_prefix: str | None = None,
-    retry: RetryPolicy | None = None,
+    retry: AwsRetryPolicy | None = None,
 ) -> list[SecretSummary]:
     """Every secret tagged managed-by=salesforce-jwt-pulumi (optionally under a name prefix), by name.
 
@@ -533,7 +533,7 @@ def list_managed_secrets(
         )
     call = AwsCaller(
         client or make_client(region, endpoint_url),
-        retry or RetryPolicy(),
+        retry or AwsRetryPolicy(),
         name_prefix or "*",
         endpoint_url or f"AWS ({region})",
     )

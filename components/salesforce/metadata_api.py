@@ -174,7 +174,7 @@ class AppSnapshot:
 
 
 @dataclass(frozen=True)
-class AppDeployment:
+class DeployOutcome:
     """Outcome of ``deploy_app``."""
 
     result: DeployResult
@@ -521,7 +521,7 @@ class MetadataClient:
 
     def deploy_app(
         self, spec: AppSpec, *, known_consumer_key: str | None = None, components: Mapping[str, str] | None = None
-    ) -> AppDeployment:
+    ) -> DeployOutcome:
         """Plan against the org, deploy the bundle once, read the app back.
 
         The snapshot's consumer key is what Salesforce shows, else the key this deploy created the app
@@ -545,7 +545,7 @@ class MetadataClient:
         if snapshot is None:
             raise DeployFailed(result, f"deploy {result.id} succeeded but {spec.kind} {spec.name} cannot be read back")
         snapshot = dataclasses.replace(snapshot, consumer_key=snapshot.consumer_key or consumer_key)
-        return AppDeployment(result=result, snapshot=snapshot, created=creating, deployed_spec=planned)
+        return DeployOutcome(result=result, snapshot=snapshot, created=creating, deployed_spec=planned)
 
     def delete_app(self, name: str, kind: AppKind) -> bool:
         """Delete the app's components, children before the header; False when there is no such app."""

@@ -188,7 +188,7 @@ class SoapLoginAuth:
             raise SessionError("soap login: set SF_USERNAME and SF_PASSWORD (plus SF_SECURITY_TOKEN if required)")
 
 
-DeployerCredentials = AccessTokenAuth | JwtAuth | RefreshTokenAuth | SoapLoginAuth
+DeployerAuth = AccessTokenAuth | JwtAuth | RefreshTokenAuth | SoapLoginAuth
 
 
 # -- the session -----------------------------------------------------------------------------------
@@ -296,7 +296,7 @@ def _token_via_soap(auth: SoapLoginAuth, http: requests.Session) -> AccessToken:
     return parse_soap_login(response.content)[0]
 
 
-def _token_for(credentials: DeployerCredentials, http: requests.Session, clock: Clock) -> AccessToken:
+def _token_for(credentials: DeployerAuth, http: requests.Session, clock: Clock) -> AccessToken:
     if isinstance(credentials, AccessTokenAuth):
         return AccessToken(access_token=credentials.access_token, instance_url=credentials.instance_url)
     try:
@@ -318,7 +318,7 @@ def _token_for(credentials: DeployerCredentials, http: requests.Session, clock: 
 
 
 def open_session(
-    credentials: DeployerCredentials,
+    credentials: DeployerAuth,
     *,
     ca_bundle: str | None = None,
     api_version: str = DEFAULT_API_VERSION,

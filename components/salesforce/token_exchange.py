@@ -163,7 +163,7 @@ def is_signature_refusal(error: str, description: str) -> bool:
     return "invalid assertion" in desc or (err == "invalid_client" and "invalid client credentials" in desc)
 
 
-def classify(
+def classify_token_error(
     error: str, description: str, *, certificate_changed: bool = True, app_changed: bool = False
 ) -> tuple[ErrorClass, str]:
     """Map a token endpoint error to its class and an actionable hint.
@@ -310,7 +310,7 @@ def post_token_request(
         )
     if response.status_code != 200 or "access_token" not in body:
         error, description = str(body.get("error", "unknown")), str(body.get("error_description", ""))
-        error_class, hint = classify(
+        error_class, hint = classify_token_error(
             error, description, certificate_changed=certificate_changed, app_changed=app_changed
         )
         raise TokenExchangeError(error, description, status=response.status_code, error_class=error_class, hint=hint)

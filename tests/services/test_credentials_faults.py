@@ -19,15 +19,15 @@ import pytest
 from components.credentials import (
     AWSCURRENT,
     AccessDeniedError,
+    AwsRetryPolicy,
     CredentialStore,
     KmsKeyError,
-    RetryPolicy,
     ServiceUnavailableError,
     ThrottledError,
 )
 from tests.fixtures.aws import credential_document
 
-FAST = RetryPolicy(attempts=3, initial_wait=0.01, max_wait=0.05)
+FAST = AwsRetryPolicy(attempts=3, initial_wait=0.01, max_wait=0.05)
 
 
 @dataclass
@@ -226,12 +226,12 @@ def test_an_unchanged_secret_is_not_rewritten(store, proxy):
 
 def test_parameter_errors_never_quote_the_document(aws):
     """botocore quotes the offending value in ParamValidationError; the store must not pass it on."""
-    from components.credentials import InvalidRequestError, RetryPolicy, make_client
+    from components.credentials import AwsRetryPolicy, InvalidRequestError, make_client
     from components.credentials.aws_calls import AwsCaller
     from tests.fixtures.aws import credential_document
 
     document = credential_document(0)
-    call = AwsCaller(make_client(aws.region, aws.endpoint_url), RetryPolicy(), "prod/params", aws.endpoint_url)
+    call = AwsCaller(make_client(aws.region, aws.endpoint_url), AwsRetryPolicy(), "prod/params", aws.endpoint_url)
     with pytest.raises(InvalidRequestError) as err:
         call("PutSecretValue", SecretId="prod/params", SecretString=document.to_dict())  # a dict, not a string
     text = str(err.value)

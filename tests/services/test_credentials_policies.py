@@ -7,9 +7,9 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from components.credentials import CredentialStore, RetryPolicy, resource_policy_document
+from components.credentials import AwsRetryPolicy, CredentialStore, resource_policy_document
 
-FAST = RetryPolicy(attempts=2, initial_wait=0.01, max_wait=0.05)
+FAST = AwsRetryPolicy(attempts=2, initial_wait=0.01, max_wait=0.05)
 
 
 @pytest.mark.parametrize("kms", [None, "key", "alias/salesforce-jwt"])

@@ -13,11 +13,11 @@ from components.credentials import (
     AWSPENDING,
     AWSPREVIOUS,
     NOT_PROVISIONED_JSON,
+    AwsRetryPolicy,
     CredentialDocumentError,
     CredentialStore,
     NoPreviousVersionError,
     NotProvisionedError,
-    RetryPolicy,
     SecretNotFoundError,
     SecretNotManagedError,
     SecretScheduledForDeletionError,
@@ -29,7 +29,7 @@ from components.credentials import (
 )
 from tests.fixtures.aws import credential_document
 
-FAST = RetryPolicy(attempts=2, initial_wait=0.01, max_wait=0.05)
+FAST = AwsRetryPolicy(attempts=2, initial_wait=0.01, max_wait=0.05)
 
 
 @pytest.fixture

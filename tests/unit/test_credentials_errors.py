@@ -7,10 +7,10 @@ from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeou
 
 from components.credentials import (
     AccessDeniedError,
+    AwsRetryPolicy,
     CredentialStore,
     InvalidRequestError,
     KmsKeyError,
-    RetryPolicy,
     SecretNotFoundError,
     SecretScheduledForDeletionError,
     ServiceUnavailableError,
@@ -19,7 +19,7 @@ from components.credentials import (
     ThrottledError,
     VersionNotFoundError,
     check_recovery_window,
-    classify,
+    classify_aws_error,
     is_transient,
 )
 
@@ -73,7 +73,7 @@ def client_error(code: str, message: str = "", status: int = 400) -> ClientError
     ],
 )
 def test_classification(code, message, status, cls, advice):
-    err = classify(client_error(code, message, status), operation="GetSecretValue", secret="app/jwt")
+    err = classify_aws_error(client_error(code, message, status), operation="GetSecretValue", secret="app/jwt")
     assert type(err) is cls
     assert advice in str(err)
     assert "app/jwt" in str(err)
@@ -82,9 +82,13 @@ def test_classification(code, message, status, cls, advice):
 
 def test_not_found_with_stage_or_version_is_specific():
     missing = client_error("ResourceNotFoundException", "can't find")
-    assert isinstance(classify(missing, operation="GetSecretValue", secret="s", stage="AWSPENDING"), StageNotFoundError)
-    assert "AWSPENDING" in str(classify(missing, operation="GetSecretValue", secret="s", stage="AWSPENDING"))
-    assert isinstance(classify(missing, operation="GetSecretValue", secret="s", version="v1"), VersionNotFoundError)
+    assert isinstance(
+        classify_aws_error(missing, operation="GetSecretValue", secret="s", stage="AWSPENDING"), StageNotFoundError
+    )
+    assert "AWSPENDING" in str(classify_aws_error(missing, operation="GetSecretValue", secret="s", stage="AWSPENDING"))
+    assert isinstance(
+        classify_aws_error(missing, operation="GetSecretValue", secret="s", version="v1"), VersionNotFoundError
+    )
 
 
 @pytest.mark.parametrize(
@@ -170,4 +174,4 @@ def test_put_pending_refuses_a_plain_dict_before_any_call():
 )
 def test_retry_policy_is_validated(kwargs):
     with pytest.raises(StoreConfigError):
-        RetryPolicy(**kwargs)
+        AwsRetryPolicy(**kwargs)

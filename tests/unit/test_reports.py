@@ -9,7 +9,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from rich.console import Console
 
 from components.health import CheckReport, LiveApp, SecretState, Verification, evaluate, unreadable
-from components.reports import render_json, render_markdown, render_prometheus, render_table
+from components.reports import render_check_markdown, render_json, render_prometheus, render_table
 from tests.unit.test_health import NOW, make_document
 
 
@@ -60,7 +60,7 @@ def test_json_has_exit_code_certificate_facts_and_findings():
 
 def test_reports_never_contain_key_material():
     report = sample_report()
-    outputs = [render_json(report), render_markdown(report), render_prometheus(report)]
+    outputs = [render_json(report), render_check_markdown(report), render_prometheus(report)]
     console = Console(record=True, width=200)
     console.print(render_table(report))
     outputs.append(console.export_text())
@@ -69,7 +69,7 @@ def test_reports_never_contain_key_material():
 
 
 def test_markdown_table_and_findings():
-    md = render_markdown(sample_report())
+    md = render_check_markdown(sample_report())
     assert md.startswith("## Salesforce JWT integrations — error (exit 3)")
     assert "| Secret | App | Fingerprint |" in md
     assert "Billing\\|Sync" in md  # pipes escaped inside cells
@@ -135,7 +135,7 @@ def test_unreadable_live_app_is_neither_drift_nor_in_sync():
     assert data["findings"][0]["code"] == "drift-unreadable"
     families = {f.name: f for f in text_string_to_metric_families(render_prometheus(report))}
     assert families["salesforce_jwt_drift_detected"].samples == []
-    assert "| unknown |" in render_markdown(report)
+    assert "| unknown |" in render_check_markdown(report)
 
 
 def test_every_timestamp_the_product_writes_ends_in_z():

@@ -22,7 +22,7 @@ from components.salesforce.token_exchange import (
     assertion_claims,
     audience_for,
     build_assertion,
-    classify,
+    classify_token_error,
     is_signature_refusal,
     load_rsa_private_key,
     token_url_for,
@@ -128,20 +128,22 @@ def test_plain_http_is_refused() -> None:
 def test_errors_are_classified_with_an_actionable_hint(
     error: str, description: str, expected: ErrorClass, hint: str
 ) -> None:
-    error_class, text = classify(error, description)
+    error_class, text = classify_token_error(error, description)
     assert error_class is expected
     assert hint in text
 
 
 def test_invalid_assertion_is_permanent_when_the_certificate_did_not_change() -> None:
-    assert classify("invalid_grant", "invalid assertion", certificate_changed=False)[0] is ErrorClass.PERMANENT
+    assert (
+        classify_token_error("invalid_grant", "invalid assertion", certificate_changed=False)[0] is ErrorClass.PERMANENT
+    )
 
 
 def test_not_approved_is_propagation_only_when_this_run_changed_the_app() -> None:
     """Issue 9, point 6: right after a deploy the new policies may still be propagating."""
-    after_deploy, hint = classify("invalid_grant", "user hasn't approved this consumer", app_changed=True)
+    after_deploy, hint = classify_token_error("invalid_grant", "user hasn't approved this consumer", app_changed=True)
     assert after_deploy is ErrorClass.PROPAGATING and "30 minutes" in hint
-    assert classify("invalid_grant", "user hasn't approved this consumer")[0] is ErrorClass.PERMANENT
+    assert classify_token_error("invalid_grant", "user hasn't approved this consumer")[0] is ErrorClass.PERMANENT
 
 
 def test_token_error_message_carries_error_and_fix_and_retryability() -> None:
@@ -150,7 +152,7 @@ def test_token_error_message_carries_error_and_fix_and_retryability() -> None:
         "audience is invalid",
         status=400,
         error_class=ErrorClass.PERMANENT,
-        hint=classify("invalid_grant", "audience is invalid")[1],
+        hint=classify_token_error("invalid_grant", "audience is invalid")[1],
     )
     assert "HTTP 400" in str(exc) and "audience is invalid" in str(exc) and "My Domain" in str(exc)
     assert not exc.retryable
