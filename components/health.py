@@ -1,6 +1,6 @@
 """Pure health evaluation of one integration: what the store, the login and the live app say -> findings.
 
-No I/O. The CLI gathers a :class:`SecretState` (and optionally a :class:`Verification` and a
+No I/O. The CLI gathers a :class:`SecretState` (and optionally a :class:`LoginCheck` and a
 :class:`LiveApp`) and :func:`evaluate` turns them into an :class:`IntegrationHealth` whose
 severity is the exit code: 0 healthy, 1 inside the renewal window (or a rotation in progress),
 2 critical, 3 could not be checked (usage or configuration error).
@@ -44,7 +44,7 @@ class SecretState:
 
 
 @dataclass(frozen=True)
-class Verification:
+class LoginCheck:
     """Outcome of a live JWT bearer exchange (never holds the token)."""
 
     ok: bool
@@ -96,7 +96,7 @@ class IntegrationHealth:
     days_left: int | None = None
     pending: bool = False
     deletion_date: datetime | None = None
-    verification: Verification | None = None
+    verification: LoginCheck | None = None
     live_app: LiveApp | None = None
 
     @property
@@ -249,7 +249,7 @@ def _key_findings(document: Mapping[str, Any], certificate_pem: str) -> list[Fin
     return []
 
 
-def verification_findings(verification: Verification | None) -> list[Finding]:
+def verification_findings(verification: LoginCheck | None) -> list[Finding]:
     """A failed live login is critical."""
     if verification is None or verification.ok:
         return []
@@ -323,7 +323,7 @@ def evaluate(
     state: SecretState,
     now: datetime,
     *,
-    verification: Verification | None = None,
+    verification: LoginCheck | None = None,
     live_app: LiveApp | None = None,
     policy: Policy | None = None,
 ) -> IntegrationHealth:

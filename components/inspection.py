@@ -25,9 +25,9 @@ from components.credentials.aws_calls import AwsCaller
 from components.health import (
     IntegrationHealth,
     LiveApp,
+    LoginCheck,
     Policy,
     SecretState,
-    Verification,
     evaluate,
     unreadable,
 )
@@ -176,7 +176,7 @@ class Inspector:
             secret_id, current, pending=pending, pending_created=pending_created, current_version=current_version
         )
 
-    def client_login(self, secret_id: str, stage: str) -> Verification:
+    def client_login(self, secret_id: str, stage: str) -> LoginCheck:
         """One live login through the runtime client (the integrations' own code path), pinned to
         ``stage``: what ``verify`` and ``check --verify`` report. The store and the TLS session are
         shared with the rest of the inspection (connections are reused per host)."""
@@ -195,10 +195,8 @@ class Inspector:
         try:
             result = client.login(stage=stage)
         except LoginFailed as exc:
-            return Verification(
-                False, stage, attempts=exc.attempts, elapsed_seconds=exc.elapsed_seconds, error=str(exc)
-            )
-        return Verification(
+            return LoginCheck(False, stage, attempts=exc.attempts, elapsed_seconds=exc.elapsed_seconds, error=str(exc))
+        return LoginCheck(
             True,
             result.stage,
             username=result.username,

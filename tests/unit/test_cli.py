@@ -11,7 +11,7 @@ import pytest
 
 from components import cli
 from components.cli import main
-from components.health import IntegrationHealth, Verification
+from components.health import IntegrationHealth, LoginCheck
 from components.inspection import Target, chunk_size, run_checks
 from tests.unit.test_preview_summary import NEW_FP, OLD_FP, app_inputs, preview, step
 
@@ -153,7 +153,7 @@ def test_verify_text_never_contains_the_document_key():
         "username": "integration@example.com",
         "private_key_pem": "-----BEGIN PRIVATE KEY-----\nSECRETSTUFF\n-----END PRIVATE KEY-----\n",
     }
-    failed = Verification(False, "AWSCURRENT", attempts=2, error="invalid_grant: audience is invalid")
+    failed = LoginCheck(False, "AWSCURRENT", attempts=2, error="invalid_grant: audience is invalid")
     for fmt in cli.VerifyFormat:
         text = cli._verify_text("prod/orders", document, failed, fmt)
         assert "SECRETSTUFF" not in text and "audience is invalid" in text

@@ -14,10 +14,10 @@ from cryptography.x509.oid import NameOID
 from components.health import (
     CheckReport,
     LiveApp,
+    LoginCheck,
     Policy,
     SecretState,
     Severity,
-    Verification,
     evaluate,
     unreadable,
 )
@@ -160,11 +160,11 @@ def test_broken_documents_are_critical_without_echoing_the_key(overrides, code):
 
 def test_failed_verification_is_critical_and_successful_is_not():
     doc = make_document()
-    bad = Verification(ok=False, attempts=1, error="user hasn't approved this consumer")
+    bad = LoginCheck(ok=False, attempts=1, error="user hasn't approved this consumer")
     health = evaluate(SecretState("s", doc), NOW, verification=bad)
     assert codes(health) == ["verification-failed"] and health.exit_code == 2
     assert "user hasn't approved this consumer" in health.findings[0].message
-    good = Verification(ok=True, username="integration@example.com", org_id="00D000000000001AAA", attempts=1)
+    good = LoginCheck(ok=True, username="integration@example.com", org_id="00D000000000001AAA", attempts=1)
     assert evaluate(SecretState("s", doc), NOW, verification=good).exit_code == 0
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from prometheus_client.parser import text_string_to_metric_families
 from rich.console import Console
 
-from components.health import CheckReport, LiveApp, SecretState, Verification, evaluate, unreadable
+from components.health import CheckReport, LiveApp, LoginCheck, SecretState, evaluate, unreadable
 from components.reports import render_check_markdown, render_json, render_prometheus, render_table
 from tests.unit.test_health import NOW, make_document
 
@@ -18,7 +18,7 @@ def sample_report() -> CheckReport:
     healthy = evaluate(
         SecretState("prod/orders", healthy_doc),
         NOW,
-        verification=Verification(
+        verification=LoginCheck(
             True, username="integration@example.com", org_id="00D000000000001AAA", attempts=2, elapsed_seconds=1.5
         ),
         live_app=LiveApp(True, healthy_doc["fingerprint_sha256"], "3MVG9orders", ("Api", "RefreshToken"), True),
@@ -29,7 +29,7 @@ def sample_report() -> CheckReport:
     critical = evaluate(
         SecretState("prod/hr", make_document(issued=NOW - timedelta(days=100))),
         NOW,
-        verification=Verification(False, attempts=1, error="invalid_grant: user hasn't approved this consumer"),
+        verification=LoginCheck(False, attempts=1, error="invalid_grant: user hasn't approved this consumer"),
         live_app=LiveApp(True, "AB:CD", None, ("Api", "RefreshToken"), True),
     )
     return CheckReport((healthy, warning, critical, unreadable("prod/gone", "secret not found")), NOW)
