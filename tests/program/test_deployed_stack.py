@@ -18,7 +18,7 @@ import pytest
 from components.credentials import AWSPENDING
 from components.preview_summary import preview_to_markdown, summarize
 from tests.fixtures.pulumi import LOCAL_APP as APP
-from tests.fixtures.pulumi import DeployedOnce, LocalStack, calls_since
+from tests.fixtures.pulumi import DeployedOnce, LocalStack, calls_since, set_config_at_once
 from tests.program.test_preview_json import _json, app_change
 
 pytestmark = pytest.mark.slow
@@ -27,13 +27,13 @@ MAX_SALESFORCE_CALLS = 17  # a first up: deploy, poll, read back, pre-authorize,
 
 @contextlib.contextmanager
 def configured(stack: LocalStack, **config: Any) -> Iterator[None]:
-    """Stack config set for the duration of the block, removed afterwards (also on failure)."""
-    stack.cli.set_config(**config)
+    """Stack config set for the duration of the block, removed afterwards (also on failure); one CLI
+    run each way."""
+    set_config_at_once(stack.cli, config)
     try:
         yield
     finally:
-        for key in config:
-            stack.cli.run("config", "rm", key).check()
+        stack.cli.run("config", "rm-all", *config).check()
 
 
 def preview(stack: LocalStack, env: dict[str, str] | None = None) -> dict[str, Any]:
