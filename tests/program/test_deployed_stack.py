@@ -1,9 +1,12 @@
-"""Read-only checks on one stack deployed once by the real Pulumi CLI (the ``deployed_once`` fixture).
+"""One stack's life on the real Pulumi CLI, deployed once (the ``deployed_once`` fixture); the tests run
+in this order.
 
-What a first `up` leaves behind and costs, what the state on disk holds, what `pulumi preview --json`
-shows a reviewer for every kind of change on a deployed stack (configuration changes are undone after
-each preview; previews change nothing), and that a second `up` changes nothing. Tests that change the
-stack (rotation, renewal, drift, destroy, ...) have stacks of their own in test_lifecycle.py.
+First the read-only checks: what a first `up` leaves behind and costs, what the state on disk holds,
+what `pulumi preview --json` shows a reviewer for every kind of change (configuration changes are
+undone after each preview; previews change nothing), that a second `up` changes nothing. Then the
+end of its life: a renewal inside the certificate's window, and `destroy`. Tests that change a stack
+in other ways (rotation, failed verification, drift, blue-green, ...) have stacks of their own in
+test_lifecycle.py.
 """
 
 from __future__ import annotations
@@ -119,3 +122,19 @@ class TestOneDeployedStack:
         assert set(result.summary) == {"same"}
         assert calls_since(deployed.org, before) == {}  # no deploy, no read, no login
         assert deployed.store.versions() == versions and deployed.store.describe().versions == stages
+
+    def test_renewal_window_replaces_certificate_with_same_key(self, deployed_once: DeployedOnce):
+        deployed = deployed_once.stack
+        old = deployed.document()
+        inside_window = (old.not_after - timedelta(days=2)).isoformat()
+        deployed.up(env={"PULUMI_TLS_STANDIN_NOW": inside_window}).check()
+        new = deployed.document()
+        assert new.fingerprint_sha256 != old.fingerprint_sha256
+        assert new.private_key_pem == old.private_key_pem
+        assert deployed.org.app(APP)["certificate_fingerprint_sha256"] == new.fingerprint_sha256
+
+    def test_destroy_retains_app_and_schedules_secret_deletion(self, deployed_once: DeployedOnce):
+        deployed = deployed_once.stack
+        deployed.cli.destroy().check()
+        assert deployed.org.app(APP)["name"] == APP
+        assert deployed.store.describe().scheduled_for_deletion
