@@ -228,13 +228,13 @@ def _public_half(pem: str) -> Any:
     return keys.load_stored_private_key(pem).public_key()
 
 
-def _key_findings(document: Mapping[str, Any], certificate_pem: str) -> list[Finding]:
+def _key_findings(document: Mapping[str, Any], certificate: Any) -> list[Finding]:
     pem = _get(document, "private_key_pem")
     if not pem:
         return [Finding("invalid-document", Severity.CRITICAL, "the document has no private_key_pem")]
     try:
         key = _public_half(pem)
-        matches = keys.certificate_matches_key(keys.load_certificate(certificate_pem), key)
+        matches = keys.certificate_matches_key(certificate, key)
     except keys.KeyPolicyError as exc:
         return [Finding("invalid-document", Severity.CRITICAL, f"private_key_pem is unusable: {exc}")]
     if not matches:
@@ -358,9 +358,9 @@ def evaluate(
                 )
             )
         return IntegrationHealth(findings=tuple(findings), **base)
-    certificate_pem = _get(document, "certificate_pem")
     try:
-        info = keys.certificate_info(certificate_pem or "")
+        certificate = keys.load_certificate(_get(document, "certificate_pem") or "")
+        info = keys.certificate_info(certificate)
     except keys.KeyPolicyError as exc:
         findings.append(Finding("invalid-document", Severity.CRITICAL, f"certificate_pem is unusable: {exc}"))
         return IntegrationHealth(findings=tuple(findings + verification_findings(verification)), **base)
@@ -372,7 +372,7 @@ def evaluate(
         )
         renew_after = info.renew_after()
     findings += _certificate_findings(document, info, renew_after, now)
-    findings += _key_findings(document, certificate_pem)
+    findings += _key_findings(document, certificate)
     findings += verification_findings(verification)
     findings += drift_findings(document, live_app, policy.required_scopes)
     return IntegrationHealth(

@@ -247,10 +247,25 @@ class VerifiedSession(requests.Session):
 
     timeout: tuple[float, float] = HTTP_TIMEOUT
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._environment: dict[tuple[Any, ...], Any] = {}
+
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         kwargs.setdefault("timeout", self.timeout)
         kwargs.setdefault("verify", self.verify)
         return super().request(method, url, *args, **kwargs)
+
+    def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
+        """What requests derives from the environment (proxy variables, CA bundle variables) for a URL,
+        read once per host and settings instead of on every request: that scan of the whole environment
+        costs more than a request on a fast network, and the environment does not change under a session."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc, tuple(sorted((proxies or {}).items())), stream, verify, cert)
+        merged: Any = self._environment.get(key)
+        if merged is None:
+            merged = self._environment[key] = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        return dict(merged)
 
 
 def verified_session(ca_bundle: str | None = None, *, timeout: tuple[float, float] = HTTP_TIMEOUT) -> requests.Session:

@@ -1,9 +1,12 @@
-"""Read-only checks on one stack deployed once by the real Pulumi CLI (the ``deployed_once`` fixture).
+"""One stack's life on the real Pulumi CLI, deployed once (the ``deployed_once`` fixture); the tests run
+in this order.
 
-What a first `up` leaves behind and costs, what the state on disk holds, what `pulumi preview --json`
-shows a reviewer for every kind of change on a deployed stack (configuration changes are undone after
-each preview; previews change nothing), and that a second `up` changes nothing. Tests that change the
-stack (rotation, renewal, drift, destroy, ...) have stacks of their own in test_lifecycle.py.
+First the read-only checks: what a first `up` leaves behind and costs, what the state on disk holds,
+what `pulumi preview --json` shows a reviewer for every kind of change (configuration changes are
+undone after each preview; previews change nothing), that a second `up` changes nothing. Then the
+end of its life: a renewal inside the certificate's window, and `destroy`. Tests that change a stack
+in other ways (rotation, failed verification, drift, blue-green, ...) have stacks of their own in
+test_lifecycle.py.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import pytest
 from components.credentials import AWSPENDING
 from components.preview_summary import preview_to_markdown, summarize
 from tests.fixtures.pulumi import LOCAL_APP as APP
-from tests.fixtures.pulumi import DeployedOnce, LocalStack, calls_since
+from tests.fixtures.pulumi import DeployedOnce, LocalStack, calls_since, set_config_at_once
 from tests.program.test_preview_json import _json, app_change
 
 pytestmark = pytest.mark.slow
@@ -27,13 +30,13 @@ MAX_SALESFORCE_CALLS = 17  # a first up: deploy, poll, read back, pre-authorize,
 
 @contextlib.contextmanager
 def configured(stack: LocalStack, **config: Any) -> Iterator[None]:
-    """Stack config set for the duration of the block, removed afterwards (also on failure)."""
-    stack.cli.set_config(**config)
+    """Stack config set for the duration of the block, removed afterwards (also on failure); one CLI
+    run each way."""
+    set_config_at_once(stack.cli, config)
     try:
         yield
     finally:
-        for key in config:
-            stack.cli.run("config", "rm", key).check()
+        stack.cli.run("config", "rm-all", *config).check()
 
 
 def preview(stack: LocalStack, env: dict[str, str] | None = None) -> dict[str, Any]:
@@ -119,3 +122,19 @@ class TestOneDeployedStack:
         assert set(result.summary) == {"same"}
         assert calls_since(deployed.org, before) == {}  # no deploy, no read, no login
         assert deployed.store.versions() == versions and deployed.store.describe().versions == stages
+
+    def test_renewal_window_replaces_certificate_with_same_key(self, deployed_once: DeployedOnce):
+        deployed = deployed_once.stack
+        old = deployed.document()
+        inside_window = (old.not_after - timedelta(days=2)).isoformat()
+        deployed.up(env={"PULUMI_TLS_STANDIN_NOW": inside_window}).check()
+        new = deployed.document()
+        assert new.fingerprint_sha256 != old.fingerprint_sha256
+        assert new.private_key_pem == old.private_key_pem
+        assert deployed.org.app(APP)["certificate_fingerprint_sha256"] == new.fingerprint_sha256
+
+    def test_destroy_retains_app_and_schedules_secret_deletion(self, deployed_once: DeployedOnce):
+        deployed = deployed_once.stack
+        deployed.cli.destroy().check()
+        assert deployed.org.app(APP)["name"] == APP
+        assert deployed.store.describe().scheduled_for_deletion

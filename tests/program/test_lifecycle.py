@@ -4,8 +4,8 @@ The CLI runs the program through the Python language host; every dynamic resourc
 SDK's dynamic-provider host and the TLS resources through the TLS plugin, each a process of its own.
 State is a file backend with passphrase-encrypted secrets. AWS is a moto server process and
 Salesforce the org emulator, both on loopback. Counters from both prove what each `up` did.
-Read-only checks of a first `up` share one deployed stack (test_deployed_stack.py); each test here
-changes its stack, so it gets one of its own.
+The checks of a first `up`, a renewal and a destroy share one stack's life (test_deployed_stack.py);
+each test here changes its stack in its own way, so it gets one of its own.
 """
 
 from __future__ import annotations
@@ -48,16 +48,6 @@ def test_rotation_promotes_new_key_and_keeps_previous(deployed: LocalStack):
     assert deployed.login().username == "integration@example.com"
 
 
-def test_renewal_window_replaces_certificate_with_same_key(deployed: LocalStack):
-    old = deployed.document()
-    inside_window = (old.not_after - timedelta(days=2)).isoformat()
-    deployed.up(env={"PULUMI_TLS_STANDIN_NOW": inside_window}).check()
-    new = deployed.document()
-    assert new.fingerprint_sha256 != old.fingerprint_sha256
-    assert new.private_key_pem == old.private_key_pem
-    assert deployed.org.app(APP)["certificate_fingerprint_sha256"] == new.fingerprint_sha256
-
-
 def test_failed_verification_during_rotation_restores_previous_certificate(deployed: LocalStack):
     old = deployed.document()
     deployed.org.update_user("integration@example.com", active=False)
@@ -86,12 +76,6 @@ def test_drift_found_by_refresh_and_repaired_by_up(deployed: LocalStack):
     assert sorted(deployed.org.app(APP)["scopes"]) == ["Api", "RefreshToken"]
     assert deployed.org.app(APP)["certificate_fingerprint_sha256"] == wanted
     assert deployed.cli.refresh("--preview-only", "--expect-no-changes").exit_code == 0
-
-
-def test_destroy_retains_app_and_schedules_secret_deletion(deployed: LocalStack):
-    deployed.cli.destroy().check()
-    assert deployed.org.app(APP)["name"] == APP
-    assert deployed.store.describe().scheduled_for_deletion
 
 
 def test_blue_green_rotation_keeps_old_slot_working(stack: LocalStack):

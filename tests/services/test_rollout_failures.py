@@ -117,7 +117,7 @@ def test_a_certificate_read_back_by_the_deployment_is_not_read_again(store, sale
 def test_a_stale_read_back_is_caught_by_the_first_failed_login_and_repaired(store, salesforce_org):
     """A failed run put the previous certificate back after the deployment read the new one."""
     from components.salesforce.bundle import ECA
-    from tests.services.test_salesforce_helpers import KEY, app_spec
+    from tests.services.test_salesforce_helpers import KEY, EmulatorClock, app_spec
 
     mdapi, new = deployed_doc(salesforce_org, 1)
     mdapi.deploy_app(app_spec(ECA, key_index=0), known_consumer_key=KEY)  # the live app holds key 0 again
@@ -130,6 +130,11 @@ def test_a_stale_read_back_is_caught_by_the_first_failed_login_and_repaired(stor
         mdapi.deploy_app(app_spec(ECA, key_index=1), known_consumer_key=KEY)
         return True
 
-    result = verify_version(store, read_back_request(salesforce_org, version, new.fingerprint_sha256), prepare=prepare)
+    result = verify_version(
+        store,
+        read_back_request(salesforce_org, version, new.fingerprint_sha256),
+        prepare=prepare,
+        clock=EmulatorClock(salesforce_org),
+    )
     assert repaired == [new.fingerprint_sha256] and result.attempts == 2
     assert result.errors_seen == ("invalid_grant",)  # the stale certificate refused the first assertion

@@ -306,3 +306,31 @@ def test_a_proven_stored_key_skips_the_costly_check_but_not_the_rs256_policy() -
                 token_url="https://x/services/oauth2/token",
                 audience="a",
             )
+
+
+def test_a_verified_session_reads_the_environment_once_per_host_and_still_honours_it(monkeypatch) -> None:
+    import requests
+
+    from components.salesforce.token_exchange import verified_session
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example.com:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    reads = []
+    original = requests.Session.merge_environment_settings
+    monkeypatch.setattr(
+        requests.Session,
+        "merge_environment_settings",
+        lambda self, *args: reads.append(args[0]) or original(self, *args),
+    )
+    http = verified_session()
+    first = http.merge_environment_settings(
+        "https://acme.my.salesforce.com/services/oauth2/token", {}, None, True, None
+    )
+    again = http.merge_environment_settings(
+        "https://acme.my.salesforce.com/services/data/v66.0/query/", {}, None, True, None
+    )
+    other = http.merge_environment_settings("https://other.my.salesforce.com/x", {}, None, True, None)
+    assert first == again and first["proxies"]["https"] == "http://proxy.example.com:3128"
+    assert other["proxies"]["https"] == "http://proxy.example.com:3128"
+    assert len(reads) == 2  # once per host
