@@ -24,6 +24,7 @@ from _goals import goal
 from components.salesforce.bundle import CONNECTED_APP, ECA, build_bundle
 from components.salesforce.metadata_api import MetadataClient, PollPolicy
 from components.salesforce.token_exchange import verify_jwt_login
+from emulator.salesforce.launcher import READY_FIELDS
 from tests.fixtures.salesforce import SalesforceOrg, start_server
 from tests.services.test_salesforce_helpers import (
     EmulatorClock,
@@ -117,21 +118,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         server = start_server(Path(tmp))
         try:
-            org = SalesforceOrg(
-                **{
-                    k: server.ready[k]
-                    for k in (
-                        "instance_url",
-                        "login_url",
-                        "ca_bundle",
-                        "org_id",
-                        "admin_username",
-                        "admin_access_token",
-                        "integration_username",
-                        "control_url",
-                    )
-                }
-            )
+            org = SalesforceOrg(**{k: server.ready[k] for k in READY_FIELDS})
             first_deploy(org)
             immediate_verification(org)
             print("3. propagation windows (emulator clock; waits: 15 % of the time waited, 1-30 s, +<=10 % jitter)")

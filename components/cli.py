@@ -14,7 +14,6 @@ from __future__ import annotations
 import gc
 import json
 import os
-import re
 import sys
 from collections.abc import Sequence
 from enum import Enum
@@ -23,15 +22,15 @@ from typing import Any
 
 import click
 
+from components.credentials.names import secret_name as secret_name
 from components.credentials.stages import AWSCURRENT, AWSPENDING
 from components.severity import Severity
+from components.usage import DEFAULT_VERIFY_BUDGET, UsageProblem
 
 USAGE_ERROR = int(Severity.ERROR)
 PROG_NAME = "python -m components"
 MAX_CONCURRENCY = 10  # botocore's default connection pool size per client
 DEFAULT_CONCURRENCY = 8
-DEFAULT_VERIFY_BUDGET = 20.0
-_SECRET_ARN = re.compile(r"^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:(?P<name>.+)-[A-Za-z0-9]{6}$")
 
 
 class OutputFormat(str, Enum):
@@ -44,16 +43,6 @@ class OutputFormat(str, Enum):
 class VerifyFormat(str, Enum):
     table = "table"
     json = "json"
-
-
-class UsageProblem(Exception):
-    """Bad arguments or settings, found before any side effect (exit code 3)."""
-
-
-def secret_name(secret_id: str) -> str:
-    """The secret's name, also when given its ARN (AWS appends '-' and 6 characters to the name)."""
-    match = _SECRET_ARN.match(secret_id)
-    return match.group("name") if match else secret_id
 
 
 def started() -> None:

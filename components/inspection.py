@@ -20,8 +20,8 @@ from typing import Any
 from botocore.exceptions import BotoCoreError
 
 from components import credentials as creds
-from components.cli import DEFAULT_VERIFY_BUDGET, UsageProblem, secret_name
 from components.credentials.aws_calls import AwsCaller
+from components.credentials.names import secret_name
 from components.health import (
     IntegrationHealth,
     LiveApp,
@@ -31,6 +31,7 @@ from components.health import (
     evaluate,
     unreadable,
 )
+from components.usage import DEFAULT_VERIFY_BUDGET, UsageProblem
 
 BATCH_SIZE = 20  # BatchGetSecretValue's limit for SecretIdList
 

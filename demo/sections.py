@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from components.cli import secret_name as name_of_secret
 from components.credentials import AWSCURRENT, AWSPREVIOUS, CredentialStore
+from components.credentials.names import secret_name as name_of_secret
 from components.health import Severity
 from components.salesforce.token_exchange import JwtLogin, verify_jwt_login
 from demo.org import OrgClock, OrgControl

@@ -6,8 +6,7 @@ labels, the document) does not import botocore.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from components.lazy_exports import lazy_getattr
 
 _MODULES: dict[str, tuple[str, ...]] = {
     "aws_calls": ("AwsRetryPolicy", "is_transient", "make_client", "new_session"),
@@ -39,6 +38,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "resource_policy_document",
         "runtime_policy_document",
     ),
+    "names": ("secret_name",),
     "stages": (
         "AWSCURRENT",
         "AWSPENDING",
@@ -58,20 +58,13 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "StoredCredential",
         "check_recovery_window",
         "list_managed_secrets",
-        "secret_name",
     ),
 }
 _HOME = {name: module for module, names in _MODULES.items() for name in names}
 __all__ = sorted(_HOME)
 
 
-def __getattr__(name: str) -> Any:
-    module = _HOME.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _HOME, globals())
 
 
 def __dir__() -> list[str]:

@@ -54,13 +54,6 @@ DEFAULT_DESCRIPTION = (
 MIN_RECOVERY_DAYS, MAX_RECOVERY_DAYS, DEFAULT_RECOVERY_DAYS = 7, 30, 30
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
-_SECRET_ARN = re.compile(r"^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:(?P<name>.+)-[A-Za-z0-9]{6}$")
-
-
-def secret_name(secret_id: str) -> str:
-    """The secret's name, also when given its ARN (AWS appends '-' and 6 characters to the name)."""
-    match = _SECRET_ARN.match(secret_id) if isinstance(secret_id, str) else None
-    return match.group("name") if match else secret_id
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,7 @@ built on pydantic loads on first use, so importing a constant does not import py
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from components.lazy_exports import lazy_getattr
 from components.settings.errors import Problem, SettingsError
 from components.settings.rules import (
     API_VERSION_RANGE,
@@ -145,13 +143,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())
 
 
 def __dir__() -> list[str]:
