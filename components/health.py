@@ -30,6 +30,14 @@ class Finding:
     message: str
 
 
+NOT_PROVISIONED = Finding(
+    "not-provisioned",
+    Severity.WARNING,
+    "not provisioned yet: the first `pulumi up` has not promoted a verified key to AWSCURRENT (it holds the "
+    "placeholder); run `pulumi up` and let it finish",
+)
+
+
 @dataclass(frozen=True)
 class SecretState:
     """What Secrets Manager holds for one secret: documents by stage and the secret's status."""
@@ -41,6 +49,7 @@ class SecretState:
     deletion_date: datetime | None = None
     current_version: str | None = None
     document_error: str | None = None  # AWSCURRENT holds something that is not a credential document
+    not_provisioned: bool = False  # AWSCURRENT is the placeholder: no key promoted yet
 
 
 @dataclass(frozen=True)
@@ -345,6 +354,9 @@ def evaluate(
         "verification": verification,
         "live_app": live_app,
     }
+    if state.not_provisioned:
+        findings.append(NOT_PROVISIONED)
+        return IntegrationHealth(findings=tuple(findings), **base)
     if state.document_error:
         findings.append(Finding("invalid-document", Severity.CRITICAL, state.document_error))
         return IntegrationHealth(findings=tuple(findings), **base)

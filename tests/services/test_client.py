@@ -380,3 +380,17 @@ def test_no_key_or_token_in_logs_reprs_or_errors(env, caplog):
     key_body = env.document(0).private_key_pem.splitlines()[1]
     assert token.access_token not in shown and token.access_token.split("!")[1] not in shown
     assert key_body not in shown and "PRIVATE KEY" not in shown
+
+
+def test_a_placeholder_left_as_awsprevious_is_skipped_silently(aws, salesforce_org, monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", salesforce_org.ca_bundle)
+    store = CredentialStore(SECRET, aws.region, aws.endpoint_url)
+    store.ensure_secret()
+    aws.client("secretsmanager").put_secret_value(SecretId=SECRET, SecretString=NOT_PROVISIONED_JSON)
+    org = Org(salesforce_org, aws, store)
+    org.deploy(org.document(0))
+    org.promote(org.document(0))  # the first promotion: AWSPREVIOUS is the placeholder
+    org.give_app(org.document(1), 1)  # the app no longer verifies AWSCURRENT: the client falls back
+    with pytest.raises(LoginUnavailable) as raised:
+        org.client(wait_seconds=0.0).login()
+    assert raised.value.errors == ("AWSCURRENT: invalid_grant",)
