@@ -237,13 +237,28 @@ def _public_half(pem: str) -> Any:
     return keys.load_stored_private_key(pem).public_key()
 
 
+def _refused(what: str, exc: keys.KeyRefusedError) -> Finding:
+    return Finding(
+        "key-refused",
+        Severity.CRITICAL,
+        f"{what} is refused by the key policy: {exc}; rotate to an RSA key (`keySize` 2048/3072/4096, "
+        "bump `rotation`) and run `pulumi up`",
+    )
+
+
 def _key_findings(document: Mapping[str, Any], certificate: Any) -> list[Finding]:
     pem = _get(document, "private_key_pem")
     if not pem:
         return [Finding("invalid-document", Severity.CRITICAL, "the document has no private_key_pem")]
     try:
+        keys.check_key_policy(certificate.public_key())
+    except keys.KeyRefusedError as exc:
+        return [_refused("the certificate's key", exc)]
+    try:
         key = _public_half(pem)
         matches = keys.certificate_matches_key(certificate, key)
+    except keys.KeyRefusedError as exc:
+        return [_refused("the stored private key", exc)]
     except keys.KeyPolicyError as exc:
         return [Finding("invalid-document", Severity.CRITICAL, f"private_key_pem is unusable: {exc}")]
     if not matches:
