@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from components import keys
+from components.settings import rules
 from components.severity import Severity
 
 DEFAULT_STUCK_AFTER = timedelta(hours=1)
@@ -273,6 +274,24 @@ def _key_findings(document: Mapping[str, Any], certificate: Any) -> list[Finding
     return []
 
 
+def _url_findings(document: Mapping[str, Any]) -> list[Finding]:
+    """The JWT goes to the token URL (and its audience names the login host): Salesforce hosts only."""
+    findings = []
+    for name in ("login_url", "token_url"):
+        url = _get(document, name)
+        problem = rules.salesforce_url_problem(url)
+        if problem:
+            findings.append(
+                Finding(
+                    "url-not-salesforce",
+                    Severity.CRITICAL,
+                    f"the document's {name} {url!r} {problem}; the runtime client refuses to send a JWT there — "
+                    "set salesforceLoginUrl to the org's login or My Domain URL and run `pulumi up`",
+                )
+            )
+    return findings
+
+
 def verification_findings(verification: LoginCheck | None) -> list[Finding]:
     """A failed live login is critical."""
     if verification is None or verification.ok:
@@ -400,6 +419,7 @@ def evaluate(
         renew_after = info.renew_after()
     findings += _certificate_findings(document, info, renew_after, now)
     findings += _key_findings(document, certificate)
+    findings += _url_findings(document)
     findings += verification_findings(verification)
     findings += drift_findings(document, live_app, policy.required_scopes)
     return IntegrationHealth(

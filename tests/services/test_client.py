@@ -24,6 +24,7 @@ from components.client import (
     LoginUnavailable,
     NotProvisioned,
     SalesforceJwtClient,
+    SecretUnreadable,
 )
 from components.client_metrics import LoginCounters, PrometheusMetrics
 from components.credentials import (
@@ -39,6 +40,7 @@ from components.salesforce.bundle import ECA, AppSpec, PermissionSetSpec
 from components.salesforce.metadata_api import MetadataClient
 from components.salesforce.session import AccessTokenAuth, open_session
 from tests.fixtures.aws import credential_document, generated_key_pair
+from tests.fixtures.salesforce import RecordingHttp
 
 SECRET = "prod/orders"
 APP = "Orders_Sync"
@@ -394,3 +396,15 @@ def test_a_placeholder_left_as_awsprevious_is_skipped_silently(aws, salesforce_o
     with pytest.raises(LoginUnavailable) as raised:
         org.client(wait_seconds=0.0).login()
     assert raised.value.errors == ("AWSCURRENT: invalid_grant",)
+
+
+def test_a_document_whose_token_url_is_off_salesforce_is_never_sent_a_jwt(aws):
+    store = CredentialStore(SECRET, aws.region, aws.endpoint_url)
+    store.ensure_secret()
+    foreign = "https://collector.example.net/services/oauth2/token"
+    store.promote(store.put_pending(credential_document(0, token_url=foreign)))
+    http = RecordingHttp()
+    client = SalesforceJwtClient(SECRET, region=aws.region, endpoint_url=aws.endpoint_url, http=http)
+    with pytest.raises(SecretUnreadable, match="token_url: .*Salesforce host") as raised:
+        client.login()
+    assert http.posts == [] and "PRIVATE KEY" not in str(raised.value)

@@ -245,3 +245,35 @@ def test_a_stored_key_the_policy_refuses_is_a_critical_key_refused_finding(make_
     (finding,) = health.findings
     assert finding.severity is Severity.CRITICAL and reason in finding.message
     assert "PRIVATE KEY" not in finding.message
+
+
+@pytest.mark.parametrize(
+    ("field", "url"),
+    [
+        ("token_url", "https://collector.example.net/services/oauth2/token"),
+        ("token_url", "https://acme.my.salesforce.com.example.net/services/oauth2/token"),
+        ("login_url", "https://login.salesforce.evil.com"),
+    ],
+)
+def test_a_stored_url_off_salesforce_is_a_critical_finding(field, url):
+    health = evaluate(SecretState("prod/orders", make_document(**{field: url})), NOW)
+    assert codes(health) == ["url-not-salesforce"]
+    (finding,) = health.findings
+    assert finding.severity is Severity.CRITICAL and field in finding.message and url in finding.message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://login.salesforce.com",
+        "https://test.salesforce.com",
+        "https://acme.my.salesforce.com",
+        "https://acme--uat.sandbox.my.salesforce.com",
+        "https://acme.lightning.force.com",
+        "https://127.0.0.1:8443",
+        "https://localhost:8443",
+    ],
+)
+def test_salesforce_and_loopback_urls_are_accepted(url):
+    health = evaluate(SecretState("prod/orders", make_document(login_url=url)), NOW)
+    assert codes(health) == []
