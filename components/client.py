@@ -355,9 +355,14 @@ class SalesforceJwtClient:
         return found
 
     def _optional(self, stage: str, progress: _Progress) -> _Candidate | None:
-        """A fallback stage: None when no version carries it, or (noted) when it is not usable."""
+        """A fallback stage: None when no version carries it, or (noted) when it is not usable; the
+        placeholder left at AWSPREVIOUS by the first promotion is normal and passed over silently."""
         try:
             return self._find(stage)
+        except NotProvisioned:
+            if stage != AWSPREVIOUS:
+                progress.errors.append(f"{stage}: {NotProvisioned.reason}")
+            return None
         except LoginFailed as exc:
             progress.errors.append(f"{stage}: {exc.reason}")
             return None

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from components import keys
+from components.settings import rules
 from components.severity import Severity
 
 DEFAULT_STUCK_AFTER = timedelta(hours=1)
@@ -30,6 +31,14 @@ class Finding:
     message: str
 
 
+NOT_PROVISIONED = Finding(
+    "not-provisioned",
+    Severity.WARNING,
+    "not provisioned yet: the first `pulumi up` has not promoted a verified key to AWSCURRENT (it holds the "
+    "placeholder); run `pulumi up` and let it finish",
+)
+
+
 @dataclass(frozen=True)
 class SecretState:
     """What Secrets Manager holds for one secret: documents by stage and the secret's status."""
@@ -41,6 +50,7 @@ class SecretState:
     deletion_date: datetime | None = None
     current_version: str | None = None
     document_error: str | None = None  # AWSCURRENT holds something that is not a credential document
+    not_provisioned: bool = False  # AWSCURRENT is the placeholder: no key promoted yet
 
 
 @dataclass(frozen=True)
@@ -228,13 +238,28 @@ def _public_half(pem: str) -> Any:
     return keys.load_stored_private_key(pem).public_key()
 
 
+def _refused(what: str, exc: keys.KeyRefusedError) -> Finding:
+    return Finding(
+        "key-refused",
+        Severity.CRITICAL,
+        f"{what} is refused by the key policy: {exc}; rotate to an RSA key (`keySize` 2048/3072/4096, "
+        "bump `rotation`) and run `pulumi up`",
+    )
+
+
 def _key_findings(document: Mapping[str, Any], certificate: Any) -> list[Finding]:
     pem = _get(document, "private_key_pem")
     if not pem:
         return [Finding("invalid-document", Severity.CRITICAL, "the document has no private_key_pem")]
     try:
+        keys.check_key_policy(certificate.public_key())
+    except keys.KeyRefusedError as exc:
+        return [_refused("the certificate's key", exc)]
+    try:
         key = _public_half(pem)
         matches = keys.certificate_matches_key(certificate, key)
+    except keys.KeyRefusedError as exc:
+        return [_refused("the stored private key", exc)]
     except keys.KeyPolicyError as exc:
         return [Finding("invalid-document", Severity.CRITICAL, f"private_key_pem is unusable: {exc}")]
     if not matches:
@@ -247,6 +272,24 @@ def _key_findings(document: Mapping[str, Any], certificate: Any) -> list[Finding
             )
         ]
     return []
+
+
+def _url_findings(document: Mapping[str, Any]) -> list[Finding]:
+    """The JWT goes to the token URL (and its audience names the login host): Salesforce hosts only."""
+    findings = []
+    for name in ("login_url", "token_url"):
+        url = _get(document, name)
+        problem = rules.salesforce_url_problem(url)
+        if problem:
+            findings.append(
+                Finding(
+                    "url-not-salesforce",
+                    Severity.CRITICAL,
+                    f"the document's {name} {url!r} {problem}; the runtime client refuses to send a JWT there — "
+                    "set salesforceLoginUrl to the org's login or My Domain URL and run `pulumi up`",
+                )
+            )
+    return findings
 
 
 def verification_findings(verification: LoginCheck | None) -> list[Finding]:
@@ -345,6 +388,9 @@ def evaluate(
         "verification": verification,
         "live_app": live_app,
     }
+    if state.not_provisioned:
+        findings.append(NOT_PROVISIONED)
+        return IntegrationHealth(findings=tuple(findings), **base)
     if state.document_error:
         findings.append(Finding("invalid-document", Severity.CRITICAL, state.document_error))
         return IntegrationHealth(findings=tuple(findings), **base)
@@ -373,6 +419,7 @@ def evaluate(
         renew_after = info.renew_after()
     findings += _certificate_findings(document, info, renew_after, now)
     findings += _key_findings(document, certificate)
+    findings += _url_findings(document)
     findings += verification_findings(verification)
     findings += drift_findings(document, live_app, policy.required_scopes)
     return IntegrationHealth(

@@ -86,6 +86,8 @@ class Target:
 
 
 def _parse_document(secret_id: str, version_id: str, text: str) -> dict[str, Any]:
+    if creds.is_not_provisioned(text):
+        raise creds.NotProvisionedError(f"Secret '{secret_id}' version {version_id} is the placeholder")
     try:
         return creds.CredentialDocument.from_json(text).to_dict()
     except creds.CredentialDocumentError as exc:
@@ -164,6 +166,8 @@ class Inspector:
                 current: dict[str, Any] | None = _parse_document(secret_id, *prefetched)
             else:
                 current = store.get(creds.AWSCURRENT).document.to_dict() if current_version else None
+        except creds.NotProvisionedError:
+            return SecretState(secret_id, None, current_version=current_version, not_provisioned=True)
         except creds.CredentialDocumentError as exc:
             return SecretState(secret_id, None, current_version=current_version, document_error=str(exc))
         pending, pending_created = None, None

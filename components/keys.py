@@ -49,6 +49,10 @@ class KeyPolicyError(ValueError):
     """A key or certificate is unusable for the JWT bearer flow, or cannot be read."""
 
 
+class KeyRefusedError(KeyPolicyError):
+    """A well-formed key that the RS256 policy refuses (not RSA, or RSA below 2048 bits)."""
+
+
 @dataclass(frozen=True)
 class CertificateInfo:
     """What matters about a certificate for deployment, drift and expiry checks."""
@@ -105,9 +109,9 @@ def check_key_policy(key: PrivateKeyTypes | CertificatePublicKeyTypes) -> None:
     """Refuse non-RSA keys and RSA keys below 2048 bits."""
     algorithm, size = describe_key(key)
     if algorithm != "RSA":
-        raise KeyPolicyError(f"{algorithm} keys are refused: {RS256_ONLY}; use an RSA key of 2048 bits or more")
+        raise KeyRefusedError(f"{algorithm} keys are refused: {RS256_ONLY}; use an RSA key of 2048 bits or more")
     if size < MIN_RSA_BITS:
-        raise KeyPolicyError(f"RSA key of {size} bits is refused: at least {MIN_RSA_BITS} bits are required")
+        raise KeyRefusedError(f"RSA key of {size} bits is refused: at least {MIN_RSA_BITS} bits are required")
 
 
 def _as_bytes(pem: str | bytes) -> bytes:

@@ -31,7 +31,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from components import keys
 from components.salesforce import rest
 from components.salesforce.bundle import CONNECTED_APP, ECA, AppKind
-from components.settings import DEFAULT_API_VERSION
+from components.settings import DEFAULT_API_VERSION, rules
 from components.timestamps import iso_from_timestamp
 
 JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -65,6 +65,15 @@ def require_https(url: str, setting: str) -> str:
     parts = urlsplit(url or "")
     if parts.scheme != "https" or not parts.hostname:
         raise ValueError(f"{setting}: {url!r} must be an https:// URL (TLS verification stays on)")
+    return url.rstrip("/")
+
+
+def require_salesforce_url(url: str, setting: str) -> str:
+    """``url`` without a trailing slash, or ``ValueError`` unless it is https on a Salesforce host or
+    loopback: no key, JWT or token is ever sent anywhere else."""
+    problem = rules.salesforce_url_problem(url)
+    if problem:
+        raise ValueError(f"{setting}: {url!r} {problem}; nothing is sent to a host that is not a Salesforce host")
     return url.rstrip("/")
 
 
@@ -288,7 +297,7 @@ def post_token_request(
     app_changed: bool = False,
 ) -> AccessToken:
     """POST a form to the token endpoint; ``TokenExchangeError`` on any failure."""
-    url = require_https(token_url, "token_url")
+    url = require_salesforce_url(token_url, "token_url")
     try:
         response = http.post(url, data=form, headers={"Accept": "application/json"}, timeout=HTTP_TIMEOUT)
     except requests.exceptions.SSLError as exc:
@@ -403,7 +412,7 @@ class JwtLogin:
     key_proven: bool = False  # read from the credential store: proven before it was promoted
 
     def __post_init__(self) -> None:
-        require_https(self.token_url, "token_url")
+        require_salesforce_url(self.token_url, "token_url")
         object.__setattr__(self, "_key", load_rsa_private_key(self.private_key_pem, proven=self.key_proven))
         assertion_claims(consumer_key=self.consumer_key, username=self.username, audience=self.audience, issued_at=0)
         if self.budget_seconds is not None and self.budget_seconds < 0:

@@ -51,6 +51,12 @@ PERMISSION_SET_NAME_MAX = 80
 USERNAME_MAX = 80
 SOAP_LOGIN_MAX_API_VERSION = "64.0"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+#: Salesforce's own domains: login/test, My Domains (sandbox, dev, scratch too), instances, Lightning,
+#: Experience Cloud sites (*.my.site.com, *.my.salesforce-sites.com) and Government Cloud (*.salesforce.mil).
+SALESFORCE_DOMAINS = ("salesforce.com", "force.com", "my.site.com", "salesforce-sites.com", "salesforce.mil")
+SALESFORCE_HOSTS_TEXT = (
+    "*.salesforce.com, *.force.com, *.my.site.com, *.salesforce-sites.com, *.salesforce.mil or loopback (the emulator)"
+)
 # Scopes Salesforce stores under another name (a retrieve returns the right-hand side).
 SCOPE_ALIASES = {
     "OfflineAccess": "RefreshToken",
@@ -326,6 +332,23 @@ def is_loopback(url: str) -> bool:
     return host_of(url) in LOOPBACK_HOSTS
 
 
+def is_salesforce_host(host: str) -> bool:
+    """The one host rule for where keys, JWTs and tokens may go: a subdomain of salesforce.com or
+    force.com, or loopback (the emulator)."""
+    host = host.lower().rstrip(".")
+    return host in LOOPBACK_HOSTS or any(host.endswith(f".{domain}") for domain in SALESFORCE_DOMAINS)
+
+
+def salesforce_url_problem(url: Any) -> str | None:
+    """Why ``url`` is not an https URL on a Salesforce host (or loopback), or None when it is."""
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme != "https" or not parts.hostname:
+        return "is not an https URL"
+    if not is_salesforce_host(parts.hostname):
+        return f"is not on a Salesforce host ({SALESFORCE_HOSTS_TEXT})"
+    return None
+
+
 def _split_https(value: str, *, allow_http_loopback: bool = False) -> SplitResult:
     parts = urlsplit(value.strip())
     scheme = parts.scheme.lower()
@@ -387,6 +410,8 @@ def validate_login_url(value: str) -> str:
 
 def validate_token_url(value: str) -> str:
     parts = _split_https(value)
+    if not is_salesforce_host(parts.hostname or ""):
+        raise ValueError(f"must be on a Salesforce host ({SALESFORCE_HOSTS_TEXT}): the JWT is sent there")
     path = parts.path.rstrip("/")
     if not path.endswith("/services/oauth2/token"):
         raise ValueError("must end with /services/oauth2/token")
@@ -403,7 +428,7 @@ def validate_instance_url(value: str) -> str:
     host = (parts.hostname or "").lower()
     if parts.path not in ("", "/"):
         raise ValueError("must be the origin only, without a path")
-    if host not in LOOPBACK_HOSTS and not host.endswith(".salesforce.com"):
+    if not is_salesforce_host(host):
         raise ValueError("must be a Salesforce instance (https://<x>.my.salesforce.com) or a loopback host")
     return _origin(parts)
 

@@ -13,7 +13,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from components.cli import main
-from components.credentials import CredentialDocument, CredentialStore
+from components.credentials import NOT_PROVISIONED_JSON, CredentialDocument, CredentialStore
 from tests.unit.test_health import make_document
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -245,3 +245,48 @@ def test_verify_of_a_secret_scheduled_for_deletion_is_critical(aws, capsys):
     code = main(["verify", "--secret-id", "prod/orders", "--region", aws.region, "--endpoint-url", aws.endpoint_url])
     captured = capsys.readouterr()
     assert code == 2 and captured.err.startswith("critical:") and "deletion" in captured.err
+
+
+def placeholder_current(aws, name: str) -> CredentialStore:
+    """A secret whose AWSCURRENT is the not-provisioned placeholder (a first `pulumi up` cut short)."""
+    store = store_for(aws, name)
+    store.ensure_secret()
+    aws.client("secretsmanager").put_secret_value(SecretId=name, SecretString=NOT_PROVISIONED_JSON)
+    return store
+
+
+def _codes(result: dict) -> list[str]:
+    return [f["code"] for f in result["findings"]]
+
+
+def test_a_not_provisioned_current_version_says_so_and_exits_1(aws, capsys):
+    placeholder_current(aws, "prod/new")
+    code, data = check_json(aws, capsys, "--secret-id", "prod/new")
+    assert code == 1
+    (result,) = data["integrations"]
+    assert _codes(result) == ["not-provisioned"]
+    assert (
+        "not provisioned yet: the first `pulumi up` has not promoted a verified key"
+        in (result["findings"][0]["message"])
+    )
+
+
+def test_all_reports_a_not_provisioned_secret_next_to_healthy_ones(aws, capsys):
+    provision(aws, "prod/a", document())
+    placeholder_current(aws, "prod/b")
+    provision(aws, "prod/c", document())
+    code, data = check_json(aws, capsys, "--all")
+    assert code == 1
+    assert [_codes(r) for r in data["integrations"]] == [[], ["not-provisioned"], []]
+
+
+def test_a_placeholder_left_as_awsprevious_is_not_a_problem(aws, capsys):
+    store = placeholder_current(aws, "prod/orders")
+    store.promote(store.put_pending(document()))  # the first promotion: the placeholder is AWSPREVIOUS now
+    assert NOT_PROVISIONED_JSON in {
+        aws.client("secretsmanager").get_secret_value(SecretId="prod/orders", VersionStage="AWSPREVIOUS")[
+            "SecretString"
+        ]
+    }
+    code, data = check_json(aws, capsys, "--secret-id", "prod/orders")
+    assert code == 0 and data["integrations"][0]["findings"] == []

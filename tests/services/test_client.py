@@ -24,6 +24,7 @@ from components.client import (
     LoginUnavailable,
     NotProvisioned,
     SalesforceJwtClient,
+    SecretUnreadable,
 )
 from components.client_metrics import LoginCounters, PrometheusMetrics
 from components.credentials import (
@@ -39,6 +40,7 @@ from components.salesforce.bundle import ECA, AppSpec, PermissionSetSpec
 from components.salesforce.metadata_api import MetadataClient
 from components.salesforce.session import AccessTokenAuth, open_session
 from tests.fixtures.aws import credential_document, generated_key_pair
+from tests.fixtures.salesforce import RecordingHttp
 
 SECRET = "prod/orders"
 APP = "Orders_Sync"
@@ -380,3 +382,29 @@ def test_no_key_or_token_in_logs_reprs_or_errors(env, caplog):
     key_body = env.document(0).private_key_pem.splitlines()[1]
     assert token.access_token not in shown and token.access_token.split("!")[1] not in shown
     assert key_body not in shown and "PRIVATE KEY" not in shown
+
+
+def test_a_placeholder_left_as_awsprevious_is_skipped_silently(aws, salesforce_org, monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", salesforce_org.ca_bundle)
+    store = CredentialStore(SECRET, aws.region, aws.endpoint_url)
+    store.ensure_secret()
+    aws.client("secretsmanager").put_secret_value(SecretId=SECRET, SecretString=NOT_PROVISIONED_JSON)
+    org = Org(salesforce_org, aws, store)
+    org.deploy(org.document(0))
+    org.promote(org.document(0))  # the first promotion: AWSPREVIOUS is the placeholder
+    org.give_app(org.document(1), 1)  # the app no longer verifies AWSCURRENT: the client falls back
+    with pytest.raises(LoginUnavailable) as raised:
+        org.client(wait_seconds=0.0).login()
+    assert raised.value.errors == ("AWSCURRENT: invalid_grant",)
+
+
+def test_a_document_whose_token_url_is_off_salesforce_is_never_sent_a_jwt(aws):
+    store = CredentialStore(SECRET, aws.region, aws.endpoint_url)
+    store.ensure_secret()
+    foreign = "https://collector.example.net/services/oauth2/token"
+    store.promote(store.put_pending(credential_document(0, token_url=foreign)))
+    http = RecordingHttp()
+    client = SalesforceJwtClient(SECRET, region=aws.region, endpoint_url=aws.endpoint_url, http=http)
+    with pytest.raises(SecretUnreadable, match="token_url: .*Salesforce host") as raised:
+        client.login()
+    assert http.posts == [] and "PRIVATE KEY" not in str(raised.value)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from components.health import (
@@ -208,3 +208,72 @@ def test_report_exit_code_is_the_worst_result():
 def test_naive_now_is_refused():
     with pytest.raises(ValueError, match="timezone-aware"):
         evaluate(SecretState("s", make_document()), datetime(2026, 1, 1))
+
+
+def _document_with_key(key) -> dict:
+    """A document whose key and self-signed certificate are ``key`` (consistent, but maybe refused)."""
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "orders-sync")])
+    issued = NOW - timedelta(days=10)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(issued)
+        .not_valid_after(issued + timedelta(days=90))
+        .sign(key, hashes.SHA256())
+    )
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return make_document(
+        private_key_pem=pem.decode(),
+        certificate_pem=cert.public_bytes(serialization.Encoding.PEM).decode(),
+        fingerprint_sha256=cert.fingerprint(hashes.SHA256()).hex(":").upper(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("make_key", "reason"),
+    [
+        (lambda: ec.generate_private_key(ec.SECP256R1()), "EC keys are refused"),
+        (lambda: rsa.generate_private_key(public_exponent=65537, key_size=1024), "1024 bits is refused"),
+    ],
+)
+def test_a_stored_key_the_policy_refuses_is_a_critical_key_refused_finding(make_key, reason):
+    health = evaluate(SecretState("prod/orders", _document_with_key(make_key())), NOW)
+    assert codes(health) == ["key-refused"]
+    (finding,) = health.findings
+    assert finding.severity is Severity.CRITICAL and reason in finding.message
+    assert "PRIVATE KEY" not in finding.message
+
+
+@pytest.mark.parametrize(
+    ("field", "url"),
+    [
+        ("token_url", "https://collector.example.net/services/oauth2/token"),
+        ("token_url", "https://acme.my.salesforce.com.example.net/services/oauth2/token"),
+        ("login_url", "https://login.salesforce.evil.com"),
+    ],
+)
+def test_a_stored_url_off_salesforce_is_a_critical_finding(field, url):
+    health = evaluate(SecretState("prod/orders", make_document(**{field: url})), NOW)
+    assert codes(health) == ["url-not-salesforce"]
+    (finding,) = health.findings
+    assert finding.severity is Severity.CRITICAL and field in finding.message and url in finding.message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://login.salesforce.com",
+        "https://test.salesforce.com",
+        "https://acme.my.salesforce.com",
+        "https://acme--uat.sandbox.my.salesforce.com",
+        "https://acme.lightning.force.com",
+        "https://127.0.0.1:8443",
+        "https://localhost:8443",
+    ],
+)
+def test_salesforce_and_loopback_urls_are_accepted(url):
+    health = evaluate(SecretState("prod/orders", make_document(login_url=url)), NOW)
+    assert codes(health) == []

@@ -25,9 +25,11 @@ from components.salesforce.token_exchange import (
     classify_token_error,
     is_signature_refusal,
     load_rsa_private_key,
+    post_token_request,
     token_url_for,
 )
 from tests.fixtures.aws import generated_key_pair
+from tests.fixtures.salesforce import RecordingHttp
 
 KEY, CERT, _ = generated_key_pair(0)
 OTHER_KEY, OTHER_CERT, _ = generated_key_pair(1)
@@ -193,7 +195,7 @@ def test_bad_login_input_fails_before_any_request() -> None:
             consumer_key="CK",
             username="not-a-username",
             private_key_pem=KEY,
-            token_url="https://x/services/oauth2/token",
+            token_url="https://x.my.salesforce.com/services/oauth2/token",
             audience="a",
         )
     with pytest.raises(ValueError, match="retry"):
@@ -287,7 +289,7 @@ def test_a_proven_stored_key_skips_the_costly_check_but_not_the_rs256_policy() -
         username="u@example.com",
         private_key_pem=KEY,
         key_proven=True,
-        token_url="https://x/services/oauth2/token",
+        token_url="https://x.my.salesforce.com/services/oauth2/token",
         audience="a",
     )
     assert login.signing_key.key_size >= 2048
@@ -303,7 +305,7 @@ def test_a_proven_stored_key_skips_the_costly_check_but_not_the_rs256_policy() -
                 username="u@example.com",
                 private_key_pem=ec_pem,
                 key_proven=proven,
-                token_url="https://x/services/oauth2/token",
+                token_url="https://x.my.salesforce.com/services/oauth2/token",
                 audience="a",
             )
 
@@ -334,3 +336,20 @@ def test_a_verified_session_reads_the_environment_once_per_host_and_still_honour
     assert first == again and first["proxies"]["https"] == "http://proxy.example.com:3128"
     assert other["proxies"]["https"] == "http://proxy.example.com:3128"
     assert len(reads) == 2  # once per host
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://collector.example.net/services/oauth2/token",
+        "https://login.salesforce.com.example.net/services/oauth2/token",
+        "http://127.0.0.1:8443/services/oauth2/token",
+    ],
+)
+def test_no_jwt_is_sent_to_a_token_url_off_salesforce(url: str) -> None:
+    with pytest.raises(ValueError, match="token_url: .*Salesforce host"):
+        JwtLogin(consumer_key="CK", username="u@example.com", private_key_pem=KEY, token_url=url, audience="a")
+    http = RecordingHttp()
+    with pytest.raises(ValueError, match="token_url"):
+        post_token_request(http, url, {"assertion": "header.claims.signature"})  # type: ignore[arg-type]
+    assert http.posts == []
