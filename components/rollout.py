@@ -372,16 +372,23 @@ def _failure_message(
     restore_certificate: Callable[[CredentialDocument], Any] | None,
 ) -> str:
     message = f"verification of the new credential failed: {failure}"
-    if AWSCURRENT in stages:
-        if len(store.versions()) == 1:  # AWS labels a secret's first version AWSCURRENT as well
-            return message + (
-                ". This is the first credential of this integration, so nothing worked before; "
-                "fix the cause and run `pulumi up` again."
-            )
+    if AWSCURRENT in stages:  # only a secret created by an older release, or a hand-moved label
         return message + (
             ". This version is already AWSCURRENT, so integrations use it now; fix the cause and run `pulumi up` again."
         )
-    current = store.get(AWSCURRENT).document
+    from components.credentials import NotProvisionedError
+
+    try:
+        found = store.find(AWSCURRENT)
+    except NotProvisionedError:
+        found = None
+    if found is None:
+        return message + (
+            f". This is the first credential of this integration: AWSCURRENT in {store.name} still holds the "
+            "not-provisioned placeholder, so no integration can use the unverified key (it stays AWSPENDING). "
+            "Fix the cause and run `pulumi up` again."
+        )
+    current = found.document
     restored = ""
     if (
         restore_certificate is not None

@@ -10,7 +10,14 @@ from components.lazy_exports import lazy_getattr
 
 _MODULES: dict[str, tuple[str, ...]] = {
     "aws_calls": ("AwsRetryPolicy", "is_transient", "make_client", "new_session"),
-    "document": ("APP_KINDS", "CredentialDocument", "NOT_PROVISIONED_JSON", "SCHEMA_VERSION", "is_not_provisioned"),
+    "document": (
+        "APP_KINDS",
+        "CredentialDocument",
+        "NOT_PROVISIONED_JSON",
+        "PLACEHOLDER_VERSION_ID",
+        "SCHEMA_VERSION",
+        "is_not_provisioned",
+    ),
     "errors": (
         "AccessDeniedError",
         "AwsError",

@@ -40,6 +40,11 @@ NOT_PROVISIONED_JSON = json.dumps(
 )
 
 
+# The placeholder's version id (its ClientRequestToken): the same in every secret, so a retried
+# CreateSecret is idempotent and the placeholder is known by its id without reading its value.
+PLACEHOLDER_VERSION_ID = "00000000-0000-4000-8000-000000000000"
+
+
 def is_not_provisioned(text: str | None) -> bool:
     """True when a secret value is the *not provisioned* marker: a JSON object with
     ``"provisioned": false`` and no private key (never a document to log in with)."""

@@ -5,7 +5,11 @@ Lifecycle of a rotation: `ensure_secret` -> `put_pending` (AWSPENDING) -> verify
 AWSCURRENT back to AWSPREVIOUS. Every read names its stage: moto server answers a read without
 VersionStage with a stale value after a stage move, which real AWS does not.
 
-Note: AWS labels the *first* version of a secret AWSCURRENT as well, whatever stages are asked for.
+AWS labels the *first* version of a secret AWSCURRENT, whatever stages are asked for. So every secret
+is created with the *not provisioned* placeholder (`NOT_PROVISIONED_JSON`, version
+`PLACEHOLDER_VERSION_ID`) as that first version: AWSCURRENT never holds a key that was not verified,
+and every reader refuses the placeholder (`NotProvisionedError`). The first promotion moves AWSCURRENT
+off it and takes its AWSPREVIOUS label away, so nothing can roll back to it.
 """
 
 from __future__ import annotations
@@ -19,7 +23,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from components.credentials.aws_calls import AwsCaller, AwsRetryPolicy, make_client, new_session
-from components.credentials.document import CredentialDocument, is_not_provisioned
+from components.credentials.document import (
+    NOT_PROVISIONED_JSON,
+    PLACEHOLDER_VERSION_ID,
+    CredentialDocument,
+    is_not_provisioned,
+)
 from components.credentials.errors import (
     CredentialDocumentError,
     InvalidRequestError,
@@ -242,13 +251,13 @@ class CredentialStore:
         readers = check_principals(reader_principals) if reader_principals else None
         if not isinstance(description, str) or len(description) > 2048:
             raise StoreConfigError("description must be a string of at most 2048 characters.")
-        current: SecretDescription | None
         try:
             current = self.describe()
         except SecretNotFoundError:
             current = self._create(description, kms, wanted_tags)
-        if current is not None:
-            self._reconcile(current, description, kms, wanted_tags)
+        self._reconcile(current, description, kms, wanted_tags)
+        if not current.versions:  # created without a value (by an older release, or by hand)
+            self._put_placeholder()
         if readers and self.resource_policy() != resource_policy_document(readers):
             self._call(
                 "PutResourcePolicy",
@@ -260,12 +269,18 @@ class CredentialStore:
             self.remove_resource_policy()
         return self.describe()
 
-    def _create(self, description: str, kms: str | None, tags: Mapping[str, str]) -> SecretDescription | None:
-        """Create the secret; if someone else created it meanwhile, return its description instead."""
+    def _create(self, description: str, kms: str | None, tags: Mapping[str, str]) -> SecretDescription:
+        """Create the secret (its first version the placeholder) and describe it.
+
+        Someone else may have created it meanwhile: AWS then answers ResourceExists, or ignores a create
+        with the same ClientRequestToken (the placeholder's fixed id); either way the caller reconciles
+        what is there."""
         params: dict[str, Any] = {
             "Name": self.name,
             "Description": description,
             "Tags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())],
+            "SecretString": NOT_PROVISIONED_JSON,  # AWSCURRENT of a new secret: no key yet
+            "ClientRequestToken": PLACEHOLDER_VERSION_ID,
         }
         if kms:
             params["KmsKeyId"] = kms
@@ -274,8 +289,17 @@ class CredentialStore:
         except InvalidRequestError as err:
             if err.code != "ResourceExistsException":
                 raise
-            return self.describe()
-        return None
+        return self.describe()
+
+    def _put_placeholder(self) -> None:
+        """Give a secret without versions the placeholder as its first (AWSCURRENT) version."""
+        self._call(
+            "PutSecretValue",
+            SecretId=self.name,
+            SecretString=NOT_PROVISIONED_JSON,
+            ClientRequestToken=PLACEHOLDER_VERSION_ID,
+            VersionStages=[AWSCURRENT],
+        )
 
     def _reconcile(
         self, current: SecretDescription, description: str, kms: str | None, tags: Mapping[str, str]
@@ -434,7 +458,17 @@ class CredentialStore:
             self._move(AWSCURRENT, to=version_id, away_from=current)
         if AWSPENDING in versions[version_id]:
             self._move(AWSPENDING, to=None, away_from=version_id)
+        # AWS labels the version AWSCURRENT leaves AWSPREVIOUS; the placeholder must not keep it (also
+        # when an interrupted promotion left it there).
+        previous = current if current != version_id else _holder(versions, AWSPREVIOUS)
+        if previous == PLACEHOLDER_VERSION_ID:
+            self._move(AWSPREVIOUS, to=None, away_from=PLACEHOLDER_VERSION_ID)
         return self.describe()
+
+    def is_provisioned(self) -> bool:
+        """True once a verified document has been promoted over the placeholder (AWSCURRENT holds a key)."""
+        current = self.describe().version_for(AWSCURRENT)
+        return current is not None and current != PLACEHOLDER_VERSION_ID
 
     def rollback(self) -> str:
         """Move AWSCURRENT back to the AWSPREVIOUS version; returns that version id.
@@ -444,7 +478,7 @@ class CredentialStore:
         self._active()
         versions = self.versions()
         previous = _holder(versions, AWSPREVIOUS)
-        if previous is None:
+        if previous is None or previous == PLACEHOLDER_VERSION_ID:
             raise NoPreviousVersionError(
                 f"Secret '{self.name}' has no AWSPREVIOUS version to roll back to (nothing was promoted "
                 "over an earlier version yet)."

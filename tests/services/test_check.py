@@ -250,8 +250,7 @@ def test_verify_of_a_secret_scheduled_for_deletion_is_critical(aws, capsys):
 def placeholder_current(aws, name: str) -> CredentialStore:
     """A secret whose AWSCURRENT is the not-provisioned placeholder (a first `pulumi up` cut short)."""
     store = store_for(aws, name)
-    store.ensure_secret()
-    aws.client("secretsmanager").put_secret_value(SecretId=name, SecretString=NOT_PROVISIONED_JSON)
+    store.ensure_secret()  # a new secret's first version (AWSCURRENT) is the placeholder
     return store
 
 
@@ -280,13 +279,23 @@ def test_all_reports_a_not_provisioned_secret_next_to_healthy_ones(aws, capsys):
     assert [_codes(r) for r in data["integrations"]] == [[], ["not-provisioned"], []]
 
 
-def test_a_placeholder_left_as_awsprevious_is_not_a_problem(aws, capsys):
+def test_the_first_promotion_leaves_the_placeholder_without_a_stage(aws, capsys):
     store = placeholder_current(aws, "prod/orders")
-    store.promote(store.put_pending(document()))  # the first promotion: the placeholder is AWSPREVIOUS now
-    assert NOT_PROVISIONED_JSON in {
-        aws.client("secretsmanager").get_secret_value(SecretId="prod/orders", VersionStage="AWSPREVIOUS")[
-            "SecretString"
-        ]
-    }
+    placeholder = store.describe().version_for("AWSCURRENT")
+    verified = store.put_pending(document())
+    store.promote(verified)  # nothing may ever roll back to the placeholder
+    assert store.versions()[placeholder] == ()
+    assert store.describe().version_for("AWSPREVIOUS") is None
+    code, data = check_json(aws, capsys, "--secret-id", "prod/orders")
+    assert code == 0 and data["integrations"][0]["findings"] == []
+
+
+def test_a_placeholder_left_as_awsprevious_is_not_a_problem(aws, capsys):
+    placeholder_current(aws, "prod/orders")
+    sm = aws.client("secretsmanager")
+    sm.put_secret_value(SecretId="prod/orders", SecretString=document().to_json())
+    assert sm.get_secret_value(SecretId="prod/orders", VersionStage="AWSPREVIOUS")["SecretString"] == (
+        NOT_PROVISIONED_JSON
+    )
     code, data = check_json(aws, capsys, "--secret-id", "prod/orders")
     assert code == 0 and data["integrations"][0]["findings"] == []

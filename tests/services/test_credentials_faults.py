@@ -131,7 +131,7 @@ def test_persistent_throttling_gives_up_after_the_budget(store, proxy):
 def test_server_errors_are_retried(store, proxy):
     state, _ = proxy
     store.ensure_secret()
-    store.put_pending(credential_document())
+    store.promote(store.put_pending(credential_document()))
     state.faults.append(Fault("GetSecretValue", 500, "InternalServiceError", "oops", count=2))
     assert store.get(AWSCURRENT).document == credential_document()
     assert state.count("GetSecretValue") == 3
@@ -184,7 +184,7 @@ def test_access_denied_through_real_iam_checks(enforced_auth):
     aws = enforced_auth
     admin_store = CredentialStore("salesforce/iam/jwt", aws.region, endpoint_url=aws.endpoint_url, retry=FAST)
     admin_store.ensure_secret()
-    admin_store.put_pending(credential_document())
+    admin_store.promote(admin_store.put_pending(credential_document()))
     iam = aws.client("iam")
     iam.create_user(UserName="reader")
     key = iam.create_access_key(UserName="reader")["AccessKey"]

@@ -13,6 +13,7 @@ from components.credentials import (
     AWSPENDING,
     AWSPREVIOUS,
     NOT_PROVISIONED_JSON,
+    PLACEHOLDER_VERSION_ID,
     AwsRetryPolicy,
     CredentialDocumentError,
     CredentialStore,
@@ -24,6 +25,7 @@ from components.credentials import (
     StageNotFoundError,
     StoreConfigError,
     VersionNotFoundError,
+    is_not_provisioned,
     list_managed_secrets,
     secret_name,
 )
@@ -50,7 +52,10 @@ def test_ensure_secret_creates_it_with_tags_kms_key_and_description(aws, store, 
     assert {t["Key"]: t["Value"] for t in raw["Tags"]} == {"env": "dev", "managed-by": "salesforce-jwt-pulumi"}
     assert raw["Description"] == "billing sync JWT key"
     assert described.arn == raw["ARN"] and described.managed and not described.scheduled_for_deletion
-    assert described.versions == {}
+    # AWS labels a secret's first version AWSCURRENT: that first version is the placeholder, never a key
+    assert described.versions == {PLACEHOLDER_VERSION_ID: (AWSCURRENT,)}
+    assert is_not_provisioned(sm.get_secret_value(SecretId=store.name, VersionStage=AWSCURRENT)["SecretString"])
+    assert not store.is_provisioned()
 
 
 def test_ensure_secret_is_idempotent_and_reconciles(store, sm):
@@ -80,13 +85,20 @@ def test_ensure_secret_sets_the_reader_resource_policy(store, sm):
     assert store.resource_policy() is None
 
 
-def test_first_put_is_pending_and_aws_also_labels_it_current(store):
+def test_the_first_key_is_only_pending_until_promoted_and_nothing_rolls_back_to_the_placeholder(store):
     store.ensure_secret()
     version = store.put_pending(credential_document())
     assert version == credential_document().version_token()
-    assert set(store.describe().versions[version]) == {AWSPENDING, AWSCURRENT}
+    assert store.describe().versions == {version: (AWSPENDING,), PLACEHOLDER_VERSION_ID: (AWSCURRENT,)}
     pending = store.get(AWSPENDING)
     assert pending.version_id == version and pending.document == credential_document()
+    with pytest.raises(NotProvisionedError):
+        store.get(AWSCURRENT)  # an unverified key is never what AWSCURRENT readers get
+    store.promote(version)
+    assert store.describe().versions == {version: (AWSCURRENT,)}  # the placeholder keeps no AWSPREVIOUS
+    assert store.is_provisioned()
+    with pytest.raises(NoPreviousVersionError):
+        store.rollback()
 
 
 def test_put_pending_is_idempotent(store):
@@ -132,7 +144,7 @@ def test_reads_always_name_the_stage(store, sm):
     store.promote(store.put_pending(credential_document(0)))
     store.promote(store.put_pending(credential_document(1)))
     unstaged = sm.get_secret_value(SecretId=store.name)["SecretString"]
-    assert json.loads(unstaged)["consumer_key"] == credential_document(0).consumer_key  # moto's stale answer
+    assert is_not_provisioned(unstaged)  # moto's stale answer: the secret's first version (the placeholder)
     assert store.get().document == credential_document(1)
     assert store.get(AWSCURRENT).document.consumer_key == credential_document(1).consumer_key
 
@@ -227,10 +239,7 @@ def test_describe_for_drift(aws, store, sm):
     version = store.put_pending(credential_document())
     described = store.describe()
     assert described.arn.startswith(f"arn:aws:secretsmanager:{aws.region}:")
-    assert described.versions == {version: (AWSPENDING, AWSCURRENT)} or set(described.versions[version]) == {
-        AWSPENDING,
-        AWSCURRENT,
-    }
+    assert described.versions == {version: (AWSPENDING,), PLACEHOLDER_VERSION_ID: (AWSCURRENT,)}
     assert described.last_changed >= before
     assert described.deleted_date is None and described.kms_key_id is None
     assert described.tags["env"] == "dev"

@@ -36,6 +36,8 @@ def test_first_credential_failure_says_nothing_worked_before(store, salesforce_o
     version = store.put_pending(doc(salesforce_org, 0))
     with pytest.raises(RolloutFailed, match="first credential of this integration"):
         verify_version(store, request(salesforce_org, version))
+    assert not store.is_provisioned()  # AWSCURRENT is still the not-provisioned placeholder
+    assert store.describe().version_for(AWSPENDING) == version
 
 
 def test_a_restore_that_fails_is_reported_and_nothing_is_promoted(store, salesforce_org):
