@@ -15,7 +15,6 @@ off it and takes its AWSPREVIOUS label away, so nothing can roll back to it.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +22,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from components.credentials.aws_calls import AwsCaller, AwsRetryPolicy, make_client, new_session
+from components.credentials.aws_ids import (
+    DEFAULT_RECOVERY_DAYS,
+    MAX_RECOVERY_DAYS,
+    MIN_RECOVERY_DAYS,
+    REGION,
+    SECRET_NAME,
+)
 from components.credentials.document import (
     NOT_PROVISIONED_JSON,
     PLACEHOLDER_VERSION_ID,
@@ -60,9 +66,6 @@ from components.credentials.stages import (
 DEFAULT_DESCRIPTION = (
     "Salesforce JWT bearer credential (private key, certificate, consumer key); managed by salesforce-jwt-pulumi"
 )
-MIN_RECOVERY_DAYS, MAX_RECOVERY_DAYS, DEFAULT_RECOVERY_DAYS = 7, 30, 30
-_SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,7 @@ def _description_from(resp: Mapping[str, Any]) -> SecretDescription:
 
 
 def _check_region(region: str) -> str:
-    if not isinstance(region, str) or not _REGION.match(region):
+    if not isinstance(region, str) or not REGION.fullmatch(region):
         raise StoreConfigError(
             f"region {region!r} is not an AWS region name; use e.g. 'us-east-1' (setting awsRegion)."
         )
@@ -194,7 +197,7 @@ class CredentialStore:
         client: Any | None = None,
         retry: AwsRetryPolicy | None = None,
     ) -> None:
-        if not isinstance(secret_name, str) or not _SECRET_NAME.match(secret_name):
+        if not isinstance(secret_name, str) or not SECRET_NAME.fullmatch(secret_name):
             raise StoreConfigError(
                 f"secret_name {secret_name!r} is invalid: use 1-512 characters from letters, digits and "
                 "/_+=.@- (setting secretName)."
@@ -554,7 +557,7 @@ def list_managed_secrets(
     """
     _check_region(region)
     _check_endpoint(endpoint_url)
-    if name_prefix is not None and (not isinstance(name_prefix, str) or not _SECRET_NAME.match(name_prefix)):
+    if name_prefix is not None and (not isinstance(name_prefix, str) or not SECRET_NAME.fullmatch(name_prefix)):
         raise StoreConfigError(
             f"name_prefix {name_prefix!r} is invalid: use characters from letters, digits and /_+=.@-."
         )

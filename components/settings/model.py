@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from components import keys
+from components.credentials.aws_ids import DEFAULT_RECOVERY_DAYS, MAX_RECOVERY_DAYS, MIN_RECOVERY_DAYS
 from components.settings import rules
 from components.settings.fields import CONSTRAINT, Flag, Text, WholeNumber, dependency_failed, from_text, setting
 from components.settings.rules import RuleError
@@ -458,7 +459,11 @@ class SecretSettings(SettingsModel):
         "pending version).",
     )
     recovery_window_days: WholeNumber = setting(
-        "recoveryWindowDays", 30, ge=7, le=30, rule=f"{CONSTRAINT}: deleting the secret always keeps it recoverable."
+        "recoveryWindowDays",
+        DEFAULT_RECOVERY_DAYS,
+        ge=MIN_RECOVERY_DAYS,
+        le=MAX_RECOVERY_DAYS,
+        rule=f"{CONSTRAINT}: deleting the secret always keeps it recoverable.",
     )
     stack: Text = Field(None, validate_default=True)
     app_name: Text = Field(None, validate_default=True)

@@ -21,6 +21,7 @@ from cryptography import x509
 from components import keys
 from components.app_kinds import APP_KINDS as APP_KINDS
 from components.app_kinds import AppKind as AppKind
+from components.credentials.aws_ids import REGION, SECRET_NAME
 from components.credentials.stages import MANAGED_BY_KEY, MANAGED_BY_VALUE
 from components.salesforce.wsdl import enum_values
 
@@ -108,7 +109,6 @@ MY_DOMAIN = re.compile(
     r"\.my\.salesforce\.com"
 )
 PRODUCTION_MY_DOMAIN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\.my\.salesforce\.com")
-SECRET_NAME = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")
 SECRET_ARN = re.compile(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}")
 KMS_KEY = re.compile(
     r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}"
@@ -116,7 +116,6 @@ KMS_KEY = re.compile(
     r"|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(?:key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+))"
 )
 IAM_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:(?:root|(?:role|user)/[A-Za-z0-9+=,.@_/-]{1,512})")
-REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}")
 AUTH_URL = re.compile(
     r"force://(?P<client_id>[^:@/\s]+):(?P<client_secret>[^:@/\s]*):(?P<refresh_token>[^@\s]+)"
     r"@(?P<host>[A-Za-z0-9.-]+(?::\d{1,5})?)/?"
