@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 from lxml import etree
@@ -39,7 +39,7 @@ from components.salesforce.token_exchange import (
     require_https,
     verified_session,
 )
-from components.settings import DEFAULT_API_VERSION
+from components.settings import DEFAULT_API_VERSION, parse_auth_url
 
 SOAP_ENV_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 PARTNER_NS = "urn:partner.soap.sforce.com"
@@ -154,14 +154,12 @@ class RefreshTokenAuth:
     @classmethod
     def from_sfdx_auth_url(cls, auth_url: str) -> RefreshTokenAuth:
         """Parse ``force://<clientId>:<clientSecret>:<refreshToken>@<host>`` (secret may be empty)."""
-        if not auth_url.startswith("force://") or "@" not in auth_url:
-            raise SessionError("sfdx auth url: expected force://<clientId>:<clientSecret>:<refreshToken>@<host>")
-        userinfo, _, host = auth_url[len("force://") :].rpartition("@")
-        parts = userinfo.split(":", 2)
-        if len(parts) != 3 or not parts[0] or not parts[2] or not host:
-            raise SessionError("sfdx auth url: expected force://<clientId>:<clientSecret>:<refreshToken>@<host>")
-        client_id, client_secret, refresh_token = (unquote(p) for p in parts)
-        base = host if host.startswith("https://") else f"https://{host}"
+        try:
+            parts = parse_auth_url(auth_url)
+        except ValueError as exc:
+            raise SessionError(f"sfdx auth url {exc}") from None
+        client_id, client_secret, refresh_token = parts["client_id"], parts["client_secret"], parts["refresh_token"]
+        base = f"https://{parts['host']}"
         return cls(
             login_url=base.rstrip("/"), client_id=client_id, refresh_token=refresh_token, client_secret=client_secret
         )

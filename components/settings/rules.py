@@ -14,7 +14,7 @@ import re
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, Literal, get_args
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from cryptography import x509
 
@@ -689,14 +689,15 @@ def validate_reader_arn(value: str) -> str:
 
 
 def parse_auth_url(value: str) -> dict[str, str]:
-    """Split an SFDX auth URL; the message never repeats the value (it holds a refresh token)."""
+    """Split an SFDX auth URL (parts percent-decoded); the message never repeats the value (it holds a
+    refresh token)."""
     match = AUTH_URL.fullmatch(value.strip())
     if not match:
         raise ValueError(
             "is not an SFDX auth URL; expected force://<clientId>:<clientSecret>:<refreshToken>@<host> "
             "(the client secret may be empty), as printed by `sf org display --verbose`"
         )
-    return match.groupdict()
+    return {name: unquote(part) for name, part in match.groupdict().items()}
 
 
 def validate_key_file(value: str) -> Path:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from components.rollout import session_credentials
 from components.salesforce.session import (
     AccessTokenAuth,
     KeyFile,
@@ -16,6 +17,7 @@ from components.salesforce.session import (
     parse_soap_login,
     soap_login_envelope,
 )
+from components.settings import load_deployer
 
 
 def test_sfdx_auth_url_is_parsed_including_an_empty_secret() -> None:
@@ -80,3 +82,12 @@ def test_soap_login_round_trip_and_fault() -> None:
     )
     with pytest.raises(SessionError, match="INVALID_LOGIN.*security token"):
         parse_soap_login(fault)
+
+
+def test_an_auth_url_from_stack_settings_is_decoded_like_one_given_to_the_session() -> None:
+    """One parser for SFDX auth URLs: the deployer settings and the session read the same parts."""
+    url = "force://PlatformCLI::5Aep861abc%3D%3D@acme.my.salesforce.com"
+    login = "https://acme.my.salesforce.com"
+    from_settings = session_credentials(load_deployer({}, login_url=login, env={"SFDX_AUTH_URL": url}), login, "x")
+    assert from_settings == RefreshTokenAuth.from_sfdx_auth_url(url)
+    assert isinstance(from_settings, RefreshTokenAuth) and from_settings.refresh_token == "5Aep861abc=="
