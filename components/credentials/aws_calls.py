@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import botocore.loaders
 import botocore.session
+from botocore import xform_name
 from botocore.config import Config
 from botocore.exceptions import (
     ClientError,
@@ -82,10 +83,6 @@ def make_client(region: str, endpoint_url: str | None = None) -> Any:
     return new_session().create_client("secretsmanager", region_name=region, endpoint_url=endpoint_url, config=config)
 
 
-def _snake(operation: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
-
-
 class AwsCaller:
     """Calls one client's operations for one secret label, with retries and error mapping."""
 
@@ -94,7 +91,16 @@ class AwsCaller:
         self.client, self.retry, self.secret, self.endpoint = client, retry, secret, endpoint
 
     def __call__(self, operation: str, *, stage: str = "", version: str = "", **params: Any) -> dict[str, Any]:
-        method = getattr(self.client, _snake(operation))
+        return self._retried(operation, getattr(self.client, xform_name(operation)), params, stage, version)
+
+    def all_pages(self, operation: str, **params: Any) -> dict[str, Any]:
+        """Every page of a listing merged by botocore's paginator (result keys joined); a retry lists again."""
+        paginator = self.client.get_paginator(xform_name(operation))
+        return self._retried(operation, lambda **p: paginator.paginate(**p).build_full_result(), params, "", "")
+
+    def _retried(
+        self, operation: str, method: Callable[..., dict[str, Any]], params: dict[str, Any], stage: str, version: str
+    ) -> dict[str, Any]:
         retrying = Retrying(
             stop=stop_after_attempt(self.retry.attempts),
             wait=wait_exponential_jitter(

@@ -367,6 +367,7 @@ class CredentialStore:
         return next((v.get("CreatedDate") for v in self._version_list() if v["VersionId"] == version_id), None)
 
     def _version_list(self) -> list[dict[str, Any]]:
+        # botocore ships no paginator for ListSecretVersionIds (it does for ListSecrets): follow NextToken.
         out: list[dict[str, Any]] = []
         token: str | None = None
         while True:
@@ -570,20 +571,14 @@ def list_managed_secrets(
     filters = [{"Key": "tag-key", "Values": [MANAGED_BY_KEY]}, {"Key": "tag-value", "Values": [MANAGED_BY_VALUE]}]
     if name_prefix:
         filters.append({"Key": "name", "Values": [name_prefix]})
-    found: list[SecretSummary] = []
-    token: str | None = None
-    while True:
-        params: dict[str, Any] = {"Filters": filters, "IncludePlannedDeletion": True, "MaxResults": 100}
-        if token:
-            params["NextToken"] = token
-        page = call("ListSecrets", **params)
-        for item in page.get("SecretList", []):
-            summary = _summary_from(item)
-            if summary.tags.get(MANAGED_BY_KEY) == MANAGED_BY_VALUE and summary.name.startswith(name_prefix or ""):
-                found.append(summary)
-        token = page.get("NextToken")
-        if not token:
-            return sorted(found, key=lambda s: s.name)
+    listing = call.all_pages(
+        "ListSecrets", Filters=filters, IncludePlannedDeletion=True, PaginationConfig={"PageSize": 100}
+    )
+    found = (_summary_from(item) for item in listing.get("SecretList", []))
+    return sorted(
+        (s for s in found if s.tags.get(MANAGED_BY_KEY) == MANAGED_BY_VALUE and s.name.startswith(name_prefix or "")),
+        key=lambda s: s.name,
+    )
 
 
 def _summary_from(item: Mapping[str, Any]) -> SecretSummary:

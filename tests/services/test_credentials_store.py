@@ -296,6 +296,14 @@ def test_list_managed_secrets(aws, sm):
     assert [s.name for s in prefixed] == ["salesforce/dev/jwt", "salesforce/prod/jwt"]
 
 
+def test_list_managed_secrets_reads_every_page(aws, sm):
+    tags = [{"Key": "managed-by", "Value": "salesforce-jwt-pulumi"}]
+    names = [f"fleet/app-{n:03d}" for n in range(130)]  # ListSecrets answers at most 100 per page
+    for name in names:
+        sm.create_secret(Name=name, SecretString="{}", Tags=tags)
+    assert [s.name for s in list_managed_secrets(aws.region, endpoint_url=aws.endpoint_url, retry=FAST)] == names
+
+
 def test_list_managed_secrets_checks_its_arguments():
     with pytest.raises(StoreConfigError, match="name_prefix"):
         list_managed_secrets("us-east-1", name_prefix="bad prefix")
