@@ -125,7 +125,9 @@ class Inspector:
 
     def store(self, secret_id: str) -> creds.CredentialStore:
         """The store of one secret (validates the name, region and endpoint; no I/O)."""
-        return creds.CredentialStore(secret_name(secret_id), self.region, self.endpoint_url, client=self.client)
+        return creds.CredentialStore(
+            secret_name(secret_id, self.region), self.region, self.endpoint_url, client=self.client
+        )
 
     def fetch_current(self, targets: Sequence[Target]) -> dict[str, tuple[str, str]]:
         """AWSCURRENT values of listed secrets, 20 per BatchGetSecretValue call: {name: (version, text)}.

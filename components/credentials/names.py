@@ -4,10 +4,27 @@ from __future__ import annotations
 
 import re
 
-SECRET_ARN = re.compile(r"^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:(?P<name>.+)-[A-Za-z0-9]{6}$")
+from components.credentials.errors import StoreConfigError
+
+SECRET_ARN = re.compile(
+    r"^arn:[^:]+:secretsmanager:(?P<region>[^:]*):(?P<account>[^:]*):secret:(?P<name>.+)-[A-Za-z0-9]{6}$"
+)
 
 
-def secret_name(secret_id: str) -> str:
-    """The secret's name, also when given its ARN (AWS appends '-' and 6 characters to the name)."""
+def secret_name(secret_id: str, region: str | None = None) -> str:
+    """The secret's name, also when given its ARN (AWS appends '-' and 6 characters to the name).
+
+    An ARN names its region: read with another ``region``, the same name would be another secret, so
+    that is refused (StoreConfigError) instead of silently reading the wrong one.
+    """
     match = SECRET_ARN.match(secret_id) if isinstance(secret_id, str) else None
-    return match.group("name") if match else secret_id
+    if not match:
+        return secret_id
+    arn_region = match.group("region")
+    if region and arn_region and arn_region != region:
+        raise StoreConfigError(
+            f"the secret ARN {secret_id} is in region {arn_region}, but the region given is {region}: "
+            f"use region {arn_region} (--region, AWS_REGION or the client's region argument). The secret "
+            f"of the same name in {region} is another secret."
+        )
+    return match.group("name")

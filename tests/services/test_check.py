@@ -240,6 +240,14 @@ def test_secret_id_may_be_the_arn_pulumi_exports(aws, capsys):
     assert code == 0 and data["integrations"][0]["secret_id"] == arn
 
 
+def test_an_arn_of_another_region_is_refused_not_read_by_name_in_this_one(aws, capsys):
+    store = provision(aws, "prod/orders", document())  # same name, in the region the check is given
+    other_region = store.describe().arn.replace(f":{aws.region}:", ":eu-west-3:")
+    code, out, err = run(aws, capsys, "--format", "json", "--secret-id", other_region)
+    assert (code, out) == (3, "")
+    assert "in region eu-west-3" in err and "use region eu-west-3" in err and "Traceback" not in err
+
+
 def test_verify_of_a_secret_scheduled_for_deletion_is_critical(aws, capsys):
     provision(aws, "prod/orders", document()).delete(recovery_window_days=7)
     code = main(["verify", "--secret-id", "prod/orders", "--region", aws.region, "--endpoint-url", aws.endpoint_url])

@@ -171,6 +171,17 @@ def test_verify_text_never_contains_the_document_key():
 )
 def test_secret_ids_may_be_arns(given, name):
     assert cli.secret_name(given) == name
+    region = given.split(":")[3] if given.startswith("arn:") else "eu-west-3"
+    assert cli.secret_name(given, region) == name  # read in its own region
+
+
+def test_the_runtime_client_refuses_an_arn_of_another_region_before_any_call():
+    from components.client import SalesforceJwtClient
+    from components.credentials import StoreConfigError
+
+    arn = "arn:aws:secretsmanager:eu-west-3:123456789012:secret:prod/orders-AbC123"
+    with pytest.raises(StoreConfigError, match="is in region eu-west-3, but the region given is us-east-1"):
+        SalesforceJwtClient(arn, region="us-east-1", endpoint_url="http://127.0.0.1:9")
 
 
 @pytest.mark.parametrize("args", [["--region", "us-east-1", "--endpoint-url", "notaurl"], ["--region", "bad region!"]])
