@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from components.credentials.errors import StoreConfigError
-
 SECRET_ARN = re.compile(
     r"^arn:[^:]+:secretsmanager:(?P<region>[^:]*):(?P<account>[^:]*):secret:(?P<name>.+)-[A-Za-z0-9]{6}$"
 )
@@ -22,6 +20,8 @@ def secret_name(secret_id: str, region: str | None = None) -> str:
         return secret_id
     arn_region = match.group("region")
     if region and arn_region and arn_region != region:
+        from components.credentials.errors import StoreConfigError  # botocore only on this path
+
         raise StoreConfigError(
             f"the secret ARN {secret_id} is in region {arn_region}, but the region given is {region}: "
             f"use region {arn_region} (--region, AWS_REGION or the client's region argument). The secret "
