@@ -376,19 +376,13 @@ def _failure_message(
         return message + (
             ". This version is already AWSCURRENT, so integrations use it now; fix the cause and run `pulumi up` again."
         )
-    from components.credentials import NotProvisionedError
-
-    try:
-        found = store.find(AWSCURRENT)
-    except NotProvisionedError:
-        found = None
-    if found is None:
+    if not store.is_provisioned():
         return message + (
             f". This is the first credential of this integration: AWSCURRENT in {store.name} still holds the "
             "not-provisioned placeholder, so no integration can use the unverified key (it stays AWSPENDING). "
             "Fix the cause and run `pulumi up` again."
         )
-    current = found.document
+    current = store.get(AWSCURRENT).document
     restored = ""
     if (
         restore_certificate is not None

@@ -470,9 +470,13 @@ class CredentialStore:
         return self.describe()
 
     def is_provisioned(self) -> bool:
-        """True once a verified document has been promoted over the placeholder (AWSCURRENT holds a key)."""
-        current = self.describe().version_for(AWSCURRENT)
-        return current is not None and current != PLACEHOLDER_VERSION_ID
+        """True once a verified document has been promoted over the placeholder (AWSCURRENT holds a key).
+
+        Reads AWSCURRENT's value, so a placeholder written under another version id counts as well."""
+        try:
+            return self.find(AWSCURRENT) is not None
+        except NotProvisionedError:
+            return False
 
     def rollback(self) -> str:
         """Move AWSCURRENT back to the AWSPREVIOUS version; returns that version id.

@@ -158,10 +158,11 @@ class RefreshTokenAuth:
             parts = parse_auth_url(auth_url)
         except ValueError as exc:
             raise SessionError(f"sfdx auth url {exc}") from None
-        client_id, client_secret, refresh_token = parts["client_id"], parts["client_secret"], parts["refresh_token"]
-        base = f"https://{parts['host']}"
         return cls(
-            login_url=base.rstrip("/"), client_id=client_id, refresh_token=refresh_token, client_secret=client_secret
+            login_url=f"https://{parts['host']}",
+            client_id=parts["client_id"],
+            refresh_token=parts["refresh_token"],
+            client_secret=parts["client_secret"],
         )
 
 
