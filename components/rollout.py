@@ -189,17 +189,61 @@ def metadata_client(
     return MetadataClient(session, poll=PollPolicy(deadline=deploy_timeout_seconds), test_level=test_level)
 
 
+class DeployNotApplied(Exception):
+    """A deploy's answer was lost and the app does not hold what it deployed; the message says what
+    was put back so the app and AWSCURRENT still agree."""
+
+
 def deploy_app(
-    session: SalesforceSession, request: AppRequest, components: dict[str, str] | None = None
+    session: SalesforceSession,
+    request: AppRequest,
+    components: dict[str, str] | None = None,
+    previous: AppRequest | None = None,
 ) -> AppSnapshot:
     """Deploy the bundle (create or update), then assign the access permission set to the user.
     The snapshot always names the consumer key (see ``MetadataClient.deploy_app``); ``components``
-    (from the last deploy's outputs) reads the existing app by name instead of discovering it."""
+    (from the last deploy's outputs) reads the existing app by name instead of discovering it.
+
+    A deploy whose outcome stays unknown (its answer was lost and the app was read back without the
+    new certificate) is followed by a deploy of ``previous`` (what the app held before, the
+    certificate AWSCURRENT has the key for): deploys run one at a time, so a late commit of the lost
+    one cannot end up on top; then ``DeployNotApplied``."""
+    from components.salesforce.metadata_api import DeployUnresolved
+
     client = metadata_client(session, request.deploy_timeout_seconds, request.test_level)
-    outcome = client.deploy_app(request.spec, known_consumer_key=request.known_consumer_key, components=components)
+    try:
+        outcome = client.deploy_app(request.spec, known_consumer_key=request.known_consumer_key, components=components)
+    except DeployUnresolved as unresolved:
+        raise DeployNotApplied(_unresolved_message(client, request, previous, unresolved)) from None
     if request.spec.access_permission_set is not None:
         client.assign_permission_set(request.integration_username, request.spec.access_permission_set.name)
     return outcome.snapshot
+
+
+def _unresolved_message(
+    client: MetadataClient, request: AppRequest, previous: AppRequest | None, unresolved: Exception
+) -> str:
+    name = request.spec.name
+    if previous is None:
+        return (
+            f"the first deploy of {name} is unresolved: {unresolved}. Nothing uses this integration yet "
+            "(AWSCURRENT is not provisioned). Run `pulumi up` again: it reads the app back, and an app that "
+            "holds this stack's new certificate is taken over."
+        )
+    try:
+        client.deploy_app(previous.spec, known_consumer_key=previous.known_consumer_key)
+    except Exception as error:
+        return (
+            f"the deploy of a new certificate to {name} is unresolved: {unresolved}. Deploying the previous "
+            f"certificate again FAILED ({type(error).__name__}: {error}): if the lost deploy commits, {name} "
+            "holds a certificate AWSCURRENT has no key for and integrations fail to log in. Run "
+            "`pulumi up --refresh` now; `check --drift` shows which certificate the app holds."
+        )
+    return (
+        f"the deploy of a new certificate to {name} is unresolved: {unresolved}. The previous certificate was "
+        "deployed again after it, so the app still matches the key in AWSCURRENT; the new key was not "
+        "promoted. Run `pulumi up --refresh` to try the rotation again."
+    )
 
 
 def ensure_app_certificate(session: SalesforceSession, request: AppRequest, fingerprint: str) -> bool:

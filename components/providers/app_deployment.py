@@ -34,10 +34,17 @@ class AppDeploymentProvider(StackConfigProvider):
     """Deploys through the Metadata API; ``read`` returns the live app so refresh shows drift."""
 
     def _deploy(
-        self, props: dict[str, Any], known_consumer_key: str | None, components: dict[str, str] | None = None
+        self,
+        props: dict[str, Any],
+        known_consumer_key: str | None,
+        components: dict[str, str] | None = None,
+        previous: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
+        """Deploy ``props``; ``previous`` (the last deployed inputs) is put back when the outcome of a
+        certificate change stays unknown."""
         session = self.session(props)
-        snapshot = deploy_app(session, app_request(props, session, known_consumer_key), components)
+        before = app_request(previous, session, known_consumer_key) if previous is not None else None
+        snapshot = deploy_app(session, app_request(props, session, known_consumer_key), components, before)
         return {**props, **app_outputs(snapshot), "org_id": session.org_id}
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -54,7 +61,8 @@ class AppDeploymentProvider(StackConfigProvider):
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         if not changed(olds, news, UPDATE_KEYS) and olds.get("certificate_pem") == news.get("certificate_pem"):
             return UpdateResult({**olds, **{key: news.get(key) for key in STATE_KEYS}})
-        return UpdateResult(self._deploy(news, olds.get("consumer_key"), olds.get("component_names") or None))
+        previous = olds if olds.get("certificate_pem") != news.get("certificate_pem") else None
+        return UpdateResult(self._deploy(news, olds.get("consumer_key"), olds.get("component_names") or None, previous))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         snapshot = read_app(self.session(props), props["app_name"], props["app_kind"])

@@ -7,11 +7,15 @@ Salesforce clients are imported there too: the Pulumi program and a no-op ``diff
 
 from __future__ import annotations
 
+import functools
+import sys
+import traceback
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 
-from components.providers.engine_watch import watch_engine
+from components.providers.engine_watch import in_provider_host, watch_engine
 from components.rollout import AppRequest, app_spec, consumer_key_for, deployer_session, session_credentials
 from components.settings import KNOWN_KEYS, load_deployer
 
@@ -20,7 +24,45 @@ if TYPE_CHECKING:  # the clients are imported by the methods that call out (not 
     from components.salesforce.session import SalesforceSession
 
 
-class StackConfigProvider(ResourceProvider):
+ENGINE_CALLS = ("create", "diff", "update", "read", "delete")
+TRACE_FRAMES = 30  # frames shown for an unexpected error (a bug of ours: the trace is for the report)
+
+
+def reported(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Let a provider call fail the way ``pulumi up`` should show it.
+
+    The SDK's host sends the engine ``traceback.format_exc()`` of any exception. Our own errors
+    (``components.*``) already say what failed and what to do, so in a provider host they go out as
+    the message alone (``sys.tracebacklimit = 0`` drops the frames); anything else is a bug and keeps
+    its trace, in the message itself."""
+
+    @functools.wraps(method)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except Exception as error:
+            if not in_provider_host():
+                raise
+            sys.tracebacklimit = 0
+            if type(error).__module__.startswith("components."):
+                raise
+            trace = "".join(traceback.format_exception(error, limit=TRACE_FRAMES))
+            raise RuntimeError(f"unexpected error in the provider (please report it):\n{trace}") from None
+
+    return call
+
+
+class ReportingProvider(ResourceProvider):
+    """A dynamic provider whose engine calls fail with our messages, not with the host's traceback."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in ENGINE_CALLS:
+            if name in cls.__dict__:
+                setattr(cls, name, reported(cls.__dict__[name]))
+
+
+class StackConfigProvider(ReportingProvider):
     """A provider that reads the deployer credentials from the stack config (or the environment)
     at configure time, so that no secret ever travels as a resource input or output."""
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from components.credentials import SecretNotFoundError
-from components.providers.common import changed, store_for
+from components.providers.common import ReportingProvider, changed, store_for
 from components.rollout import credential_document, stage_credential
 
 # A new name or region is a new secret; the endpoint is only how AWS is reached (moto, VPC endpoints).
@@ -38,7 +38,7 @@ UPDATE_KEYS = (
 SECRET_OUTPUTS = ["private_key_pem"]
 
 
-class CredentialVersionProvider(ResourceProvider):
+class CredentialVersionProvider(ReportingProvider):
     """Creates the secret when missing and puts the document as AWSPENDING (idempotently)."""
 
     def _stage(self, props: dict[str, Any]) -> dict[str, Any]:

@@ -38,6 +38,11 @@ def engine_alive(address: tuple[str, int], timeout: float = 1.0) -> bool:
         return False
 
 
+def in_provider_host(argv: Sequence[str] | None = None) -> bool:
+    """True inside the SDK's provider host (started with the engine's loopback address)."""
+    return engine_address(sys.argv if argv is None else argv) is not None
+
+
 def watch_engine(argv: Sequence[str] | None = None) -> bool:
     """Start the watch once per process, only inside a provider host; True when it is running."""
     address = engine_address(sys.argv if argv is None else argv)

@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from components.credentials import SecretNotFoundError
-from components.providers.common import changed, store_for
+from components.providers.common import ReportingProvider, changed, store_for
 from components.rollout import VerificationRequest, current_version, promote_version, verify_version
 
 UPDATE_KEYS = ("version_id", "verified_at", "secret_name", "aws_region", "aws_endpoint_url")
 
 
-class PromotionProvider(ResourceProvider):
+class PromotionProvider(ReportingProvider):
     """``read`` reports which version is AWSCURRENT, so a label moved by hand shows as drift."""
 
     def _promote(self, props: dict[str, Any]) -> dict[str, Any]:

@@ -124,6 +124,14 @@ class DeployUncertain(Exception):
     """The deploy request may have reached Salesforce but no answer came back; it is not resent."""
 
 
+class DeployUnresolved(Exception):
+    """A deploy's outcome is unknown and the app does not hold what it deployed (it may still commit)."""
+
+    def __init__(self, message: str, live: AppSnapshot | None):
+        self.live = live
+        super().__init__(message)
+
+
 class ConsumerKeyUnknown(Exception):
     """An existing app's consumer key is neither shown by Salesforce nor known to this project."""
 
@@ -537,15 +545,43 @@ class MetadataClient:
             records = self._app_records(spec.name, spec.kind)
         existing = {t: soap.text(r, "fullName") or "" for t, r in records.items()} if records is not None else None
         planned, creating = plan_spec(spec, existing), existing is None
-        consumer_key = spec.consumer_key if creating else (_record_consumer_key(records or {}) or known_consumer_key)
+        consumer_key = spec.consumer_key if creating else self._existing_consumer_key(spec, records, known_consumer_key)
         if not creating and not consumer_key:
             raise ConsumerKeyUnknown(spec.name, spec.kind)
-        result = self.deploy(build_bundle(planned))
+        try:
+            result = self.deploy(build_bundle(planned))
+        except (DeployUncertain, DeployTimeout) as uncertain:
+            result = self._resolve(spec, planned, uncertain)
         snapshot = self.read_app(spec.name, spec.kind, planned.component_names())
         if snapshot is None:
             raise DeployFailed(result, f"deploy {result.id} succeeded but {spec.kind} {spec.name} cannot be read back")
         snapshot = dataclasses.replace(snapshot, consumer_key=snapshot.consumer_key or consumer_key)
         return DeployOutcome(result=result, snapshot=snapshot, created=creating, deployed_spec=planned)
+
+    def _existing_consumer_key(
+        self, spec: AppSpec, records: Mapping[str, etree._Element] | None, known: str | None
+    ) -> str | None:
+        """The key of an app that exists: shown by the org, else known to the project, else ours when
+        the app already holds the certificate of this very deploy (a run that was killed after its
+        deploy committed created it, with ``spec.consumer_key``: nobody else has that certificate)."""
+        shown = _record_consumer_key(records or {})
+        if shown or known or not records:
+            return shown or known
+        live = _connected_app_snapshot(records) if spec.kind == CONNECTED_APP else _eca_snapshot(spec.name, records)
+        return spec.consumer_key if live.certificate_fingerprint == _certificate(spec.certificate_pem)[1] else None
+
+    def _resolve(self, spec: AppSpec, planned: AppSpec, uncertain: DeployUncertain | DeployTimeout) -> DeployResult:
+        """The outcome of a deploy whose answer was lost (or that outlived the deadline), from the app
+        itself: when it holds the certificate of this deploy, the deploy committed (deploys are
+        all-or-nothing) and the run goes on; otherwise ``DeployUnresolved`` (the caller puts the
+        previous state back: deploys run one at a time, so a late commit cannot land after that)."""
+        live = self.read_app(spec.name, spec.kind)
+        wanted = _certificate(spec.certificate_pem)[1]
+        if live is not None and wanted is not None and live.certificate_fingerprint == wanted:
+            deploy_id = getattr(uncertain, "deploy_id", "") or ""
+            return DeployResult(deploy_id, True, "Succeeded", True, state_detail="read back: the answer was lost")
+        holds = "does not exist" if live is None else f"holds certificate {live.certificate_fingerprint or '(none)'}"
+        raise DeployUnresolved(f"{uncertain}. {spec.name} was read back and {holds}, not the one deployed", live)
 
     def delete_app(self, name: str, kind: AppKind) -> bool:
         """Delete the app's components, children before the header; False when there is no such app."""

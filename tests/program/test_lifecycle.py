@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from components.credentials import AWSCURRENT, AWSPENDING, AWSPREVIOUS
+from components.salesforce.token_exchange import HTTP_TIMEOUT
 from tests.fixtures.pulumi import LOCAL_APP as APP
 from tests.fixtures.pulumi import LocalStack, calls_since
 from tests.program.test_deployed_stack import MAX_SALESFORCE_CALLS
@@ -63,6 +64,37 @@ def test_failed_verification_during_rotation_restores_previous_certificate(deplo
     deployed.up(rotation=1).check()
     assert deployed.document().fingerprint_sha256 != old.fingerprint_sha256
     assert deployed.org.app(APP)["certificate_fingerprint_sha256"] == deployed.document().fingerprint_sha256
+
+
+def test_a_refused_rotation_deploy_fails_with_its_message_alone(deployed: LocalStack):
+    """A provider error of ours reaches `pulumi up` as its message, without the host's traceback; the
+    key in AWSCURRENT keeps working and the next run rotates."""
+    old = deployed.document()
+    deployed.org.fault("deploy", 500, count=1)  # Salesforce's UNKNOWN_EXCEPTION fault
+    result = deployed.up(rotation=1)
+    assert not result.ok
+    shown = "\n".join(d["message"] for d in result.diagnostics if d.get("severity") != "debug")
+    assert "MetadataFault: Metadata API deploy failed: UNKNOWN_EXCEPTION" in " ".join(result.errors)
+    assert "Traceback" not in shown and 'File "' not in shown
+    assert deployed.document().fingerprint_sha256 == old.fingerprint_sha256
+    assert deployed.org.app(APP)["certificate_fingerprint_sha256"] == old.fingerprint_sha256
+    assert deployed.login().username == "integration@example.com"
+    deployed.up(rotation=1).check()
+    assert deployed.document().fingerprint_sha256 != old.fingerprint_sha256
+
+
+def test_a_rotation_deploy_whose_answer_is_lost_is_read_back_and_goes_on(deployed: LocalStack):
+    """Issue 12, safety 2: the deploy commits but its answer comes after the client's 30 s read
+    timeout. The run reads the app back, sees the new certificate, verifies and promotes: the app and
+    AWSCURRENT agree (the unresolved case is in tests/services/test_uncertain_deploy.py)."""
+    old = deployed.document()
+    deployed.org.fault("deploy", delay_seconds=HTTP_TIMEOUT[1] + 2)
+    deployed.up(rotation=1).check()
+    new = deployed.document()
+    assert new.fingerprint_sha256 != old.fingerprint_sha256
+    assert deployed.org.app(APP)["certificate_fingerprint_sha256"] == new.fingerprint_sha256
+    assert deployed.org.calls()["deploy"] >= 1 and len(deployed.org.deploys()) == 2  # never resent
+    assert deployed.login().username == "integration@example.com"
 
 
 def test_drift_found_by_refresh_and_repaired_by_up(deployed: LocalStack):
