@@ -39,7 +39,7 @@ from components.salesforce.token_exchange import (
     require_https,
     verified_session,
 )
-from components.settings import DEFAULT_API_VERSION, parse_auth_url
+from components.settings import DEFAULT_API_VERSION, deployer_names, parse_auth_url
 
 SOAP_ENV_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 PARTNER_NS = "urn:partner.soap.sforce.com"
@@ -117,7 +117,7 @@ class AccessTokenAuth:
     def __post_init__(self) -> None:
         require_https(self.instance_url, "instance_url")
         if not self.access_token:
-            raise SessionError("access_token: empty; set SF_ACCESS_TOKEN or the config secret")
+            raise SessionError(f"access token: empty; set {deployer_names('deployerAccessToken')}")
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,8 @@ class JwtAuth:
         require_https(self.login_url, "login_url")
         if not self.consumer_key or not self.username:
             raise SessionError(
-                "jwt: set both the admin app's consumer key (SF_CLIENT_ID) and the username (SF_USERNAME)"
+                f"jwt: set both the deployer app's consumer key and the username: "
+                f"{deployer_names('deployerJwtConsumerKey', 'deployerUsername')}"
             )
 
 
@@ -149,7 +150,10 @@ class RefreshTokenAuth:
     def __post_init__(self) -> None:
         require_https(self.login_url, "login_url")
         if not self.client_id or not self.refresh_token:
-            raise SessionError("refresh token: set the client id and the refresh token (or an SFDX auth URL)")
+            raise SessionError(
+                "refresh token: set the client id and the refresh token "
+                f"({deployer_names('deployerClientId', 'deployerRefreshToken')}), or {deployer_names('deployerAuthUrl')}"
+            )
 
     @classmethod
     def from_sfdx_auth_url(cls, auth_url: str) -> RefreshTokenAuth:
@@ -184,7 +188,10 @@ class SoapLoginAuth:
                 "use an access token, JWT or a refresh token / SFDX auth URL instead"
             )
         if not self.username or not self.password:
-            raise SessionError("soap login: set SF_USERNAME and SF_PASSWORD (plus SF_SECURITY_TOKEN if required)")
+            raise SessionError(
+                f"soap login: set {deployer_names('deployerUsername', 'deployerPassword')} "
+                "(with the security token appended to the password when the org asks for one)"
+            )
 
 
 DeployerAuth = AccessTokenAuth | JwtAuth | RefreshTokenAuth | SoapLoginAuth
@@ -217,12 +224,15 @@ class SalesforceSession:
         return f"{self.instance_url}/services/Soap/m/{self.api_version}"
 
 
+TOKEN_ATTEMPTS = 4  # deployer token requests, when the endpoint does not answer usefully
+
+
 def _with_transient_retry(call: Any) -> Any:
     retrying = Retrying(
         retry=retry_if_exception(
             lambda exc: isinstance(exc, TokenExchangeError) and exc.error_class is ErrorClass.TRANSIENT
         ),
-        stop=stop_after_attempt(4),
+        stop=stop_after_attempt(TOKEN_ATTEMPTS),
         wait=wait_exponential_jitter(multiplier=0.2, max=2.0, jitter=0.1),
         reraise=True,
     )
@@ -266,7 +276,10 @@ def parse_soap_login(xml: bytes) -> tuple[AccessToken, str, str]:
     try:
         root = etree.fromstring(xml)
     except etree.XMLSyntaxError:
-        raise SessionError("soap login: the server did not answer with SOAP XML; check SF_LOGIN_URL") from None
+        raise SessionError(
+            "soap login: the server did not answer with SOAP XML; check the login URL (the stack's `loginUrl`, "
+            "or `check --login-url`)"
+        ) from None
     fault = root.find(f".//{{{SOAP_ENV_NS}}}Fault")
     if fault is not None:
         reason = fault.findtext("faultstring") or "login refused"
@@ -304,16 +317,28 @@ def _token_for(credentials: DeployerAuth, http: requests.Session, clock: Clock) 
         if isinstance(credentials, RefreshTokenAuth):
             return _token_via_refresh(credentials, http)
     except TokenExchangeError as exc:
-        if isinstance(credentials, JwtAuth):
-            what = "JWT", "the deployer's app, user and key (SF_CLIENT_ID, SF_USERNAME, SF_JWT_KEY_*)"
-        else:
-            what = "refresh-token", "the client id and refresh token (SF_AUTH_URL or SF_REFRESH_TOKEN + SF_CLIENT_ID)"
-        raise SessionError(
-            f"deployer {what[0]} login refused ({exc.error}: {exc.description}); check {what[1]}"
-        ) from None
+        raise SessionError(_token_failure(credentials, exc)) from None
     if isinstance(credentials, SoapLoginAuth):
         return _token_via_soap(credentials, http)
     raise SessionError(f"unsupported credentials type {type(credentials).__name__}")
+
+
+JWT_NAMES = ("deployerJwtConsumerKey", "deployerUsername", "deployerJwtKeyFile", "deployerJwtKeySecretId")
+REFRESH_NAMES = ("deployerAuthUrl", "deployerClientId", "deployerRefreshToken")
+
+
+def _token_failure(credentials: DeployerAuth, exc: TokenExchangeError) -> str:
+    """A refused deployer login names the settings to check; an endpoint that did not answer usefully
+    (5xx, timeouts) is not a refusal: nothing is wrong with the credentials."""
+    what, names = ("JWT", JWT_NAMES) if isinstance(credentials, JwtAuth) else ("refresh-token", REFRESH_NAMES)
+    host = urlsplit(credentials.login_url).netloc
+    if exc.error_class is ErrorClass.TRANSIENT:
+        status = f"HTTP {exc.status}" if exc.status else exc.error
+        return (
+            f"the deployer {what} login got no usable answer from {host} ({status}: {exc.description}) after "
+            f"{TOKEN_ATTEMPTS} attempts; Salesforce may be unavailable or in maintenance (status.salesforce.com): run again later"
+        )
+    return f"deployer {what} login refused ({exc.error}: {exc.description}); check {deployer_names(*names)}"
 
 
 def open_session(

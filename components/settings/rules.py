@@ -96,6 +96,14 @@ DEPLOYER_ENV = {
     "deployerClientSecret": "SF_CLIENT_SECRET",
     "deployerPassword": "SF_PASSWORD",
 }
+
+
+def deployer_names(*keys: str) -> str:
+    """How the deployer settings are named to people: ``deployerUsername (SF_USERNAME)``, and so on;
+    the config key when set in the stack, else the environment variable (never both at once)."""
+    return ", ".join(f"{key} ({DEPLOYER_ENV[key]})" for key in keys)
+
+
 STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
 DEV_NAME = re.compile(r"[A-Za-z](?:[A-Za-z0-9]|_(?!_))*")

@@ -85,7 +85,7 @@ def test_jwt_deployer_with_key_in_secrets_manager(salesforce_org, deployer_app: 
 def test_jwt_deployer_refused_names_what_to_check(salesforce_org, deployer_app: str, aws) -> None:
     aws.client("secretsmanager").create_secret(Name="wrong-key", SecretString=generated_key_pair(3)[0])
     key = SecretsManagerKey("wrong-key", region=aws.region, endpoint_url=aws.endpoint_url)
-    with pytest.raises(SessionError, match="deployer JWT login refused .*invalid assertion.*SF_CLIENT_ID") as caught:
+    with pytest.raises(SessionError, match="deployer JWT login refused .*invalid assertion.*SF_JWT_CONSUMER_KEY") as caught:
         open_session(
             JwtAuth(salesforce_org.instance_url, DEPLOYER_KEY, salesforce_org.admin_username, key),
             ca_bundle=salesforce_org.ca_bundle,
@@ -100,6 +100,22 @@ def test_refresh_token_refusal_is_reported(salesforce_org) -> None:
     with pytest.raises(SessionError, match="refresh-token login refused") as caught:
         open_session(auth, ca_bundle=salesforce_org.ca_bundle)
     assert "5Aep-refresh" not in str(caught.value)
+
+
+def test_a_token_endpoint_that_does_not_answer_is_not_a_refused_login(salesforce_org) -> None:
+    """Issue 12: a 503 from the token endpoint says Salesforce did not answer, not that the
+    credentials are wrong; a refusal names the settings actually read."""
+    auth = RefreshTokenAuth.from_sfdx_auth_url(f"force://PlatformCLI::5Aep-refresh@{salesforce_org.instance_url[8:]}")
+    salesforce_org.fault("token", 503, count=4)
+    with pytest.raises(SessionError) as caught:
+        open_session(auth, ca_bundle=salesforce_org.ca_bundle)
+    message = str(caught.value)
+    assert "no usable answer" in message and "HTTP 503" in message and "after 4 attempts" in message
+    assert "refused" not in message and "5Aep-refresh" not in message
+    salesforce_org.clear_faults()
+    with pytest.raises(SessionError) as refused:
+        open_session(auth, ca_bundle=salesforce_org.ca_bundle)
+    assert "deployerAuthUrl (SFDX_AUTH_URL)" in str(refused.value) and "SF_AUTH_URL" not in str(refused.value)
 
 
 def test_soap_login_endpoint_absent_is_a_clear_error(salesforce_org) -> None:
