@@ -152,7 +152,8 @@ class RefreshTokenAuth:
         if not self.client_id or not self.refresh_token:
             raise SessionError(
                 "refresh token: set the client id and the refresh token "
-                f"({deployer_names('deployerClientId', 'deployerRefreshToken')}), or {deployer_names('deployerAuthUrl')}"
+                f"({deployer_names('deployerClientId', 'deployerRefreshToken')}), "
+                f"or {deployer_names('deployerAuthUrl')}"
             )
 
     @classmethod
@@ -336,7 +337,8 @@ def _token_failure(credentials: DeployerAuth, exc: TokenExchangeError) -> str:
         status = f"HTTP {exc.status}" if exc.status else exc.error
         return (
             f"the deployer {what} login got no usable answer from {host} ({status}: {exc.description}) after "
-            f"{TOKEN_ATTEMPTS} attempts; Salesforce may be unavailable or in maintenance (status.salesforce.com): run again later"
+            f"{TOKEN_ATTEMPTS} attempts; Salesforce may be unavailable or in maintenance "
+            "(status.salesforce.com): run again later"
         )
     return f"deployer {what} login refused ({exc.error}: {exc.description}); check {deployer_names(*names)}"
 
