@@ -85,7 +85,9 @@ def test_jwt_deployer_with_key_in_secrets_manager(salesforce_org, deployer_app: 
 def test_jwt_deployer_refused_names_what_to_check(salesforce_org, deployer_app: str, aws) -> None:
     aws.client("secretsmanager").create_secret(Name="wrong-key", SecretString=generated_key_pair(3)[0])
     key = SecretsManagerKey("wrong-key", region=aws.region, endpoint_url=aws.endpoint_url)
-    with pytest.raises(SessionError, match="deployer JWT login refused .*invalid assertion.*SF_JWT_CONSUMER_KEY") as caught:
+    with pytest.raises(
+        SessionError, match="deployer JWT login refused .*invalid assertion.*SF_JWT_CONSUMER_KEY"
+    ) as caught:
         open_session(
             JwtAuth(salesforce_org.instance_url, DEPLOYER_KEY, salesforce_org.admin_username, key),
             ca_bundle=salesforce_org.ca_bundle,
