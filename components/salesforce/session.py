@@ -318,6 +318,7 @@ def _token_for(credentials: DeployerAuth, http: requests.Session, clock: Clock) 
         if isinstance(credentials, RefreshTokenAuth):
             return _token_via_refresh(credentials, http)
     except TokenExchangeError as exc:
+        assert isinstance(credentials, JwtAuth | RefreshTokenAuth)  # the only token-exchanging methods
         raise SessionError(_token_failure(credentials, exc)) from None
     if isinstance(credentials, SoapLoginAuth):
         return _token_via_soap(credentials, http)
@@ -328,7 +329,7 @@ JWT_NAMES = ("deployerJwtConsumerKey", "deployerUsername", "deployerJwtKeyFile",
 REFRESH_NAMES = ("deployerAuthUrl", "deployerClientId", "deployerRefreshToken")
 
 
-def _token_failure(credentials: DeployerAuth, exc: TokenExchangeError) -> str:
+def _token_failure(credentials: JwtAuth | RefreshTokenAuth, exc: TokenExchangeError) -> str:
     """A refused deployer login names the settings to check; an endpoint that did not answer usefully
     (5xx, timeouts) is not a refusal: nothing is wrong with the credentials."""
     what, names = ("JWT", JWT_NAMES) if isinstance(credentials, JwtAuth) else ("refresh-token", REFRESH_NAMES)
