@@ -217,7 +217,7 @@ def app() -> None:
     envvar="SF_LOGIN_URL",
     default="https://login.salesforce.com",
     show_default=True,
-    help="With --drift: the org's login or My Domain URL, for the deployer credentials.",
+    help="The org's login or My Domain URL, for the deployer credentials (--drift, live certificate).",
 )
 @click.option(
     "--pretend-now",
@@ -259,6 +259,7 @@ def check(
     except ValueError as exc:
         raise UsageProblem(str(exc)) from None
     pretend: dict[str, Any] = {"now": clock.utcnow, "clock": clock} if clock else {}
+    deployer, note = (ins.deployer_credentials(login_url), None) if drift else ins.optional_deployer(login_url)
     inspector = ins.Inspector(
         ins.require_region(region),
         endpoint_url or None,
@@ -267,14 +268,14 @@ def check(
         drift=drift,
         ca_bundle=ca_bundle or None,
         verify_budget=verify_budget,
-        deployer=ins.deployer_credentials(login_url) if drift else None,
+        deployer=deployer,
         **pretend,
     )
     started()
     targets = _targets(inspector, secret_ids, all_, prefix)
     with _progress(all_) as progress:
         results = ins.run_checks(inspector, targets, concurrency, progress if all_ else None)
-    report = CheckReport(tuple(results), inspector.now())
+    report = CheckReport(tuple(results), inspector.now(), notes=(note,) if note else ())
     if output_format == OutputFormat.table.value and output is None:
         _print_table(report)
     else:

@@ -307,15 +307,30 @@ def verification_findings(verification: LoginCheck | None) -> list[Finding]:
 
 
 def drift_findings(
-    document: Mapping[str, Any], live: LiveApp | None, required_scopes: Iterable[str] = PRE_AUTHORIZATION_SCOPES
+    document: Mapping[str, Any],
+    live: LiveApp | None,
+    required_scopes: Iterable[str] = PRE_AUTHORIZATION_SCOPES,
+    certificate_only: bool = False,
 ) -> list[Finding]:
-    """Compare the live app with the credential document."""
+    """Compare the live app with the credential document: everything (``--drift``), or only the
+    certificate (a plain `check` that found deployer credentials; not finding the app there is a
+    warning, since the deployer's org may not be the integration's)."""
     if live is None:
         return []
     app = _get(document, "app_name") or "the app"
     if live.error:
-        return [Finding("drift-unreadable", Severity.ERROR, f"could not read {app} for drift: {live.error}")]
+        severity = Severity.WARNING if certificate_only else Severity.ERROR
+        return [Finding("drift-unreadable", severity, f"could not read {app} for drift: {live.error}")]
     if not live.found:
+        if certificate_only:
+            return [
+                Finding(
+                    "live-app-not-found",
+                    Severity.WARNING,
+                    f"{app} is not in the deployer's org, so its live certificate was not compared; use the "
+                    "deployer credentials of the integration's org, or `check --drift` there",
+                )
+            ]
         return [
             Finding(
                 "drift-app-missing",
@@ -334,6 +349,8 @@ def drift_findings(
                 f"belongs to {expected or '(unknown)'}; run `pulumi up --refresh` to redeploy",
             )
         )
+    if certificate_only:
+        return findings
     consumer_key = _get(document, "consumer_key")
     if consumer_key and live.consumer_key and live.consumer_key != consumer_key:
         findings.append(
@@ -369,8 +386,10 @@ def evaluate(
     verification: LoginCheck | None = None,
     live_app: LiveApp | None = None,
     policy: Policy | None = None,
+    certificate_only: bool = False,
 ) -> IntegrationHealth:
-    """Turn what was observed about one integration into findings and display facts."""
+    """Turn what was observed about one integration into findings and display facts
+    (``certificate_only``: of the live app, only its certificate is compared)."""
     policy = policy or Policy()
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware (UTC)")
@@ -421,7 +440,7 @@ def evaluate(
     findings += _key_findings(document, certificate)
     findings += _url_findings(document)
     findings += verification_findings(verification)
-    findings += drift_findings(document, live_app, policy.required_scopes)
+    findings += drift_findings(document, live_app, policy.required_scopes, certificate_only)
     return IntegrationHealth(
         findings=tuple(findings),
         fingerprint=info.fingerprint_sha256,

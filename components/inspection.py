@@ -9,6 +9,7 @@ were promoted, see :func:`components.keys.load_stored_private_key`).
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -105,7 +106,7 @@ class Inspector:
     drift: bool = False
     ca_bundle: str | None = None
     verify_budget: float = DEFAULT_VERIFY_BUDGET
-    deployer: Any = None  # components.salesforce.session.DeployerAuth, for --drift
+    deployer: Any = None  # components.salesforce.session.DeployerAuth: --drift, or the live certificate
     client: Any = None  # one boto3 client shared by all threads (boto3 clients are thread-safe)
     now: Callable[[], datetime] = _utcnow
     clock: Any = None  # components.salesforce.token_exchange.Clock for the JWT; None: the system clock
@@ -268,8 +269,15 @@ class Inspector:
         except (creds.CredentialError, ValueError) as exc:
             return unreadable(secret_id, str(exc))
         verification = self.client_login(secret_id, creds.AWSCURRENT) if state.current and self.verify else None
-        live = self.live_app(state.current) if state.current and self.drift else None
-        return evaluate(state, self.now(), verification=verification, live_app=live, policy=self.policy)
+        live = self.live_app(state.current) if state.current and (self.drift or self.deployer) else None
+        return evaluate(
+            state,
+            self.now(),
+            verification=verification,
+            live_app=live,
+            policy=self.policy,
+            certificate_only=not self.drift,
+        )
 
 
 def chunk_size(count: int, concurrency: int, live: bool = False) -> int:
@@ -288,7 +296,7 @@ def run_checks(
 ) -> list[IntegrationHealth]:
     """Inspect every target with at most `concurrency` threads; results keep the targets' order."""
     results: list[IntegrationHealth | None] = [None] * len(targets)
-    live = bool(getattr(inspector, "verify", False) or getattr(inspector, "drift", False))
+    live = any(getattr(inspector, name, None) for name in ("verify", "drift", "deployer"))
     size = chunk_size(len(targets), concurrency, live)
     chunks = {start: targets[start : start + size] for start in range(0, len(targets), size)}
     task = progress.add_task("checking", total=len(targets)) if progress else None
@@ -312,16 +320,41 @@ def require_region(region: str | None) -> str:
     return region
 
 
-def deployer_credentials(login_url: str) -> Any:
-    """The deployer from the environment, read by the same rules (and variable names) as the stack."""
+class NoDeployer(Exception):
+    """No usable deployer credentials in the environment."""
+
+
+def _environment_deployer(login_url: str) -> Any:
     from components.rollout import session_credentials
     from components.salesforce.session import SessionError
-    from components.settings import SettingsError, load_deployer
+    from components.settings import DEPLOYER_ENV, SettingsError, load_deployer
 
+    if not any(os.environ.get(name, "").strip() for name in DEPLOYER_ENV.values()):
+        raise NoDeployer("no deployer credentials in the environment")
     try:
         return session_credentials(load_deployer({}, login_url=login_url), login_url)
     except (SettingsError, SessionError, ValueError) as exc:
+        raise NoDeployer(str(exc)) from None
+
+
+def deployer_credentials(login_url: str) -> Any:
+    """The deployer from the environment, read by the same rules (and variable names) as the stack."""
+    try:
+        return _environment_deployer(login_url)
+    except NoDeployer as exc:
         raise UsageProblem(f"--drift needs deployer credentials to read the live app: {exc}") from None
+
+
+def optional_deployer(login_url: str) -> tuple[Any, str | None]:
+    """(deployer, None) when the environment has usable deployer credentials, else (None, the note
+    that says why the live certificates were not compared)."""
+    try:
+        return _environment_deployer(login_url), None
+    except NoDeployer as exc:
+        return None, (
+            f"The apps' live certificates were not compared with AWSCURRENT ({exc}); set the deployer "
+            "credentials (SFDX_AUTH_URL, SF_ACCESS_TOKEN + SF_INSTANCE_URL, ... as for `pulumi up`) or use --drift."
+        )
 
 
 def policy(renew_before_days: float | None, stuck_after_minutes: float, require_scope: list[str] | None) -> Policy:

@@ -15,6 +15,7 @@ from components.credentials import CredentialDocument, CredentialStore
 from components.salesforce.bundle import ECA, AppSpec, PermissionSetSpec
 from components.salesforce.metadata_api import MetadataClient
 from components.salesforce.session import AccessTokenAuth, open_session
+from components.settings import DEPLOYER_ENV
 from tests.services.test_check import ROOT, document, provision
 from tests.unit.test_health import make_document
 
@@ -178,6 +179,46 @@ def test_check_drift_in_sync_then_certificate_changed_out_of_band(integration, c
     codes = [f["code"] for f in result["findings"]]
     assert "drift-certificate" in codes and "verification-failed" in codes
     assert result["drift"]["live_fingerprint"] == other["fingerprint_sha256"]
+
+
+def test_plain_check_compares_the_live_certificate_when_deployer_credentials_are_there(
+    integration, capsys, monkeypatch
+):
+    """Issue 12, safety 3: without --drift or --verify, `check` still notices an app whose certificate
+    is not the one AWSCURRENT holds the key for, and only that (scopes are --drift's business)."""
+    deployer_env(monkeypatch, integration.org)
+    code = main(["check", *integration.args("--format", "json")])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0 and report["notes"] == [] and report["integrations"][0]["drift"]["drifted"] is False
+    other = make_document(key_index=1)
+    integration.org.patch_app(APP, certificate_pem=other["certificate_pem"], scopes=["Api"])
+    code = main(["check", *integration.args("--format", "json")])
+    result = json.loads(capsys.readouterr().out)["integrations"][0]
+    assert code == 2 and [f["code"] for f in result["findings"]] == ["drift-certificate"]
+
+
+def test_plain_check_without_deployer_credentials_says_it_could_not_look(integration, capsys, monkeypatch):
+    for name in DEPLOYER_ENV.values():
+        monkeypatch.delenv(name, raising=False)
+    integration.org.patch_app(APP, certificate_pem=make_document(key_index=1)["certificate_pem"])
+    code = main(["check", *integration.args("--format", "json")])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0 and report["integrations"][0]["findings"] == []
+    assert "live certificates were not compared" in report["notes"][0] and "--drift" in report["notes"][0]
+    main(["check", *integration.args()])
+    assert "live certificates were not compared" in capsys.readouterr().out
+
+
+def test_plain_check_with_an_app_outside_the_deployers_org_is_a_warning(integration, capsys, monkeypatch):
+    deployer_env(monkeypatch, integration.org)
+    admin = open_session(
+        AccessTokenAuth(integration.org.instance_url, integration.org.admin_access_token),
+        ca_bundle=integration.org.ca_bundle,
+    )
+    assert MetadataClient(admin).delete_app(APP, ECA)  # e.g. the integration lives in another org
+    code = main(["check", *integration.args("--format", "json")])
+    result = json.loads(capsys.readouterr().out)["integrations"][0]
+    assert code == 1 and [f["code"] for f in result["findings"]] == ["live-app-not-found"]
 
 
 def test_check_drift_detects_removed_pre_authorization_and_scope(integration, capsys, monkeypatch):
