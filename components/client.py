@@ -42,7 +42,7 @@ from components.credentials import (
     CredentialStore,
     NotProvisionedError,
     StoredCredential,
-    secret_name,
+    secret_id_for,
 )
 from components.salesforce.token_exchange import (
     HTTP_TIMEOUT,
@@ -162,7 +162,7 @@ class SalesforceJwtClient:
         many clients, e.g. by ``check --all --verify``, so TLS connections are reused per host."""
         self.secret_id = secret_id
         self.options = options or ClientOptions()
-        self._store = store or CredentialStore(secret_name(secret_id, region), region, endpoint_url)
+        self._store = store or CredentialStore(secret_id_for(secret_id, region), region, endpoint_url)
         self._ca_bundle = ca_bundle
         self._metrics: LoginObserver = metrics or NoMetrics()
         self._clock: Clock = clock or SystemClock()

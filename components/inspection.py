@@ -22,7 +22,7 @@ from botocore.exceptions import BotoCoreError
 
 from components import credentials as creds
 from components.credentials.aws_calls import AwsCaller
-from components.credentials.names import secret_name
+from components.credentials.names import secret_id_for
 from components.health import (
     IntegrationHealth,
     LiveApp,
@@ -127,7 +127,7 @@ class Inspector:
     def store(self, secret_id: str) -> creds.CredentialStore:
         """The store of one secret (validates the name, region and endpoint; no I/O)."""
         return creds.CredentialStore(
-            secret_name(secret_id, self.region), self.region, self.endpoint_url, client=self.client
+            secret_id_for(secret_id, self.region), self.region, self.endpoint_url, client=self.client
         )
 
     def fetch_current(self, targets: Sequence[Target]) -> dict[str, tuple[str, str]]:

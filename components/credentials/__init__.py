@@ -45,7 +45,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "resource_policy_document",
         "runtime_policy_document",
     ),
-    "names": ("secret_name",),
+    "names": ("secret_id_for", "secret_name"),
     "stages": (
         "AWSCURRENT",
         "AWSPENDING",

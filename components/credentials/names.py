@@ -28,3 +28,11 @@ def secret_name(secret_id: str, region: str | None = None) -> str:
             f"of the same name in {region} is another secret."
         )
     return match.group("name")
+
+
+def secret_id_for(secret_id: str, region: str | None = None) -> str:
+    """What to send AWS as ``SecretId``: a name as given, an ARN whole (after the region check of
+    :func:`secret_name`). AWS reads an ARN in the account it names (cross-account access through the
+    secret's resource policy, else an error), never the same-named secret of the caller's account."""
+    secret_name(secret_id, region)
+    return secret_id

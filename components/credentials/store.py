@@ -47,6 +47,7 @@ from components.credentials.errors import (
     StoreConfigError,
     VersionNotFoundError,
 )
+from components.credentials.names import SECRET_ARN
 from components.credentials.policies import (
     check_kms_key_id,
     check_principals,
@@ -197,10 +198,12 @@ class CredentialStore:
         client: Any | None = None,
         retry: AwsRetryPolicy | None = None,
     ) -> None:
-        if not isinstance(secret_name, str) or not SECRET_NAME.fullmatch(secret_name):
+        if not isinstance(secret_name, str) or not (
+            SECRET_NAME.fullmatch(secret_name) or SECRET_ARN.match(secret_name)
+        ):
             raise StoreConfigError(
                 f"secret_name {secret_name!r} is invalid: use 1-512 characters from letters, digits and "
-                "/_+=.@- (setting secretName)."
+                "/_+=.@-, or a secret ARN (setting secretName)."
             )
         self.name = secret_name
         self.region = _check_region(region)

@@ -248,6 +248,17 @@ def test_an_arn_of_another_region_is_refused_not_read_by_name_in_this_one(aws, c
     assert "in region eu-west-3" in err and "use region eu-west-3" in err and "Traceback" not in err
 
 
+def test_an_arn_of_another_account_is_read_there_not_by_name_in_this_one(aws, capsys):
+    """Issue 12, safety 3: the ARN goes to AWS whole, so its account is honoured (here: not found,
+    in AWS a cross-account read or AccessDenied), never the caller's same-named secret."""
+    store = provision(aws, "prod/orders", document())
+    arn = store.describe().arn
+    account = arn.split(":")[4]
+    code, data = check_json(aws, capsys, "--secret-id", arn.replace(f":{account}:", ":111111111111:"))
+    assert code == 3 and [f["code"] for f in data["integrations"][0]["findings"]] == ["unreadable"]
+    assert "can't find" in data["integrations"][0]["findings"][0]["message"]
+
+
 def test_verify_of_a_secret_scheduled_for_deletion_is_critical(aws, capsys):
     provision(aws, "prod/orders", document()).delete(recovery_window_days=7)
     code = main(["verify", "--secret-id", "prod/orders", "--region", aws.region, "--endpoint-url", aws.endpoint_url])
