@@ -57,6 +57,19 @@ def _stderr(text: str) -> None:
     click.echo(text, err=True)
 
 
+def require_writable(output: Path | None) -> None:
+    """Refuse an ``--output`` that cannot be written, before any work is done."""
+    if output is None:
+        return
+    directory = output.resolve().parent
+    if output.is_dir():
+        raise UsageProblem(f"--output {output} is a directory; name a file in it")
+    if not directory.is_dir():
+        raise UsageProblem(f"--output {output}: the directory {directory} does not exist; create it or choose another")
+    if not os.access(directory, os.W_OK | os.X_OK) or (output.exists() and not os.access(output, os.W_OK)):
+        raise UsageProblem(f"--output {output} is not writable by this user; choose a writable path")
+
+
 def _write(text: str, output: Path | None) -> None:
     """Print, or replace `output` atomically (a Prometheus textfile collector may be reading it)."""
     if output is None:
@@ -65,12 +78,17 @@ def _write(text: str, output: Path | None) -> None:
         return
     import tempfile
 
-    directory = output.resolve().parent
-    with tempfile.NamedTemporaryFile(
-        "w", dir=directory, delete=False, prefix=f".{output.name}.", encoding="utf-8"
-    ) as handle:
-        handle.write(text)
-    os.replace(handle.name, output)
+    require_writable(output)
+    try:
+        with tempfile.NamedTemporaryFile(
+            "w", dir=output.resolve().parent, delete=False, prefix=f".{output.name}.", encoding="utf-8"
+        ) as handle:
+            handle.write(text)
+        os.replace(handle.name, output)
+    except OSError as exc:
+        if "handle" in locals():
+            Path(handle.name).unlink(missing_ok=True)
+        raise UsageProblem(f"cannot write --output {output}: {exc.strerror or exc}") from None
 
 
 def _render(report: Any, output_format: OutputFormat) -> str:
@@ -249,6 +267,7 @@ def check(
     from components import inspection as ins
     from components.health import CheckReport
 
+    require_writable(output)
     secret_ids = list(secret_id)
     if bool(secret_ids) == all_:
         raise UsageProblem("give either --secret-id (one or more) or --all")
@@ -380,6 +399,7 @@ def preview_summary(files: tuple[Path, ...], output: Path | None) -> None:
     certificate and app changes per stack, rotation, downtime risk."""
     from components.preview_summary import PreviewFormatError, load_preview, render_preview_markdown, summarize
 
+    require_writable(output)
     previews = []
     for path in files or (Path("-"),):
         name = "stdin" if str(path) == "-" else str(path)

@@ -116,8 +116,31 @@ def load_preview(text: str) -> dict[str, Any]:
             f"preview input is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
             "pass the output of `pulumi preview --json`, not `pulumi preview --diff`"
         ) from None
+    except RecursionError:
+        raise PreviewFormatError(TOO_DEEP) from None
     _validate(data)
+    if _depth(data) > MAX_DEPTH:
+        raise PreviewFormatError(TOO_DEEP)
     return data
+
+
+MAX_DEPTH = 64  # Pulumi's preview JSON nests a dozen levels; property values a few more
+TOO_DEEP = (
+    f"preview input nests deeper than {MAX_DEPTH} levels, which `pulumi preview --json` never does; "
+    "pass the output of `pulumi preview --json`"
+)
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` nests (iteratively: no recursion limit to hit), counted up to MAX_DEPTH + 1."""
+    deepest, pending = 0, [(value, 1)]
+    while pending and deepest <= MAX_DEPTH:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _validate(data: Any) -> None:

@@ -10,6 +10,7 @@ invalid they give up quietly (:func:`~components.settings.fields.dependency_fail
 from __future__ import annotations
 
 from dataclasses import FrozenInstanceError, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -87,22 +88,22 @@ ConsumerKey = Annotated[Text, AfterValidator(rules.validate_consumer_key)]
 # List settings: JSON text or a list of non-empty strings, each item checked, then the whole list.
 Scopes = Annotated[
     tuple[Annotated[Text, AfterValidator(rules.validate_scope)], ...],
-    BeforeValidator(rules.string_list),
+    BeforeValidator(partial(rules.string_list, example=rules.LIST_EXAMPLES["scopes"])),
     AfterValidator(rules.validate_scopes),
 ]
 PermissionSets = Annotated[
     tuple[Annotated[Text, AfterValidator(rules.validate_extra_permission_set)], ...],
-    BeforeValidator(rules.string_list),
+    BeforeValidator(partial(rules.string_list, example=rules.LIST_EXAMPLES["permission sets"])),
     AfterValidator(rules.unique),
 ]
 Profiles = Annotated[
     tuple[Annotated[Text, AfterValidator(rules.validate_profile_name)], ...],
-    BeforeValidator(rules.string_list),
+    BeforeValidator(partial(rules.string_list, example=rules.LIST_EXAMPLES["profiles"])),
     AfterValidator(rules.unique),
 ]
 ReaderArns = Annotated[
     tuple[Annotated[Text, AfterValidator(rules.validate_reader_arn)], ...],
-    BeforeValidator(rules.string_list),
+    BeforeValidator(partial(rules.string_list, example=rules.LIST_EXAMPLES["reader ARNs"])),
     AfterValidator(rules.unique),
 ]
 # Map settings, stored as sorted (key, value) pairs so the model stays hashable.
@@ -351,7 +352,7 @@ class CertificateSettings(SettingsModel):
     key_algorithm: Annotated[Literal["RSA"], BeforeValidator(rules.validate_key_algorithm)] = setting(
         "keyAlgorithm", "RSA", rule=f"{CONSTRAINT} only: {keys.RS256_ONLY}."
     )
-    key_size: Annotated[WholeNumber, Field(ge=0), AfterValidator(rules.validate_key_size)] = setting(
+    key_size: Annotated[int, BeforeValidator(rules.key_size_number), AfterValidator(rules.validate_key_size)] = setting(
         "keySize", 2048, rule=rules.or_list([f"`{b}`" for b in keys.ALLOWED_RSA_BITS]) + "."
     )
     validity_days: WholeNumber = setting("certificateValidityDays", 365, ge=1, le=3650, rule=f"{CONSTRAINT}.")

@@ -191,8 +191,16 @@ def structured(value: Any, kind: type, example: str) -> Any:
     return value
 
 
-def string_list(value: Any, example: str = '["Api", "RefreshToken"]') -> tuple[str, ...]:
-    """A list of non-empty strings, stripped."""
+LIST_EXAMPLES = {
+    "scopes": '["Api", "RefreshToken"]',
+    "permission sets": '["Orders_API_Access"]',
+    "profiles": '["Integration User"]',
+    "reader ARNs": '["arn:aws:iam::123456789012:role/orders-reader"]',
+}
+
+
+def string_list(value: Any, example: str = LIST_EXAMPLES["scopes"]) -> tuple[str, ...]:
+    """A list of non-empty strings, stripped; a refusal shows ``example`` (one per setting)."""
     items = structured(value, list, example)
     if not all(isinstance(v, str) and v.strip() for v in items):
         raise ValueError("every item must be a non-empty string")
@@ -564,6 +572,14 @@ def or_list(items: Collection[str]) -> str:
     """``a, b or c``."""
     words = list(items)
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+def key_size_number(value: Any) -> int:
+    """keySize as a whole number; anything else is refused naming the accepted sizes."""
+    number = whole_number(value)
+    if not isinstance(number, int) or isinstance(number, bool):
+        raise ValueError(f"must be a whole number: {or_list([str(b) for b in keys.ALLOWED_RSA_BITS])}")
+    return number
 
 
 def validate_key_size(value: int) -> int:

@@ -75,6 +75,33 @@ def test_non_utf8_and_missing_preview_files_exit_3(tmp_path, capsys):
     assert main(["preview-summary", str(tmp_path / "missing.json")]) == 3
 
 
+@pytest.mark.parametrize("depth", [100_000, 200])
+def test_pathologically_nested_preview_json_is_a_clear_error(tmp_path, capsys, depth):
+    """Issue 12: 100,000 nested arrays used to end in a RecursionError traceback."""
+    nested = "[" * depth + "]" * depth
+    path = tmp_path / "nested.json"
+    path.write_text('{"steps": [], "changeSummary": {}, "extra": ' + nested + "}")
+    assert main(["preview-summary", str(path)]) == 3
+    captured = capsys.readouterr()
+    assert captured.out == "" and "nests deeper than 64 levels" in captured.err and "Traceback" not in captured.err
+
+
+@pytest.mark.parametrize("where", ["missing-dir/out.md", "a-directory"])
+def test_an_unwritable_output_is_refused_before_any_work(tmp_path, capsys, where):
+    (tmp_path / "a-directory").mkdir()
+    target = tmp_path / where
+    preview_file = tmp_path / "preview.json"
+    preview_file.write_text(rotation_preview("prod"))
+    assert main(["preview-summary", str(preview_file), "--output", str(target)]) == 3
+    err = capsys.readouterr().err
+    assert "--output" in err and str(target) in err and "Traceback" not in err
+    # check refuses it before reaching AWS (nothing listens on port 9)
+    args = ["check", "--region", "us-east-1", "--endpoint-url", "http://127.0.0.1:9", "-s", "x", "-o", str(target)]
+    started = time.monotonic()
+    assert main(args) == 3 and time.monotonic() - started < 5
+    assert "--output" in capsys.readouterr().err
+
+
 class FakeInspector:
     """Stands in for the AWS-backed Inspector: counts how many chunks run at once."""
 

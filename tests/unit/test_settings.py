@@ -626,3 +626,24 @@ def test_existing_consumer_keys_name_this_stacks_apps():
     assert dict(blue_green.app.existing_consumer_keys) == {"Acme_JWT_A": "KeyForSlotA1"}
     assert "this stack's apps are Acme_JWT" in only_problem(existingConsumerKeys={"Other_App": "KeyForOther1"})
     assert "the key for Acme_JWT" in only_problem(existingConsumerKeys={"Acme_JWT": "short"})
+
+
+@pytest.mark.parametrize("value", ["abc", True, "4k"])
+def test_a_key_size_that_is_no_number_names_the_accepted_sizes(value):
+    """Issue 12: 'keySize = abc: must be a whole number >= 0' did not say which sizes work."""
+    assert only_problem(keySize=value) == f"keySize = {value!r}: must be a whole number: 2048, 3072 or 4096"
+
+
+@pytest.mark.parametrize(
+    ("key", "example"),
+    [
+        ("secretReaderArns", "arn:aws:iam::123456789012:role/orders-reader"),
+        ("scopes", "RefreshToken"),
+        ("profiles", "Integration User"),
+    ],
+)
+def test_a_list_given_as_one_string_shows_an_example_of_that_setting(key, example):
+    """Issue 12: secretReaderArns given as one string was answered with the scopes' example."""
+    message = only_problem(**{key: "arn:aws:iam::123456789012:role/reader" if key == "secretReaderArns" else "x"})
+    assert "must be a list written as YAML or JSON" in message and example in message
+    assert key == "scopes" or "RefreshToken" not in message
