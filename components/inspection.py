@@ -331,9 +331,16 @@ def _environment_deployer(login_url: str) -> Any:
 
     if not any(os.environ.get(name, "").strip() for name in DEPLOYER_ENV.values()):
         raise NoDeployer("no deployer credentials in the environment")
+    if not login_url.lower().startswith("https://"):
+        raise NoDeployer(
+            f"--login-url (or SF_LOGIN_URL) {login_url!r} must be an https:// URL, the org's login or My Domain "
+            "URL (e.g. https://login.salesforce.com); TLS verification is never turned off"
+        )
     try:
         return session_credentials(load_deployer({}, login_url=login_url), login_url)
-    except (SettingsError, SessionError, ValueError) as exc:
+    except SettingsError as exc:
+        raise NoDeployer("; ".join(str(problem) for problem in exc.problems)) from None
+    except (SessionError, ValueError) as exc:
         raise NoDeployer(str(exc)) from None
 
 

@@ -37,6 +37,7 @@ from components.salesforce.token_exchange import (
     own_user,
     post_token_request,
     require_https,
+    tls_hint,
     verified_session,
 )
 from components.settings import DEFAULT_API_VERSION, deployer_names, parse_auth_url
@@ -362,7 +363,7 @@ def open_session(
     except rest.ApiError as exc:
         raise SessionError(f"the deployer token was refused by {host} (HTTP {exc.status}): {_refusal(exc)}") from None
     except requests.exceptions.SSLError:
-        raise SessionError(f"TLS verification failed for {host}; pass ca_bundle") from None
+        raise SessionError(f"TLS verification failed for {host}: {tls_hint(http)}") from None
     except (requests.ConnectionError, requests.Timeout) as exc:
         raise SessionError(f"{host} did not answer ({type(exc).__name__})") from None
     if not org_id or not username:

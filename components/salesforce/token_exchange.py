@@ -288,6 +288,17 @@ def verified_session(ca_bundle: str | None = None, *, timeout: tuple[float, floa
     return http
 
 
+def tls_hint(http: requests.Session) -> str:
+    """What to do about a certificate that did not verify, given the trust this session used."""
+    where = "the stack's salesforceCaBundle, or --ca-bundle / SF_CA_BUNDLE for the CLI"
+    if isinstance(http.verify, str):
+        return (
+            f"the CA bundle {http.verify} does not hold the CA that signed this host's certificate (or the host "
+            f"name is not in it); give a bundle that holds that CA ({where})"
+        )
+    return f"the system CAs do not trust this host's certificate; give the CA bundle that signed it ({where})"
+
+
 def post_token_request(
     http: requests.Session,
     token_url: str,
@@ -306,7 +317,7 @@ def post_token_request(
             f"certificate verification failed for {urlsplit(url).hostname}",
             status=None,
             error_class=ErrorClass.PERMANENT,
-            hint="pass the CA bundle that signs this host (ca_bundle)",
+            hint=tls_hint(http),
         ) from exc
     except (requests.ConnectionError, requests.Timeout) as exc:
         raise TokenExchangeError(

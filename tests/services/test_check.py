@@ -185,6 +185,16 @@ def test_drift_without_deployer_credentials_is_a_usage_error(aws, capsys, monkey
     assert code == 3 and "--drift needs deployer credentials" in err
 
 
+def test_drift_with_an_http_login_url_names_the_option(aws, capsys, monkeypatch):
+    """Issue 12: the refusal named `login_url`, which is no option of `check`."""
+    monkeypatch.setenv("SF_ACCESS_TOKEN", "00Dx!token")
+    monkeypatch.setenv("SF_INSTANCE_URL", "https://acme.my.salesforce.com")
+    code, out, err = run(aws, capsys, "--secret-id", "a", "--drift", "--login-url", "http://login.salesforce.com")
+    assert code == 3 and out == ""
+    assert "--login-url (or SF_LOGIN_URL) 'http://login.salesforce.com' must be an https:// URL" in err
+    assert "00Dx!token" not in err
+
+
 def test_missing_region_is_a_usage_error(capsys, monkeypatch):
     monkeypatch.delenv("AWS_REGION", raising=False)
     monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)

@@ -151,3 +151,18 @@ def test_access_token_without_identity_scope_names_the_scope(salesforce_org, dep
     with pytest.raises(SessionError, match="userinfo, which needs the id, openid or full scope") as caught:
         open_session(AccessTokenAuth(salesforce_org.instance_url, token), ca_bundle=salesforce_org.ca_bundle)
     assert token not in str(caught.value)
+
+
+def test_a_ca_bundle_without_the_orgs_ca_is_named_not_asked_for(salesforce_org, monkeypatch) -> None:
+    """Issue 12: a CA bundle that does not hold the org's CA was answered with "pass ca_bundle"."""
+    import certifi
+
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    auth = AccessTokenAuth(salesforce_org.instance_url, salesforce_org.admin_access_token)
+    with pytest.raises(SessionError) as wrong_bundle:
+        open_session(auth, ca_bundle=certifi.where())
+    assert f"the CA bundle {certifi.where()} does not hold the CA" in str(wrong_bundle.value)
+    with pytest.raises(SessionError) as no_bundle:
+        open_session(auth)
+    assert "the system CAs do not trust" in str(no_bundle.value) and "salesforceCaBundle" in str(no_bundle.value)

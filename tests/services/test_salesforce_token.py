@@ -150,7 +150,7 @@ def test_token_for_another_org_is_rejected(salesforce_org, deployed) -> None:
 
 
 def test_tls_stays_verified(salesforce_org, deployed) -> None:
-    with pytest.raises(VerificationFailed, match="ca_bundle"):
+    with pytest.raises(VerificationFailed, match="the system CAs do not trust this host.s certificate"):
         verify_jwt_login(jwt_login(salesforce_org, ca_bundle=None), clock=EmulatorClock(salesforce_org))
 
 
