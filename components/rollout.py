@@ -211,12 +211,15 @@ def deploy_app(
     from components.salesforce.metadata_api import DeployUnresolved
 
     client = metadata_client(session, request.deploy_timeout_seconds, request.test_level)
+    assigns = request.spec.access_permission_set is not None and bool(request.integration_username)
+    user_id = client.integration_user_id(request.integration_username) if assigns else None
     try:
         outcome = client.deploy_app(request.spec, known_consumer_key=request.known_consumer_key, components=components)
     except DeployUnresolved as unresolved:
         raise DeployNotApplied(_unresolved_message(client, request, previous, unresolved)) from None
     if request.spec.access_permission_set is not None:
-        client.assign_permission_set(request.integration_username, request.spec.access_permission_set.name)
+        name = request.spec.access_permission_set.name
+        client.assign_permission_set(request.integration_username, name, user_id)
     return outcome.snapshot
 
 

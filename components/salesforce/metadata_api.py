@@ -611,11 +611,25 @@ class MetadataClient:
             raise PermissionSetAssignmentError(f"{what} is ambiguous ({len(records)} matches)")
         return records[0]["Id"] if records else None
 
-    def assign_permission_set(self, username: str, permission_set: str) -> AssignmentResult:
+    def integration_user_id(self, username: str) -> str:
+        """The id of the user the integration logs in as; ``PermissionSetAssignmentError`` naming the
+        setting when the org has no such user (checked before a deploy changes anything)."""
+        user_id = self._single_id(
+            f"SELECT Id FROM User WHERE Username = {rest.soql_quote(username)}", f"user {username}"
+        )
+        if not user_id:
+            raise PermissionSetAssignmentError(
+                f"integration user {username!r} not found in this org; check the `integrationUsername` setting "
+                "(the full Salesforce username, e.g. orders@acme.example.com). Nothing was deployed."
+            )
+        return user_id
+
+    def assign_permission_set(self, username: str, permission_set: str, user_id: str | None = None) -> AssignmentResult:
         """Assign ``permission_set`` (API name) to ``username``; a second call changes nothing.
 
         One query finds an assignment that exists already (by the user's and the permission set's
-        names); only a missing one costs the lookups of both ids and the insert.
+        names); only a missing one costs the lookups of both ids (the user's unless ``user_id`` is
+        given) and the insert.
         """
         quote = rest.soql_quote
         existing = self._single_id(
@@ -625,9 +639,7 @@ class MetadataClient:
         )
         if existing:
             return AssignmentResult(created=False, assignment_id=existing)
-        user_id = self._single_id(f"SELECT Id FROM User WHERE Username = {quote(username)}", f"user {username}")
-        if not user_id:
-            raise PermissionSetAssignmentError(f"integration user {username!r} not found; check the username setting")
+        user_id = user_id or self.integration_user_id(username)
         ps_id = self._single_id(
             f"SELECT Id FROM PermissionSet WHERE Name = {quote(permission_set)} AND IsOwnedByProfile = false",
             f"permission set {permission_set}",

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from components.rollout import AppRequest, ensure_app_certificate
+from components.rollout import AppRequest, deploy_app, ensure_app_certificate
 from components.salesforce.bundle import CONNECTED_APP, ECA, build_bundle
 from components.salesforce.metadata_api import (
     ConnectedAppCreationBlocked,
@@ -182,6 +182,15 @@ def test_assigning_needs_an_existing_user_and_permission_set(salesforce_org) -> 
         mdapi.assign_permission_set(salesforce_org.integration_username, "Nope")
     with pytest.raises(PermissionSetAssignmentError, match="integration user 'ghost@example.com' not found"):
         mdapi.assign_permission_set("ghost@example.com", "Nope")
+
+
+def test_an_unknown_integration_user_is_refused_before_anything_is_deployed(salesforce_org) -> None:
+    """Issue 12: the app used to be deployed first and the missing user found at the assignment."""
+    request = AppRequest(app_spec(ECA), "ghost@example.com", 60, known_consumer_key=KEY)
+    with pytest.raises(PermissionSetAssignmentError) as caught:
+        deploy_app(admin_session(salesforce_org), request)
+    assert "`integrationUsername`" in str(caught.value) and "Nothing was deployed" in str(caught.value)
+    assert salesforce_org.deploys() == [] and salesforce_org.calls().get("deploy", 0) == 0
 
 
 def test_a_deploy_that_may_have_arrived_is_never_resent(salesforce_org) -> None:
