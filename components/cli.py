@@ -11,11 +11,12 @@ report, Metadata API or preview code, and `preview-summary` loads no AWS or Sale
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,23 @@ def _print_table(report: Any) -> None:
     from components.reports import render_table
 
     Console(highlight=False).print(render_table(report))
+
+
+@contextlib.contextmanager
+def _waits(status: bool) -> Iterator[Callable[[str], None]]:
+    """Where long waits report: a rich status line on a terminal (``status``), else plain lines on
+    stderr (dim on a terminal, above a progress bar). rich is loaded only for a terminal."""
+    if not sys.stderr.isatty():
+        yield lambda line: print(line, file=sys.stderr, flush=True)
+        return
+    from rich.console import Console
+
+    console = Console(stderr=True, highlight=False)
+    if status:
+        with console.status("logging in") as shown:
+            yield shown.update
+    else:
+        yield lambda line: console.print(line, style="dim", markup=False)
 
 
 def _progress(enabled: bool) -> Any:
@@ -292,7 +310,8 @@ def check(
     )
     started()
     targets = _targets(inspector, secret_ids, all_, prefix)
-    with _progress(all_) as progress:
+    with _progress(all_) as progress, _waits(status=False) as waits:
+        inspector.progress = waits
         results = ins.run_checks(inspector, targets, concurrency, progress if all_ else None)
     report = CheckReport(tuple(results), inspector.now(), notes=(note,) if note else ())
     if output_format == OutputFormat.table.value and output is None:
@@ -359,7 +378,9 @@ def verify(
     except creds.CredentialError as exc:
         raise UsageProblem(str(exc)) from None
     document = stored.document.to_dict()
-    result = inspector.client_login(secret_id, stage)
+    with _waits(status=True) as waits:
+        inspector.progress = waits
+        result = inspector.client_login(secret_id, stage)
     _write(_verify_text(secret_id, document, result, VerifyFormat(output_format)), None)
     raise click.exceptions.Exit(0 if result.ok else int(Severity.CRITICAL))
 

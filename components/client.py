@@ -44,6 +44,7 @@ from components.credentials import (
     StoredCredential,
     secret_id_for,
 )
+from components.progress import Report, Wait
 from components.salesforce.token_exchange import (
     HTTP_TIMEOUT,
     Clock,
@@ -157,10 +158,13 @@ class SalesforceJwtClient:
         clock: Clock | None = None,
         store: CredentialStore | None = None,
         http: requests.Session | None = None,
+        progress: Report | None = None,
     ) -> None:
         """``store`` and ``http`` (a verified session for the token and proof calls) may be shared by
-        many clients, e.g. by ``check --all --verify``, so TLS connections are reused per host."""
+        many clients, e.g. by ``check --all --verify``, so TLS connections are reused per host.
+        ``progress`` hears about a login that keeps waiting (what, how long, the budget)."""
         self.secret_id = secret_id
+        self._progress = progress
         self.options = options or ClientOptions()
         self._store = store or CredentialStore(secret_id_for(secret_id, region), region, endpoint_url)
         self._ca_bundle = ca_bundle
@@ -252,7 +256,7 @@ class SalesforceJwtClient:
         """Rounds over the candidate versions until one logs in, within ``wait_seconds``."""
         started, progress = self._clock.now(), _Progress()
         try:
-            for attempt in self._retrying(started):
+            for attempt in self._retrying(started, progress):
                 with attempt:
                     token = self._round(pinned, attempt.retry_state.attempt_number > 1, progress)
         except LoginFailed as exc:
@@ -274,14 +278,17 @@ class SalesforceJwtClient:
         )
         return token, progress.attempts, progress.errors
 
-    def _retrying(self, started: float) -> Retrying:
+    def _retrying(self, started: float, progress: _Progress) -> Retrying:
         deadline = started + self.options.wait_seconds
         backoff = wait_exponential_jitter(
             multiplier=self.options.retry_initial, max=self.options.retry_max, jitter=self.options.retry_initial / 2
         )
+        waiting = Wait(f"a working key for {self.secret_id}", self.options.wait_seconds, self._progress, started)
 
         def wait(state: RetryCallState) -> float:
-            return max(0.0, min(backoff(state), deadline - self._clock.now()))
+            now = self._clock.now()
+            waiting.tick(now, f"{progress.attempts} token request(s), last: {(progress.errors or ['-'])[-1]}")
+            return max(0.0, min(backoff(state), deadline - now))
 
         return Retrying(
             retry=retry_if_exception_type(_TryAgain),

@@ -110,6 +110,7 @@ class Inspector:
     client: Any = None  # one boto3 client shared by all threads (boto3 clients are thread-safe)
     now: Callable[[], datetime] = _utcnow
     clock: Any = None  # components.salesforce.token_exchange.Clock for the JWT; None: the system clock
+    progress: Any = None  # components.progress.Report: hears about live logins that keep waiting
     _session: Any = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _local: threading.local = field(default_factory=threading.local, init=False, repr=False)
@@ -199,6 +200,7 @@ class Inspector:
             clock=self.clock,
             options=ClientOptions(wait_seconds=self.verify_budget),
             http=self._http(),
+            progress=self.progress,
         )
         try:
             result = client.login(stage=stage)

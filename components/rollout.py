@@ -24,6 +24,7 @@ from components.credentials.stages import AWSCURRENT
 
 if TYPE_CHECKING:  # imported where used: the Pulumi program needs only the slot plan from here
     from components.credentials import CredentialDocument, CredentialStore
+    from components.progress import Report
     from components.salesforce.bundle import AppKind, AppSpec
     from components.salesforce.metadata_api import AppSnapshot, MetadataClient
     from components.salesforce.session import (
@@ -145,6 +146,7 @@ class AppRequest:
     deploy_timeout_seconds: float
     known_consumer_key: str | None = None
     test_level: str | None = None
+    progress: Report | None = None  # hears about a long deploy wait
 
 
 def app_spec(
@@ -181,12 +183,15 @@ def app_spec(
     )
 
 
-def metadata_client(
-    session: SalesforceSession, deploy_timeout_seconds: float, test_level: str | None = None
-) -> MetadataClient:
+def metadata_client(session: SalesforceSession, request: AppRequest) -> MetadataClient:
     from components.salesforce.metadata_api import MetadataClient, PollPolicy
 
-    return MetadataClient(session, poll=PollPolicy(deadline=deploy_timeout_seconds), test_level=test_level)
+    return MetadataClient(
+        session,
+        poll=PollPolicy(deadline=request.deploy_timeout_seconds),
+        test_level=request.test_level,
+        progress=request.progress,
+    )
 
 
 class DeployNotApplied(Exception):
@@ -210,7 +215,7 @@ def deploy_app(
     one cannot end up on top; then ``DeployNotApplied``."""
     from components.salesforce.metadata_api import DeployUnresolved
 
-    client = metadata_client(session, request.deploy_timeout_seconds, request.test_level)
+    client = metadata_client(session, request)
     assigns = request.spec.access_permission_set is not None and bool(request.integration_username)
     user_id = client.integration_user_id(request.integration_username) if assigns else None
     try:
@@ -367,6 +372,7 @@ class VerificationRequest:
     app_changed: bool = False
     expected_org_id: str | None = None
     live_fingerprint: str | None = None  # the certificate the app deployment read back in this run
+    progress: Report | None = None  # hears about the wait while the login is retried
 
 
 class RolloutFailed(Exception):
@@ -406,7 +412,7 @@ def verify_version(
     )
     recheck = (lambda: prepare(doc) is True) if prepare is not None and read_back else None
     try:
-        return verify_jwt_login(login, clock=clock, first_failure=recheck)
+        return verify_jwt_login(login, clock=clock, first_failure=recheck, progress=request.progress)
     except VerificationFailed as failure:
         raise RolloutFailed(_failure_message(store, stored.stages, doc, failure, restore_certificate)) from None
 

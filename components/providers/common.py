@@ -120,4 +120,13 @@ def app_request(props: dict[str, Any], session: SalesforceSession, known_consume
         float(props["deploy_timeout_seconds"]),
         known_consumer_key or props.get("existing_consumer_key"),
         props.get("test_level"),
+        progress=log_progress,
     )
+
+
+def log_progress(line: str) -> None:
+    """A progress line in `pulumi up` (the provider host has no engine log: SDK's log goes to stderr,
+    which the engine shows)."""
+    import pulumi
+
+    pulumi.log.info(line)

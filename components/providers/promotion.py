@@ -8,7 +8,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from components.credentials import SecretNotFoundError
-from components.providers.common import ReportingProvider, changed, store_for
+from components.providers.common import ReportingProvider, changed, log_progress, store_for
 from components.rollout import VerificationRequest, current_version, promote_version, verify_version
 
 UPDATE_KEYS = ("version_id", "verified_at", "secret_name", "aws_region", "aws_endpoint_url")
@@ -31,7 +31,11 @@ class PromotionProvider(ReportingProvider):
         if olds.get("version_id") == news["version_id"] and olds.get("current_version_id") != news["version_id"]:
             # AWSCURRENT was moved out of band (refresh saw it): prove the version again before moving it back
             request = VerificationRequest(
-                news["version_id"], news.get("ca_bundle"), news["api_version"], float(news["budget_seconds"])
+                news["version_id"],
+                news.get("ca_bundle"),
+                news["api_version"],
+                float(news["budget_seconds"]),
+                progress=log_progress,
             )
             verify_version(store_for(news), request)
         return UpdateResult(self._promote(news))

@@ -10,7 +10,7 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, Updat
 
 from components.credentials import CredentialDocument
 from components.providers.app_deployment import AppDeployment
-from components.providers.common import StackConfigProvider, app_request, changed, store_for
+from components.providers.common import StackConfigProvider, app_request, changed, log_progress, store_for
 from components.rollout import AppRequest, VerificationRequest, deploy_app, ensure_app_certificate, verify_version
 
 # A new version, a new certificate or a redeployed app is proven again.
@@ -40,6 +40,7 @@ class VerificationProvider(StackConfigProvider):
             app_changed=app_changed,
             expected_org_id=props.get("app_org_id") or session().org_id,
             live_fingerprint=props.get("app_certificate_fingerprint"),
+            progress=log_progress,
         )
         result = verify_version(
             store_for(props),

@@ -35,6 +35,7 @@ from tenacity import (
 )
 
 from components import keys
+from components.progress import Report, Wait
 from components.salesforce import rest, soap
 from components.salesforce.bundle import CONNECTED_APP, ECA, ECA_TYPES, AppKind, AppSpec, Bundle, build_bundle
 from components.salesforce.session import SalesforceSession
@@ -317,6 +318,7 @@ class MetadataClient:
         clock: Clock | None = None,
         transport_attempts: int = 4,
         test_level: str | None = None,
+        progress: Report | None = None,
     ):
         if test_level is not None and test_level not in TEST_LEVELS:
             raise ValueError(f"test_level: {test_level!r} is not one of {', '.join(TEST_LEVELS)} (or None)")
@@ -325,6 +327,7 @@ class MetadataClient:
         self.poll = poll or PollPolicy()
         self.clock = clock or SystemClock()
         self.transport_attempts = transport_attempts
+        self.progress = progress  # hears about long deploy waits
         self.calls: Counter[str] = Counter()
 
     # -- transport --------------------------------------------------------------------------------
@@ -415,10 +418,15 @@ class MetadataClient:
             retry_error_callback=lambda state: state.outcome.result(),  # type: ignore[union-attr]
         )
 
+        waiting = Wait(f"deploy {deploy_id} to finish", policy.deadline, self.progress, start)
+
         def poll_once() -> DeployResult:
             nonlocal polls
             polls += 1
-            return self.check_deploy_status(deploy_id)
+            result = self.check_deploy_status(deploy_id)
+            if not result.done:
+                waiting.tick(self.clock.now(), result.state_detail or result.status)
+            return result
 
         result: DeployResult = retrying(poll_once)
         result = dataclasses.replace(result, polls=polls, poll_waits=tuple(waits[: polls - 1]))

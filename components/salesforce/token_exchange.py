@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from components import keys
+from components.progress import Report, Wait
 from components.salesforce import rest
 from components.salesforce.bundle import CONNECTED_APP, ECA, AppKind
 from components.settings import DEFAULT_API_VERSION, rules
@@ -605,15 +606,22 @@ def exchange_once(
 
 
 def exchange_with_retry(
-    login: JwtLogin, *, clock: Clock, http: requests.Session, first_failure: Callable[[], bool] | None = None
+    login: JwtLogin,
+    *,
+    clock: Clock,
+    http: requests.Session,
+    first_failure: Callable[[], bool] | None = None,
+    progress: Report | None = None,
 ) -> tuple[AccessToken, int, list[str]]:
     """Token exchange, retried on propagation/transient errors within the budget; returns (token, attempts, errors).
 
     ``first_failure`` runs once, after a first attempt that failed but may be retried (e.g. to check
     that the app holds the certificate); True means it changed the app, which may now be propagating.
+    ``progress`` hears about the wait while failed attempts are retried.
     """
     start = clock.now()
     attempts, errors, app_changed = 0, [], login.app_changed
+    waiting = Wait(f"Salesforce to accept the JWT login of {login.username}", login.budget, progress, start)
     try:
         for attempt in _propagation_retrying(login, clock, start):
             with attempt:
@@ -624,6 +632,8 @@ def exchange_with_retry(
                     errors.append(exc.error)
                     if attempts == 1 and exc.retryable and first_failure is not None:
                         app_changed = first_failure() or app_changed
+                    if exc.retryable and clock.now() < start + login.budget:
+                        waiting.tick(clock.now(), f"attempt {attempts}: {exc.error}")
                     raise
     except TokenExchangeError as exc:
         elapsed = clock.now() - start
@@ -670,12 +680,15 @@ def verify_jwt_login(
     clock: Clock | None = None,
     http: requests.Session | None = None,
     first_failure: Callable[[], bool] | None = None,
+    progress: Report | None = None,
 ) -> VerificationResult:
     """Prove a JWT bearer login end to end: token (with propagation retries), then the API identity check."""
     clock = clock or SystemClock()
     http = http or verified_session(login.ca_bundle)
     start = clock.now()
-    token, attempts, errors = exchange_with_retry(login, clock=clock, http=http, first_failure=first_failure)
+    token, attempts, errors = exchange_with_retry(
+        login, clock=clock, http=http, first_failure=first_failure, progress=progress
+    )
     identity = prove_token(token, http=http, api_version=login.api_version)
     elapsed = clock.now() - start
     check_identity(

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from components.credentials import AWSCURRENT, AWSPENDING, AWSPREVIOUS
+from components.progress import PROGRESS_ENV
 from components.salesforce.token_exchange import HTTP_TIMEOUT
 from tests.fixtures.pulumi import LOCAL_APP as APP
 from tests.fixtures.pulumi import LocalStack, calls_since
@@ -95,6 +96,15 @@ def test_a_rotation_deploy_whose_answer_is_lost_is_read_back_and_goes_on(deploye
     assert deployed.org.app(APP)["certificate_fingerprint_sha256"] == new.fingerprint_sha256
     assert deployed.org.calls()["deploy"] >= 1 and len(deployed.org.deploys()) == 2  # never resent
     assert deployed.login().username == "integration@example.com"
+
+
+def test_long_waits_show_progress_lines_in_pulumi_up(deployed: LocalStack):
+    """Issue 12: a slow deploy printed nothing; the providers' progress lines reach `pulumi up`."""
+    deployed.org.settings(deploy_seconds=4)
+    result = deployed.up(rotation=1, env={PROGRESS_ENV: "1"}).check()
+    shown = [d["message"] for d in result.diagnostics if d.get("severity") != "debug"]
+    waiting = [line for line in shown if "waiting for deploy 0Af" in line and " s of 600 s" in line]
+    assert len(waiting) >= 2, shown
 
 
 def test_drift_found_by_refresh_and_repaired_by_up(deployed: LocalStack):

@@ -176,6 +176,7 @@ def test_adopting_an_existing_eca_whose_key_salesforce_hides(host, salesforce_or
     client(salesforce_org).deploy_app(
         app_spec(
             ECA,
+            key_index=1,  # its own certificate: one holding this stack's would be a killed run's, taken over
             name="Host_JWT",
             consumer_key="AdoptedKey000001",
             access_permission_set=PermissionSetSpec("Host_JWT_Access", "Host"),

@@ -12,6 +12,7 @@ import pytest
 
 from components.cli import main
 from components.credentials import CredentialDocument, CredentialStore
+from components.progress import PROGRESS_ENV
 from components.salesforce.bundle import ECA, AppSpec, PermissionSetSpec
 from components.salesforce.metadata_api import MetadataClient
 from components.salesforce.session import AccessTokenAuth, open_session
@@ -118,6 +119,18 @@ def test_verify_reports_who_logged_in_where_and_how_fast(integration, capsys):
     code = main(["verify", *integration.args()])
     out, _ = capsys.readouterr()
     assert code == 0 and out.startswith(f"OK: {integration.org.integration_username} logged in to org")
+
+
+def test_a_login_that_keeps_waiting_prints_plain_progress_lines_in_a_pipe(integration, capsys, monkeypatch):
+    """Issue 12: `verify` printed nothing while it retried; off a terminal it prints plain lines."""
+    monkeypatch.setenv(PROGRESS_ENV, "1")
+    integration.org.fault("token", 503, count=3)
+    code = main(["verify", *integration.args("--format", "json")])
+    out, err = capsys.readouterr()
+    assert code == 0 and json.loads(out)["attempts"] == 4
+    lines = [line for line in err.splitlines() if line.startswith("waiting for a working key for prod/orders")]
+    assert lines and all(" s of 20 s (" in line and "server_error" in line for line in lines), err
+    assert "\x1b[" not in err  # no terminal control codes in a pipe
 
 
 def test_verify_never_prints_the_token_or_the_key(integration, capsys):
