@@ -105,21 +105,16 @@ def _render(report: Any, output_format: OutputFormat) -> str:
 
 
 def _table_text(report: Any) -> str:
-    import io
+    from components.reports import render_plain
 
-    from rich.console import Console
-
-    from components.reports import render_table
-
-    console = Console(file=io.StringIO(), width=160, color_system=None, highlight=False)
-    console.print(render_table(report))
-    buffer = console.file
-    assert isinstance(buffer, io.StringIO)
-    return buffer.getvalue()
+    return render_plain(report)
 
 
 def _print_table(report: Any) -> None:
-    """The table on stdout, in colour on a terminal."""
+    """The table on stdout: rich (in colour) on a terminal, the plain layout in pipes and files."""
+    if not sys.stdout.isatty():
+        _write(_table_text(report), None)
+        return
     from rich.console import Console
 
     from components.reports import render_table

@@ -170,6 +170,18 @@ def render_table(report: CheckReport) -> Group:
     return Group(table, *lines)
 
 
+def render_plain(report: CheckReport) -> str:
+    """The table for pipes, cron mail and CI logs: one line per integration, columns padded with
+    spaces (never wrapped or squeezed to a width), then one line per finding and the notes."""
+    rows = [list(HEADERS), *(_row(health) for health in report.results)]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(HEADERS))]
+    lines = [f"Salesforce JWT integrations — {report.severity.label}"]
+    lines += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
+    lines += [f"{h.secret_id}: [{f.severity.label}] {f.message}" for h in report.results for f in h.findings]
+    lines += list(report.notes)
+    return "\n".join(lines) + "\n"
+
+
 def _md_cell(value: str) -> str:
     return value.replace("|", "\\|").replace("\n", " ")
 

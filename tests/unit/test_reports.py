@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import timedelta
 
@@ -148,3 +149,23 @@ def test_every_timestamp_the_product_writes_ends_in_z():
     assert iso(east) == output_iso(east) == "2026-12-02T14:30:05Z"
     assert iso(east, timespec="auto") == "2026-12-02T14:30:05.123456Z"
     assert iso_from_timestamp(0) == "1970-01-01T00:00:00Z"
+
+
+def test_the_plain_table_keeps_one_line_per_integration_at_any_length():
+    """Issue 12: in pipes the rich table was squeezed to 80 columns and wrapped long secret names."""
+    from components.reports import HEADERS, render_plain
+
+    report = sample_report()
+    long_name = "salesforce/jwt/production-eu-central/Orders_Fulfilment_Integration_Slot_A"
+    report = CheckReport(
+        tuple(dataclasses.replace(r, secret_id=long_name) for r in report.results), report.generated_at, ("a note",)
+    )
+    lines = render_plain(report).splitlines()
+    assert lines[0].startswith("Salesforce JWT integrations — ")
+    assert lines[1].split()[:2] == list(HEADERS[:2])
+    rows = lines[2 : 2 + len(report.results)]
+    assert all(row.startswith(long_name) and len(row) > 100 for row in rows)
+    assert not any(ch in "".join(lines) for ch in "│┃━─┏") and "\x1b[" not in "".join(lines)
+    assert lines[-1] == "a note"
+    columns = lines[1].index(HEADERS[2]), rows[0].index(rows[0].split()[2])
+    assert columns[0] == columns[1]  # cells line up under their headers
