@@ -51,13 +51,21 @@ def _load_all(raw: dict[str, Any]) -> tuple[Settings, ...]:
     )
 
 
+# Pulumi registers the stack's root resource before any program code runs, so a first run that stops
+# here still counts "1 created": say what that is.
+NOTHING_CREATED = (
+    "Nothing was created in Salesforce or AWS: the one resource `pulumi up` counts as created is the "
+    "stack's own root entry in its state (pulumi:pulumi:Stack)."
+)
+
+
 def from_stack_config() -> list[tuple[str, SalesforceJwtIntegrationArgs]]:
     """(component name, Args) for each integration in the current stack's config, validated; a config
     problem stops the program before any resource is registered."""
     try:
         all_settings = _load_all(_project_config())
     except SettingsError as problem:
-        raise pulumi.RunError(str(problem)) from None
+        raise pulumi.RunError(f"{problem}\n{NOTHING_CREATED}") from None
     for settings in all_settings:
         for warning in settings.warnings:
             pulumi.log.warn(warning)
@@ -92,7 +100,7 @@ def _settings_of(name: str, args: SalesforceJwtIntegrationArgs) -> Settings:
             key, _, shown = problem.key.rpartition(":")[2].partition(" ")
             where = f"{key} (SalesforceJwtIntegrationArgs.{fields[key]})" if key in fields else key
             lines.append(f"  - {where}{' ' + shown if shown else ''}: {problem.message}")
-        raise pulumi.RunError("\n".join(lines)) from None
+        raise pulumi.RunError("\n".join([*lines, NOTHING_CREATED])) from None
 
 
 def certificate_facts(certificate_pem: str, renew_before_days: int | None) -> dict[str, Any]:

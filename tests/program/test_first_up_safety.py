@@ -100,3 +100,14 @@ def test_a_first_up_that_fails_at_each_step_leaves_awscurrent_not_provisioned(
         assert "not-provisioned placeholder" in failed.stdout + failed.stderr
     assert_not_provisioned(local_stack, capsys)
     recovers(local_stack)
+
+
+def test_a_first_up_with_bad_config_says_what_its_one_created_resource_is(local_stack: LocalStack) -> None:
+    """Issue 12: a failed config run printed "1 created" and nothing else about it. That one is Pulumi's
+    own root entry (registered before the program runs); the message says so, and it is true."""
+    result = local_stack.up(keySize=1024)
+    assert not result.ok
+    errors = " ".join(result.errors)
+    assert "keySize = '1024': RSA below 2048 bits is refused" in errors or "keySize = 1024" in errors
+    assert "Nothing was created in Salesforce or AWS" in errors and "pulumi:pulumi:Stack" in errors
+    assert not local_stack.store.exists() and local_stack.org.apps() == []
