@@ -1,0 +1,94 @@
+"""Bad inputs, generated (issue 12): each one ends in the input's own clear error, never an exception
+of another kind (which would reach people as a traceback).
+
+* preview JSON for ``preview-summary``: any JSON text, and previews whose steps carry any values;
+* stored secret documents for ``check``: any JSON, and a valid document with any field replaced.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from components.credentials import CredentialDocument, CredentialDocumentError
+from components.health import SecretState, evaluate
+from components.preview_summary import PreviewFormatError, load_preview, render_preview_markdown, summarize
+from tests.unit.test_health import NOW, make_document
+from tests.unit.test_preview_summary import APP_TYPE, app_inputs, urn
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=12,
+)
+OPS = st.sampled_from(["create", "update", "replace", "delete", "same", "create-replacement", "refresh", "x"])
+FIELDS = st.sampled_from(sorted(app_inputs()))
+
+
+def preview_text(step_values: list[dict[str, Any]]) -> str:
+    return json.dumps({"steps": step_values, "changeSummary": {}})
+
+
+@st.composite
+def odd_steps(draw: st.DrawFn) -> dict[str, Any]:
+    """A step of the app resource whose inputs have some fields replaced by any JSON value."""
+    step: dict[str, Any] = {"op": draw(OPS), "urn": urn("prod", "orders-app", APP_TYPE)}
+    for state in draw(st.sets(st.sampled_from(["oldState", "newState"]))):
+        inputs = app_inputs()
+        for field in draw(st.lists(FIELDS, max_size=4)):
+            inputs[field] = draw(JSON)
+        step[state] = draw(st.sampled_from([{"inputs": inputs, "type": APP_TYPE}, inputs, draw(JSON)]))
+    return step
+
+
+def summary_or_format_error(text: str) -> None:
+    try:
+        render_preview_markdown(summarize(load_preview(text)))
+    except PreviewFormatError as error:
+        assert str(error)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=200) | JSON.map(json.dumps))
+def test_any_text_is_a_summary_or_a_preview_format_error(text: str) -> None:
+    summary_or_format_error(text)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(odd_steps(), min_size=1, max_size=3))
+def test_steps_with_any_values_are_a_summary_or_a_preview_format_error(steps: list[dict[str, Any]]) -> None:
+    summary_or_format_error(preview_text(steps))
+
+
+@cache
+def valid_document() -> dict[str, Any]:
+    return make_document()
+
+
+DOCUMENT_FIELDS = st.sampled_from(sorted(valid_document()))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(JSON.map(json.dumps) | st.text(max_size=100))
+def test_any_secret_text_is_a_document_or_a_document_error(text: str) -> None:
+    try:
+        CredentialDocument.from_json(text)
+    except CredentialDocumentError as error:
+        assert "PRIVATE KEY" not in str(error)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(DOCUMENT_FIELDS, JSON, min_size=1, max_size=3))
+def test_a_document_with_any_field_replaced_is_evaluated_into_findings(changes: dict[str, Any]) -> None:
+    """What `check` does with whatever AWSCURRENT holds: findings (the document is invalid), no crash."""
+    document = {**valid_document(), **changes}
+    try:
+        parsed = CredentialDocument.from_dict(document).to_dict()
+    except CredentialDocumentError:
+        return  # reported as `invalid-document` by the inspection
+    health = evaluate(SecretState("prod/orders", parsed), NOW)
+    assert all(f.code and f.message for f in health.findings)
