@@ -92,3 +92,40 @@ def test_a_document_with_any_field_replaced_is_evaluated_into_findings(changes: 
         return  # reported as `invalid-document` by the inspection
     health = evaluate(SecretState("prod/orders", parsed), NOW)
     assert all(f.code and f.message for f in health.findings)
+
+
+OPTION_VALUES = {
+    "--format": st.text(max_size=12) | st.sampled_from(["json", "table", "markdown", "prometheus"]),
+    "--concurrency": st.text(max_size=6) | st.integers(-5, 100).map(str),
+    "--renew-before-days": st.text(max_size=6) | st.floats(-10, 1e6, allow_nan=False).map(str),
+    "--stuck-after-minutes": st.text(max_size=6) | st.integers(-5, 10**6).map(str),
+    "--verify-budget": st.text(max_size=6) | st.floats(-10, 1e5, allow_nan=False).map(str),
+    "--pretend-now": st.text(max_size=25) | st.just("2030-01-01T00:00:00Z"),
+    "--login-url": st.text(max_size=25) | st.just("http://login.salesforce.com"),
+    "--prefix": st.text(max_size=10),
+}
+
+
+@st.composite
+def check_arguments(draw: st.DrawFn) -> list[str]:
+    """`check` with any option values and a secret id AWS would refuse by name (so nothing is called)."""
+    argv = ["check", "--region", "us-east-1", "--endpoint-url", "http://127.0.0.1:9", "-s", "bad name!"]
+    for option in draw(st.lists(st.sampled_from(sorted(OPTION_VALUES)), max_size=4, unique=True)):
+        argv += [option, draw(OPTION_VALUES[option])]
+    argv += draw(st.lists(st.sampled_from(["--all", "--verify", "--drift", "-s", "x"]), max_size=2))
+    return argv
+
+
+@settings(max_examples=120, deadline=None)
+@given(check_arguments())
+def test_any_check_arguments_end_in_a_usage_error_and_no_traceback(argv: list[str]) -> None:
+    import contextlib
+    import io
+
+    from components.cli import main
+
+    err, out = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+        code = main(argv)
+    assert code == 3, (argv, err.getvalue(), out.getvalue())
+    assert "Traceback" not in err.getvalue() and err.getvalue().strip()
