@@ -26,11 +26,9 @@ from components.app_kinds import APP_KINDS as APP_KINDS
 from components.app_kinds import CONNECTED_APP as CONNECTED_APP
 from components.app_kinds import ECA as ECA
 from components.app_kinds import AppKind as AppKind
+from components.salesforce.namespaces import METADATA_NS
 from components.salesforce.wsdl import enum_values
 from components.settings import DEFAULT_API_VERSION, validate_developer_name
-
-METADATA_NS = "http://soap.sforce.com/2006/04/metadata"
-
 
 DEFAULT_CALLBACK_URL = "https://login.salesforce.com/services/oauth2/success"
 REQUIRED_SCOPES = ("Api", "RefreshToken")

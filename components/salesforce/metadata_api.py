@@ -38,6 +38,7 @@ from components import keys
 from components.progress import Report, Wait
 from components.salesforce import rest, soap
 from components.salesforce.bundle import CONNECTED_APP, ECA, ECA_TYPES, AppKind, AppSpec, Bundle, build_bundle
+from components.salesforce.namespaces import XSI_NS
 from components.salesforce.session import SalesforceSession
 from components.salesforce.token_exchange import Clock, SystemClock
 from components.settings import TEST_LEVELS
@@ -471,7 +472,7 @@ class MetadataClient:
             response = self._call(soap.element("readMetadata", soap.element("type", text=metadata_type), *names))
             for result in soap.children(response, "result"):
                 for record in soap.children(result, "records"):
-                    nil = record.get(f"{{{soap.XSI_NS}}}nil", "").lower() == "true"
+                    nil = record.get(f"{{{XSI_NS}}}nil", "").lower() == "true"
                     if not nil and soap.text(record, "fullName"):
                         records.append(record)
         return records

@@ -13,10 +13,8 @@ from functools import lru_cache
 
 from lxml import etree
 
+from components.salesforce.namespaces import METADATA_NS, XSD_NS
 from components.salesforce.wsdl import wsdl_path
-
-METADATA_NS = "http://soap.sforce.com/2006/04/metadata"
-XSD_NS = "http://www.w3.org/2001/XMLSchema"
 
 #: Root elements a deploy zip of this project may contain (package.xml's root is ``Package``).
 DOCUMENT_TYPES = (

@@ -24,6 +24,7 @@ from lxml import etree
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from components.salesforce import rest
+from components.salesforce.namespaces import PARTNER_NS, SOAP_ENV_NS
 from components.salesforce.token_exchange import (
     AccessToken,
     Clock,
@@ -42,8 +43,6 @@ from components.salesforce.token_exchange import (
 )
 from components.settings import DEFAULT_API_VERSION, deployer_names, parse_auth_url
 
-SOAP_ENV_NS = "http://schemas.xmlsoap.org/soap/envelope/"
-PARTNER_NS = "urn:partner.soap.sforce.com"
 LAST_SOAP_LOGIN_VERSION = 64
 
 

@@ -14,9 +14,7 @@ import requests
 from lxml import etree
 from urllib3.exceptions import NewConnectionError
 
-SOAP_ENV_NS = "http://schemas.xmlsoap.org/soap/envelope/"
-METADATA_NS = "http://soap.sforce.com/2006/04/metadata"
-XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+from components.salesforce.namespaces import METADATA_NS, SOAP_ENV_NS
 
 
 class MetadataFault(Exception):

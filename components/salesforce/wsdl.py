@@ -12,7 +12,8 @@ from pathlib import Path
 
 from lxml import etree
 
-XSD_NS = "http://www.w3.org/2001/XMLSchema"
+from components.salesforce.namespaces import XSD_NS
+
 _NS = {"xsd": XSD_NS}
 
 
