@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
-SECRET_ARN = re.compile(
-    r"^arn:[^:]+:secretsmanager:(?P<region>[^:]*):(?P<account>[^:]*):secret:(?P<name>.+)-[A-Za-z0-9]{6}$"
-)
+from components.credentials.aws_ids import ARN_SUFFIX, SECRET_ARN
 
 
 def secret_name(secret_id: str, region: str | None = None) -> str:
@@ -15,7 +11,7 @@ def secret_name(secret_id: str, region: str | None = None) -> str:
     An ARN names its region: read with another ``region``, the same name would be another secret, so
     that is refused (StoreConfigError) instead of silently reading the wrong one.
     """
-    match = SECRET_ARN.match(secret_id) if isinstance(secret_id, str) else None
+    match = SECRET_ARN.fullmatch(secret_id) if isinstance(secret_id, str) else None
     if not match:
         return secret_id
     arn_region = match.group("region")
@@ -27,7 +23,7 @@ def secret_name(secret_id: str, region: str | None = None) -> str:
             f"use region {arn_region} (--region, AWS_REGION or the client's region argument). The secret "
             f"of the same name in {region} is another secret."
         )
-    return match.group("name")
+    return ARN_SUFFIX.sub("", match.group("name"))
 
 
 def secret_id_for(secret_id: str, region: str | None = None) -> str:

@@ -6,23 +6,23 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from components.credentials.aws_ids import (
+    IAM_PRINCIPAL_ARN,
+    KMS_ALIAS_ARN,
+    KMS_KEY,
+    KMS_KEY_ARN,
+    KMS_KEY_ID,
+    SECRET_ARN,
+)
 from components.credentials.errors import StoreConfigError
 from components.credentials.stages import RUNTIME_STAGES
 
 POLICY_VERSION = "2012-10-17"
-_SECRET_ARN = re.compile(
-    r"^arn:(?P<partition>aws[a-z-]*):secretsmanager:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):secret:.+$"
-)
-_PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(root|user/.+|role/.+)$")
-_KEY_ID = re.compile(r"^(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
-_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/.+$")
-_ALIAS_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(?P<alias>alias/[A-Za-z0-9/_-]+)$")
-_ALIAS = re.compile(r"^alias/[A-Za-z0-9/_-]+$")
 
 
 def check_kms_key_id(kms_key_id: str, *, argument: str = "kms_key_id") -> str:
     """Return the KMS key reference unchanged if it is a key id, key ARN, alias name or alias ARN."""
-    if isinstance(kms_key_id, str) and any(p.match(kms_key_id) for p in (_KEY_ID, _KEY_ARN, _ALIAS_ARN, _ALIAS)):
+    if isinstance(kms_key_id, str) and KMS_KEY.fullmatch(kms_key_id):
         if kms_key_id != "alias/aws/secretsmanager":
             return kms_key_id
         raise StoreConfigError(
@@ -42,7 +42,7 @@ def check_principals(principals: Sequence[str], *, argument: str = "reader_princ
             f"{argument} must be a non-empty list of IAM principal ARNs "
             "(arn:aws:iam::123456789012:role/NAME); pass None to leave the resource policy alone."
         )
-    bad = [p for p in principals if not isinstance(p, str) or not _PRINCIPAL_ARN.match(p)]
+    bad = [p for p in principals if not isinstance(p, str) or not IAM_PRINCIPAL_ARN.fullmatch(p)]
     if bad:
         raise StoreConfigError(
             f"{argument} has invalid IAM principal ARN(s) {bad!r}; expected "
@@ -52,7 +52,7 @@ def check_principals(principals: Sequence[str], *, argument: str = "reader_princ
 
 
 def _secret_arn_parts(secret_arn: str) -> re.Match[str]:
-    match = _SECRET_ARN.match(secret_arn or "")
+    match = SECRET_ARN.fullmatch(secret_arn or "")
     if not match:
         raise StoreConfigError(
             f"secret_arn {secret_arn!r} is not a Secrets Manager secret ARN "
@@ -96,12 +96,12 @@ def _decrypt_statement(kms_key_id: str, parts: re.Match[str], secret_arn: str) -
             "kms:EncryptionContext:SecretARN": secret_arn,
         }
     }
-    if _KEY_ARN.match(kms_key_id):
+    if KMS_KEY_ARN.fullmatch(kms_key_id):
         resource = kms_key_id
-    elif _KEY_ID.match(kms_key_id):
+    elif KMS_KEY_ID.fullmatch(kms_key_id):
         resource = f"arn:{partition}:kms:{region}:{account}:key/{kms_key_id}"
     else:
-        alias_match = _ALIAS_ARN.match(kms_key_id)
+        alias_match = KMS_ALIAS_ARN.fullmatch(kms_key_id)
         alias = alias_match["alias"] if alias_match else kms_key_id
         resource = f"arn:{partition}:kms:{region}:{account}:key/*"
         condition["ForAnyValue:StringEquals"] = {"kms:ResourceAliases": [alias]}

@@ -27,6 +27,7 @@ from components.credentials.aws_ids import (
     MAX_RECOVERY_DAYS,
     MIN_RECOVERY_DAYS,
     REGION,
+    SECRET_ARN,
     SECRET_NAME,
 )
 from components.credentials.document import (
@@ -47,7 +48,6 @@ from components.credentials.errors import (
     StoreConfigError,
     VersionNotFoundError,
 )
-from components.credentials.names import SECRET_ARN
 from components.credentials.policies import (
     check_kms_key_id,
     check_principals,

@@ -21,7 +21,7 @@ from cryptography import x509
 from components import keys
 from components.app_kinds import APP_KINDS as APP_KINDS
 from components.app_kinds import AppKind as AppKind
-from components.credentials.aws_ids import REGION, SECRET_NAME
+from components.credentials.aws_ids import IAM_PRINCIPAL_ARN, KMS_KEY, REGION, SECRET_ARN, SECRET_NAME
 from components.credentials.stages import MANAGED_BY_KEY, MANAGED_BY_VALUE
 from components.salesforce.wsdl import enum_values
 
@@ -117,13 +117,6 @@ MY_DOMAIN = re.compile(
     r"\.my\.salesforce\.com"
 )
 PRODUCTION_MY_DOMAIN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\.my\.salesforce\.com")
-SECRET_ARN = re.compile(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}")
-KMS_KEY = re.compile(
-    r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}"
-    r"|alias/[A-Za-z0-9/_-]{1,250}"
-    r"|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(?:key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+))"
-)
-IAM_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:(?:root|(?:role|user)/[A-Za-z0-9+=,.@_/-]{1,512})")
 AUTH_URL = re.compile(
     r"force://(?P<client_id>[^:@/\s]+):(?P<client_secret>[^:@/\s]*):(?P<refresh_token>[^@\s]+)"
     r"@(?P<host>[A-Za-z0-9.-]+(?::\d{1,5})?)/?"
@@ -704,7 +697,7 @@ def validate_kms_key_id(value: str) -> str:
 
 
 def validate_reader_arn(value: str) -> str:
-    if not IAM_ARN.fullmatch(value):
+    if not IAM_PRINCIPAL_ARN.fullmatch(value):
         raise ValueError("must be an IAM ARN like arn:aws:iam::123456789012:role/<name> (role, user or root)")
     return value
 
