@@ -19,10 +19,10 @@ from xml.sax.saxutils import escape
 import jwt
 import requests
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
 from lxml import etree
+
+from tests.fixtures.certificates import make_cert, make_ec_key, make_rsa_key, pem_cert, pem_key
 
 MD = "http://soap.sforce.com/2006/04/metadata"
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -32,21 +32,10 @@ JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 @functools.lru_cache(maxsize=8)
 def key_pair(slot: int = 0, kind: str = "rsa") -> tuple[bytes, str]:
     """(private key PEM, self-signed certificate PEM); cached per slot so tests stay fast."""
-    key = rsa.generate_private_key(65537, 2048) if kind == "rsa" else ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"jwt-test-{slot}")])
+    key = make_rsa_key(2048, 4000 + slot) if kind == "rsa" else make_ec_key()
     now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=365))
-        .sign(key, hashes.SHA256())
-    )
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    return pem, cert.public_bytes(serialization.Encoding.PEM).decode()
+    cert = make_cert(key, common_name=f"jwt-test-{slot}", not_before=now - datetime.timedelta(days=1), serial=None)
+    return pem_key(key), pem_cert(cert).decode()
 
 
 def der(certificate_pem: str) -> bytes:

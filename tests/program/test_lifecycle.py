@@ -10,7 +10,7 @@ each test here changes its stack in its own way, so it gets one of its own.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
@@ -142,28 +142,25 @@ def test_destroy_with_delete_app_on_destroy_removes_the_app(stack: LocalStack):
 
 def test_ca_signed_stack_outputs_a_csr_then_deploys_the_signed_certificate(stack: LocalStack):
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
+
+    from tests.fixtures.certificates import make_cert, make_rsa_key, pem_cert
 
     stack.up(certificateMode="ca-signed").check()
     csr_pem = stack.outputs()["csrPem"]
     assert "CERTIFICATE REQUEST" in csr_pem and APP not in [a["name"] for a in stack.org.apps()]
     csr = x509.load_pem_x509_csr(csr_pem.encode())
-    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test CA")])
-    now = datetime.now(UTC)
-    signed = (
-        x509.CertificateBuilder()
-        .subject_name(csr.subject)
-        .issuer_name(ca_name)
-        .public_key(csr.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + timedelta(days=90))
-        .sign(ca_key, hashes.SHA256())
+    ca_key = make_rsa_key(2048, 5000)
+    signed = make_cert(
+        ca_key,
+        public_key=csr.public_key(),
+        subject=csr.subject,
+        issuer_key=ca_key,
+        issuer_name="Test CA",
+        not_before=datetime.now(UTC),
+        days=90,
+        serial=None,
     )
-    pem = signed.public_bytes(serialization.Encoding.PEM).decode()
+    pem = pem_cert(signed).decode()
     stack.up(certificateMode="ca-signed", caCertificatePem=pem).check()
     assert stack.document().certificate_pem.strip() == pem.strip()
     assert stack.login().username == "integration@example.com"

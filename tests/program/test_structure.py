@@ -6,14 +6,14 @@ their inputs plus placeholder outputs. Behaviour against real services is in tes
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import itertools
+from datetime import UTC, datetime
 
 import pulumi
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
+
+from tests.fixtures.certificates import make_cert, make_rsa_key, pem_cert, pem_key
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 BASE = {
@@ -30,28 +30,17 @@ def _unwrap(value):
     return value["value"] if isinstance(value, dict) and value.get(SECRET_SIG) else value
 
 
+_KEYS = itertools.count(3000)
+
+
 def _key_pem(bits: int) -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
+    return pem_key(make_rsa_key(bits, next(_KEYS))).decode()  # a new key each time, as pulumi-tls makes
 
 
 def _cert_pem(key_pem: str, common_name: str, hours: float) -> str:
     key = serialization.load_pem_private_key(key_pem.encode(), None)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + timedelta(hours=hours))
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
+    cert = make_cert(key, common_name=common_name, not_before=datetime.now(UTC), days=hours / 24, serial=None)
+    return pem_cert(cert).decode()
 
 
 class Mocks(pulumi.runtime.Mocks):

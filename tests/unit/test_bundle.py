@@ -7,10 +7,6 @@ import io
 import zipfile
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -25,6 +21,7 @@ from components.salesforce.bundle import (
     build_bundle,
 )
 from tests.fixtures.aws import generated_key_pair
+from tests.fixtures.certificates import make_cert, make_ec_key, pem_cert
 
 NS = {"m": "http://soap.sforce.com/2006/04/metadata"}
 CERT = generated_key_pair(0)[1]
@@ -180,20 +177,8 @@ def test_same_spec_gives_the_same_bytes_and_reused_policy_names_are_used() -> No
 
 
 def _ec_certificate() -> str:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ec")])
     now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now)
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
+    return pem_cert(make_cert(make_ec_key(), common_name="ec", not_before=now, days=1, serial=1)).decode()
 
 
 BASE = dict(

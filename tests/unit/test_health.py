@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from components.health import (
     CheckReport,
@@ -21,14 +17,22 @@ from components.health import (
     evaluate,
     unreadable,
 )
+from tests.fixtures.certificates import (
+    fingerprint,
+    key_and_certificate,
+    make_cert,
+    make_ec_key,
+    make_rsa_key,
+    pem_cert,
+    pem_key,
+)
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
-@functools.cache
 def rsa_key(index: int = 0) -> rsa.RSAPrivateKey:
     """Test keys, generated at run time (index picks a distinct key)."""
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return make_rsa_key(2048, 2000 + index)
 
 
 def make_document(
@@ -41,25 +45,18 @@ def make_document(
 ) -> dict:
     """A credential document whose certificate is valid from `issued` for `days` days."""
     key = rsa_key(key_index)
-    cert_key = rsa_key(key_index if cert_key_index is None else cert_key_index)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "orders-sync")])
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(cert_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(issued)
-        .not_valid_after(issued + timedelta(days=days))
-        .sign(cert_key, hashes.SHA256())
+    cert = make_cert(
+        rsa_key(key_index if cert_key_index is None else cert_key_index),
+        common_name="orders-sync",
+        not_before=issued,
+        days=days,
+        serial=None,
     )
     document = {
         "schema_version": 1,
-        "private_key_pem": key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        ).decode(),
-        "certificate_pem": cert.public_bytes(serialization.Encoding.PEM).decode(),
-        "fingerprint_sha256": cert.fingerprint(hashes.SHA256()).hex(":").upper(),
+        "private_key_pem": pem_key(key).decode(),
+        "certificate_pem": pem_cert(cert).decode(),
+        "fingerprint_sha256": fingerprint(cert),
         "not_after": (issued + timedelta(days=days)).isoformat(),
         "consumer_key": "3MVG9orders",
         "username": "integration@example.com",
@@ -212,31 +209,17 @@ def test_naive_now_is_refused():
 
 def _document_with_key(key) -> dict:
     """A document whose key and self-signed certificate are ``key`` (consistent, but maybe refused)."""
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "orders-sync")])
-    issued = NOW - timedelta(days=10)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(issued)
-        .not_valid_after(issued + timedelta(days=90))
-        .sign(key, hashes.SHA256())
+    key_pem, cert_pem, cert_fingerprint = key_and_certificate(
+        key, common_name="orders-sync", not_before=NOW - timedelta(days=10), days=90, serial=None
     )
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    return make_document(
-        private_key_pem=pem.decode(),
-        certificate_pem=cert.public_bytes(serialization.Encoding.PEM).decode(),
-        fingerprint_sha256=cert.fingerprint(hashes.SHA256()).hex(":").upper(),
-    )
+    return make_document(private_key_pem=key_pem, certificate_pem=cert_pem, fingerprint_sha256=cert_fingerprint)
 
 
 @pytest.mark.parametrize(
     ("make_key", "reason"),
     [
-        (lambda: ec.generate_private_key(ec.SECP256R1()), "EC keys are refused"),
-        (lambda: rsa.generate_private_key(public_exponent=65537, key_size=1024), "1024 bits is refused"),
+        (make_ec_key, "EC keys are refused"),
+        (lambda: make_rsa_key(1024), "1024 bits is refused"),
     ],
 )
 def test_a_stored_key_the_policy_refuses_is_a_critical_key_refused_finding(make_key, reason):

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import hashes
 
 from components import keys
 from components.keys import KeyPolicyError
-from tests.unit.test_keys_factory import NOW, make_cert, make_ec_key, make_ed25519_key, make_rsa_key, pem_cert, pem_key
+from tests.fixtures.certificates import NOW, make_cert, make_ec_key, make_ed25519_key, make_rsa_key, pem_cert, pem_key
 
 # ---------------------------------------------------------------- policy
 

@@ -96,14 +96,9 @@ def test_deployer_settings_map_onto_session_credentials(env, kind):
 
 def test_jwt_deployer_key_file(tmp_path):
     key = tmp_path / "deployer.pem"
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
+    from tests.fixtures.certificates import make_rsa_key, pem_key
 
-    key.write_bytes(
-        rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
+    key.write_bytes(pem_key(make_rsa_key(2048, 6000)))
     env = {"SF_JWT_CONSUMER_KEY": "3MVG9abcdef", "SF_USERNAME": "admin@example.com", "SF_JWT_KEY_FILE": str(key)}
     credentials = session_credentials(load_deployer({}, login_url=LOGIN, env=env), LOGIN)
     assert isinstance(credentials, JwtAuth) and credentials.key == KeyFile(key)

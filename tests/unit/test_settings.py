@@ -9,7 +9,7 @@ from cryptography import x509
 
 from components import settings as S
 from components.settings import SettingsError, load_settings
-from tests.unit.test_keys_factory import make_cert, make_ec_key, make_rsa_key, pem_cert, pem_key
+from tests.fixtures.certificates import make_cert, make_ec_key, make_rsa_key, pem_cert, pem_key
 
 AUTH_URL = "force://PlatformCLI::5Aep861refresh.token@acme.my.salesforce.com"
 

@@ -7,7 +7,7 @@ import pickle
 import pytest
 
 from components.settings import Secret, SettingsError, load_settings
-from tests.unit.test_keys_factory import make_ec_key, make_rsa_key, pem_key
+from tests.fixtures.certificates import make_ec_key, make_rsa_key, pem_key
 
 REFRESH = "5Aep861TopSecretRefresh.Token"
 ACCESS = "00D5g000000Fake!AQ4AQTopSecretAccessToken"

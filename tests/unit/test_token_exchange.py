@@ -7,8 +7,6 @@ import dataclasses
 import jwt
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -29,6 +27,7 @@ from components.salesforce.token_exchange import (
     token_url_for,
 )
 from tests.fixtures.aws import generated_key_pair
+from tests.fixtures.certificates import make_ec_key, pem_key
 from tests.fixtures.salesforce import RecordingHttp
 
 KEY, CERT, _ = generated_key_pair(0)
@@ -67,11 +66,7 @@ def test_assertion_is_rs256_and_verifies_with_the_certificate_only() -> None:
 
 
 def test_non_rsa_and_unreadable_keys_are_refused_without_echoing_them() -> None:
-    ec_pem = (
-        ec.generate_private_key(ec.SECP256R1())
-        .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-        .decode()
-    )
+    ec_pem = pem_key(make_ec_key()).decode()
     with pytest.raises(ValueError, match="RS256") as caught:
         load_rsa_private_key(ec_pem)
     assert ec_pem.splitlines()[1] not in str(caught.value)
@@ -281,8 +276,6 @@ def test_propagation_waits_grow_with_the_time_waited_and_are_capped() -> None:
 
 
 def test_a_proven_stored_key_skips_the_costly_check_but_not_the_rs256_policy() -> None:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
 
     login = JwtLogin(
         consumer_key="CK",
@@ -293,11 +286,7 @@ def test_a_proven_stored_key_skips_the_costly_check_but_not_the_rs256_policy() -
         audience="a",
     )
     assert login.signing_key.key_size >= 2048
-    ec_pem = (
-        ec.generate_private_key(ec.SECP256R1())
-        .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-        .decode()
-    )
+    ec_pem = pem_key(make_ec_key()).decode()
     for proven in (False, True):
         with pytest.raises(ValueError, match="RS256"):
             JwtLogin(
