@@ -27,6 +27,7 @@ from components.providers.app_deployment import AppDeployment
 from components.providers.credential_version import CredentialVersion
 from components.providers.promotion import Promotion
 from components.providers.verification import Verification
+from components.resource_props import AppSettings, Store, Where
 from components.rollout import SlotPlan, iso, plan_slots
 from components.settings import PROJECT, Settings, SettingsError, load_integrations
 
@@ -126,7 +127,7 @@ class _Slot:
         certificate_pem: pulumi.Output[str],
         facts: pulumi.Output[dict],
         app: AppDeployment | None,
-        app_props: dict[str, Any],
+        app_props: AppSettings,
         csr_pem: pulumi.Output[str] | None,
     ) -> None:
         self.key, self.certificate_pem, self.facts = key, certificate_pem, facts
@@ -238,7 +239,7 @@ class SalesforceJwtIntegration(pulumi.ComponentResource):
         must survive it untouched, so these stacks never delete them (destroy included)."""
         return self._settings.certificate.mode == "ca-signed"
 
-    def _app_props(self, plan: SlotPlan) -> dict[str, Any]:
+    def _app_props(self, plan: SlotPlan) -> AppSettings:
         """Plain (known at preview) inputs of one slot's app."""
         s = self._settings
         return {
@@ -282,7 +283,7 @@ class SalesforceJwtIntegration(pulumi.ComponentResource):
             return managed
         return self._deferred["tags"].apply(lambda user: {**user, **managed})
 
-    def _where(self) -> dict[str, Any]:
+    def _where(self) -> Where:
         s = self._settings
         return {
             "login_url": s.salesforce.login_url,
@@ -295,7 +296,11 @@ class SalesforceJwtIntegration(pulumi.ComponentResource):
     def _credential(self, plan: SlotPlan, slot: _Slot) -> None:
         assert slot.app is not None, "only a slot with a deployed app has a credential"
         s = self._settings
-        store = {"secret_name": s.secret.name, "aws_region": s.aws.region, "aws_endpoint_url": s.aws.endpoint_url}
+        store: Store = {
+            "secret_name": s.secret.name,
+            "aws_region": s.aws.region,
+            "aws_endpoint_url": s.aws.endpoint_url,
+        }
         credential = CredentialVersion(
             f"{self._name}-credential",
             {
@@ -419,6 +424,6 @@ def _ca_signed(ca_certificate_pem: str | None, key: tls.PrivateKey) -> pulumi.Ou
     return key.private_key_pem.apply(check)
 
 
-def _revision(app_props: dict[str, Any]) -> str:
+def _revision(app_props: AppSettings) -> str:
     """A digest of the app's desired settings: a change re-runs the verification."""
     return hashlib.sha256(json.dumps(app_props, sort_keys=True, default=str).encode()).hexdigest()[:16]

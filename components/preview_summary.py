@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
+
+from components.resource_props import AppProps
 
 SECRET = "[secret]"
 UNKNOWN = "(known after apply)"
@@ -196,9 +198,10 @@ def _is_unknown(value: Any) -> bool:
     return isinstance(value, str) and value in _UNKNOWN_MARKERS
 
 
-def _inputs(step: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+def _inputs(step: Mapping[str, Any], key: str) -> AppProps:
+    """An AppDeployment's inputs as the preview shows them (any of them may be missing or unknown)."""
     state = step.get(key) or {}
-    return state.get("inputs") or {}
+    return cast(AppProps, state.get("inputs") or {})
 
 
 def _state_type(step: Mapping[str, Any], qualified_type: str) -> str:
@@ -209,12 +212,10 @@ def _state_type(step: Mapping[str, Any], qualified_type: str) -> str:
     return qualified_type.rsplit("$", 1)[-1]
 
 
-def _changes(
-    old: Mapping[str, Any], new: Mapping[str, Any], labels: Mapping[str, str], creating: bool
-) -> tuple[FieldChange, ...]:
+def _changes(old: AppProps, new: AppProps, labels: Mapping[str, str], creating: bool) -> tuple[FieldChange, ...]:
     changes = []
     for name, label in labels.items():
-        before, after = old.get(name), new.get(name)
+        before, after = cast(Mapping[str, Any], old).get(name), cast(Mapping[str, Any], new).get(name)
         if creating or before != after:
             if before is None and after is None:
                 continue
@@ -231,11 +232,12 @@ def _list_delta(before: Any, after: Any) -> tuple[tuple[str, ...], tuple[str, ..
     return tuple(sorted(new - old)), tuple(sorted(old - new))
 
 
-def _is_rotation(op: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+def _is_rotation(op: str, old: AppProps, new: AppProps) -> bool:
     """A rotation: an existing app's certificate fingerprint changes (or is recomputed), or a
     blue-green rotation creates the idle slot's app for the first time."""
     if op == "create" and new.get("rotation_strategy") == "blue-green":
-        return isinstance(new.get("rotation"), int) and new["rotation"] > 0
+        rotation = new.get("rotation")
+        return isinstance(rotation, int) and rotation > 0
     if op in {"create", "delete", "delete-replaced"} or not old:
         return False
     before, after = old.get("certificate_fingerprint"), new.get("certificate_fingerprint")

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from components import timestamps
 from components.credentials.stages import AWSCURRENT
+from components.resource_props import AppOutputs
 
 if TYPE_CHECKING:  # imported where used: the Pulumi program needs only the slot plan from here
     from components.credentials import CredentialDocument, CredentialStore
@@ -278,7 +279,7 @@ def delete_app(session: SalesforceSession, name: str, kind: str) -> bool:
     return MetadataClient(session).delete_app(name, cast("AppKind", kind))
 
 
-def app_outputs(snapshot: AppSnapshot, known_consumer_key: str | None = None) -> dict[str, Any]:
+def app_outputs(snapshot: AppSnapshot, known_consumer_key: str | None = None) -> AppOutputs:
     """The live facts of an app, as provider outputs (compared with the inputs to show drift). An
     External Client App's consumer key is often not shown: then the key already known stands."""
     return {

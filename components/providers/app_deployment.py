@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from components.providers.common import StackConfigProvider, app_request, changed
+from components.resource_props import AppProps
 from components.rollout import app_outputs, delete_app, deploy_app, read_app
 
 # Inputs whose change means a new app (the old one is retained unless deleteAppOnDestroy).
@@ -42,9 +43,11 @@ class AppDeploymentProvider(StackConfigProvider):
     ) -> dict[str, Any]:
         """Deploy ``props``; ``previous`` (the last deployed inputs) is put back when the outcome of a
         certificate change stays unknown."""
-        session = self.session(props)
-        before = app_request(previous, session, known_consumer_key) if previous is not None else None
-        snapshot = deploy_app(session, app_request(props, session, known_consumer_key), components, before)
+        app, old = cast(AppProps, props), cast(AppProps | None, previous)
+        session = self.session(app)
+        request = app_request(app, app["certificate_pem"], session, known_consumer_key)
+        before = app_request(old, old["certificate_pem"], session, known_consumer_key) if old is not None else None
+        snapshot = deploy_app(session, request, components, before)
         return {**props, **app_outputs(snapshot), "org_id": session.org_id}
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -65,7 +68,8 @@ class AppDeploymentProvider(StackConfigProvider):
         return UpdateResult(self._deploy(news, olds.get("consumer_key"), olds.get("component_names") or None, previous))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        snapshot = read_app(self.session(props), props["app_name"], props["app_kind"])
+        app = cast(AppProps, props)
+        snapshot = read_app(self.session(app), app["app_name"], app["app_kind"])
         if snapshot is None:
             return ReadResult("", {})
         return ReadResult(id_, {**props, **app_outputs(snapshot, props.get("consumer_key"))})
@@ -73,8 +77,9 @@ class AppDeploymentProvider(StackConfigProvider):
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         """The app is retained (a production integration is never removed by accident) unless
         deleteAppOnDestroy is set."""
-        if props.get("delete_on_destroy"):
-            delete_app(self.session(props), props["app_name"], props["app_kind"])
+        app = cast(AppProps, props)
+        if app.get("delete_on_destroy"):
+            delete_app(self.session(app), app["app_name"], app["app_kind"])
 
 
 class AppDeployment(Resource, module="salesforce-jwt", name="AppDeployment"):
@@ -85,6 +90,6 @@ class AppDeployment(Resource, module="salesforce-jwt", name="AppDeployment"):
     certificate_fingerprint: pulumi.Output[str]
     org_id: pulumi.Output[str]
 
-    def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, props: AppProps, opts: pulumi.ResourceOptions | None = None) -> None:
         outputs = {"consumer_key": None, "pre_authorized": None, "org_id": None, "component_names": None}
         super().__init__(AppDeploymentProvider(), name, {**outputs, **props}, opts)

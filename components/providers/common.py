@@ -11,11 +11,12 @@ import functools
 import sys
 import traceback
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 
 from components.providers.engine_watch import in_provider_host, watch_engine
+from components.resource_props import AppSettings, Store
 from components.rollout import AppRequest, app_spec, consumer_key_for, deployer_session, session_credentials
 from components.settings import KNOWN_KEYS, load_deployer
 
@@ -74,7 +75,7 @@ class StackConfigProvider(ReportingProvider):
             if key.startswith("deployer") and req.config.get(key) is not None
         }
 
-    def session(self, props: dict[str, Any]) -> SalesforceSession:
+    def session(self, props: AppSettings) -> SalesforceSession:
         """An authenticated deployer session for the org named in ``props``."""
         deployer = load_deployer(getattr(self, "_config", {}), login_url=props["login_url"])
         credentials = session_credentials(
@@ -83,7 +84,12 @@ class StackConfigProvider(ReportingProvider):
         return deployer_session(credentials, ca_bundle=props.get("ca_bundle"), api_version=props["api_version"])
 
 
-def store_for(props: dict[str, Any]) -> CredentialStore:
+def engine_store(props: dict[str, Any]) -> CredentialStore:
+    """The credential store named by the properties the engine passed (read as :class:`Store`)."""
+    return store_for(cast(Store, props))
+
+
+def store_for(props: Store) -> CredentialStore:
     """The credential store named by a resource's properties."""
     from components.credentials import CredentialStore
 
@@ -95,7 +101,9 @@ def changed(olds: dict[str, Any], news: dict[str, Any], keys: tuple[str, ...]) -
     return [key for key in keys if olds.get(key) != news.get(key)]
 
 
-def app_request(props: dict[str, Any], session: SalesforceSession, known_consumer_key: str | None) -> AppRequest:
+def app_request(
+    props: AppSettings, certificate_pem: str, session: SalesforceSession, known_consumer_key: str | None
+) -> AppRequest:
     """The app deployment described by a resource's properties, in the deployer's org: a new app is
     created with this stack's key for that org; an existing one keeps its key (``known_consumer_key``
     when Salesforce does not show it, else the one given in ``existingConsumerKeys``)."""
@@ -106,7 +114,7 @@ def app_request(props: dict[str, Any], session: SalesforceSession, known_consume
         label=props["app_label"],
         contact_email=props["contact_email"],
         description=props.get("description") or "",
-        certificate_pem=props["certificate_pem"],
+        certificate_pem=certificate_pem,
         scopes=tuple(props["scopes"]),
         permission_set_name=props["permission_set_name"],
         extra_permission_sets=tuple(p for p in props["permission_sets"] if p != props["permission_set_name"]),

@@ -8,7 +8,8 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from components.credentials import SecretNotFoundError
-from components.providers.common import ReportingProvider, changed, store_for
+from components.providers.common import ReportingProvider, changed, engine_store
+from components.resource_props import CredentialProps
 from components.rollout import credential_document, stage_credential
 
 # A new name or region is a new secret; the endpoint is only how AWS is reached (moto, VPC endpoints).
@@ -42,7 +43,7 @@ class CredentialVersionProvider(ReportingProvider):
     """Creates the secret when missing and puts the document as AWSPENDING (idempotently)."""
 
     def _stage(self, props: dict[str, Any]) -> dict[str, Any]:
-        store = store_for(props)
+        store = engine_store(props)
         described = store.describe() if store.exists() else None
         if described is not None and described.managed and described.scheduled_for_deletion:
             store.restore()  # deleted out of band: `up` repairs it (a foreign secret is refused below)
@@ -77,7 +78,7 @@ class CredentialVersionProvider(ReportingProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         try:
-            described = store_for(props).describe()
+            described = engine_store(props).describe()
         except SecretNotFoundError:
             return ReadResult("", {})
         return ReadResult(
@@ -92,7 +93,7 @@ class CredentialVersionProvider(ReportingProvider):
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         """Schedule the secret's deletion with its recovery window (restorable until then)."""
         try:
-            store_for(props).delete(int(props["recovery_window_days"]))
+            engine_store(props).delete(int(props["recovery_window_days"]))
         except SecretNotFoundError:
             pass
 
@@ -103,7 +104,7 @@ class CredentialVersion(Resource, module="salesforce-jwt", name="CredentialVersi
     arn: pulumi.Output[str]
     version_id: pulumi.Output[str]
 
-    def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, props: CredentialProps, opts: pulumi.ResourceOptions | None = None) -> None:
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS))
         outputs = {"arn": None, "version_id": None, "scheduled_for_deletion": False, "version_missing": False}
         super().__init__(CredentialVersionProvider(), name, {**outputs, **props}, opts)

@@ -8,7 +8,8 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from components.credentials import SecretNotFoundError
-from components.providers.common import ReportingProvider, changed, log_progress, store_for
+from components.providers.common import ReportingProvider, changed, engine_store, log_progress
+from components.resource_props import PromotionProps
 from components.rollout import VerificationRequest, current_version, promote_version, verify_version
 
 UPDATE_KEYS = ("version_id", "verified_at", "secret_name", "aws_region", "aws_endpoint_url")
@@ -18,7 +19,7 @@ class PromotionProvider(ReportingProvider):
     """``read`` reports which version is AWSCURRENT, so a label moved by hand shows as drift."""
 
     def _promote(self, props: dict[str, Any]) -> dict[str, Any]:
-        return {**props, "current_version_id": promote_version(store_for(props), props["version_id"])}
+        return {**props, "current_version_id": promote_version(engine_store(props), props["version_id"])}
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         return CreateResult(f"{props['secret_name']}:AWSCURRENT", self._promote(props))
@@ -37,12 +38,12 @@ class PromotionProvider(ReportingProvider):
                 float(news["budget_seconds"]),
                 progress=log_progress,
             )
-            verify_version(store_for(news), request)
+            verify_version(engine_store(news), request)
         return UpdateResult(self._promote(news))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         try:
-            live = current_version(store_for(props))
+            live = current_version(engine_store(props))
         except SecretNotFoundError:
             return ReadResult("", {})
         return ReadResult(id_, {**props, "current_version_id": live})
@@ -56,5 +57,5 @@ class Promotion(Resource, module="salesforce-jwt", name="Promotion"):
 
     current_version_id: pulumi.Output[str]
 
-    def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, props: PromotionProps, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(PromotionProvider(), name, {"current_version_id": None, **props}, opts)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
@@ -11,6 +11,7 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, Updat
 from components.credentials import CredentialDocument
 from components.providers.app_deployment import AppDeployment
 from components.providers.common import StackConfigProvider, app_request, changed, log_progress, store_for
+from components.resource_props import VerificationProps
 from components.rollout import AppRequest, VerificationRequest, deploy_app, ensure_app_certificate, verify_version
 
 # A new version, a new certificate or a redeployed app is proven again.
@@ -22,15 +23,14 @@ APP_KEYS = ("certificate_fingerprint", "app_revision")
 class VerificationProvider(StackConfigProvider):
     """Logs in with the version's key; on failure puts the previous certificate back on the app."""
 
-    def _verify(self, props: dict[str, Any], app_changed: bool) -> dict[str, Any]:
+    def _verify(self, raw: dict[str, Any], app_changed: bool) -> dict[str, Any]:
         """The deployer's session is opened only when the app must be read or redeployed: the app
         deployment's outputs (inputs here) already say which certificate it holds and in which org."""
+        props = cast(VerificationProps, raw)
         session = functools.cache(lambda: self.session(props["app"]))
 
         def app_for(document: CredentialDocument) -> AppRequest:
-            return app_request(
-                {**props["app"], "certificate_pem": document.certificate_pem}, session(), document.consumer_key
-            )
+            return app_request(props["app"], document.certificate_pem, session(), document.consumer_key)
 
         request = VerificationRequest(
             props["version_id"],
@@ -49,7 +49,7 @@ class VerificationProvider(StackConfigProvider):
             restore_certificate=lambda current: deploy_app(session(), app_for(current)),
         )
         return {
-            **props,
+            **raw,
             "verified_at": result.verified_at,
             "attempts": result.attempts,
             "elapsed_seconds": round(result.elapsed_seconds, 3),
@@ -78,7 +78,7 @@ class Verification(Resource, module="salesforce-jwt", name="Verification"):
     verified_at: pulumi.Output[str]
     attempts: pulumi.Output[int]
 
-    def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, props: VerificationProps, opts: pulumi.ResourceOptions | None = None) -> None:
         outputs = {
             "verified_at": None,
             "attempts": None,

@@ -7,6 +7,7 @@ their inputs plus placeholder outputs. Behaviour against real services is in tes
 from __future__ import annotations
 
 import itertools
+import typing
 from datetime import UTC, datetime
 
 import pulumi
@@ -165,3 +166,41 @@ def test_config_errors_before_any_resource(mocks):
         _build({"keySize": "1024", "appName": "Bad__Name"})
     assert "keySize" in str(err.value) and "appName" in str(err.value)
     assert mocks.resources == []
+
+
+@pulumi.runtime.test
+def test_each_resource_is_registered_with_the_keys_of_its_typed_props(mocks):
+    """The seam between component and providers: every input key is one of the resource's TypedDict
+    (plus the outputs it declares), and every required key is there."""
+    from components import resource_props as rp
+
+    component = _build({})
+    typed = {
+        "AppDeployment": rp.AppProps,
+        "CredentialVersion": rp.CredentialProps,
+        "Verification": rp.VerificationProps,
+        "Promotion": rp.PromotionProps,
+    }
+    declared_outputs = {
+        "AppDeployment": {"consumer_key", "pre_authorized", "org_id", "component_names"},
+        "CredentialVersion": {"arn", "version_id", "scheduled_for_deletion", "version_missing"},
+        "Verification": {"verified_at", "attempts", "elapsed_seconds", "org_id", "verified_username"},
+        "Promotion": {"current_version_id"},
+    }
+
+    def check(_):
+        kinds = _by_type(mocks)
+        for name, props in typed.items():
+            inputs = set(kinds[name][0].inputs) - {"__provider"}  # the SDK adds the pickled provider
+            allowed = props.__required_keys__ | props.__optional_keys__ | declared_outputs[name]
+            assert inputs <= allowed, (name, inputs - allowed)
+            missing = props.__required_keys__ - inputs  # the SDK drops inputs that are None
+            hints = typing.get_type_hints(props)
+            assert all(hints[key] is typing.Any or type(None) in typing.get_args(hints[key]) for key in missing), (
+                name,
+                missing,
+            )
+        app_inputs = set(kinds["Verification"][0].inputs["app"])
+        assert app_inputs <= rp.AppSettings.__required_keys__
+
+    return component.secret_version_id.apply(check)
