@@ -9,7 +9,7 @@ from __future__ import annotations
 from components.lazy_exports import lazy_getattr
 
 _MODULES: dict[str, tuple[str, ...]] = {
-    "aws_calls": ("AwsRetryPolicy", "is_transient", "make_client", "new_session"),
+    "aws_calls": ("AwsRetryPolicy", "make_client", "new_session"),
     "document": (
         "APP_KINDS",
         "CredentialDocument",

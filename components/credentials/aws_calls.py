@@ -1,4 +1,4 @@
-"""One AWS call with bounded retries (tenacity) and errors mapped to the store's exception classes."""
+"""One AWS call, retried by botocore (standard mode), with errors mapped to the store's exception classes."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from botocore.exceptions import (
 from botocore.exceptions import (
     ConnectionError as BotoConnectionError,
 )
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from components.credentials.errors import (
     AccessDeniedError,
@@ -29,32 +28,20 @@ from components.credentials.errors import (
     ServiceUnavailableError,
     StoreConfigError,
     classify_aws_error,
-    is_server_error,
-    is_throttling,
 )
 from components.credentials.redaction import install_log_redaction
 
 
 @dataclass(frozen=True)
 class AwsRetryPolicy:
-    """How often and how patiently to retry throttling, 5xx and connection failures."""
+    """How many times a call is tried in all. botocore's standard retry mode does the retrying
+    (throttling, 5xx and connection failures, exponential backoff with full jitter, a retry quota)."""
 
     attempts: int = 5
-    initial_wait: float = 0.5
-    max_wait: float = 8.0
 
     def __post_init__(self) -> None:
         if isinstance(self.attempts, bool) or not isinstance(self.attempts, int) or self.attempts < 1:
             raise StoreConfigError(f"retry.attempts must be an integer >= 1, got {self.attempts!r}.")
-        if self.initial_wait < 0 or self.max_wait < self.initial_wait:
-            raise StoreConfigError("retry waits must satisfy 0 <= initial_wait <= max_wait.")
-
-
-def is_transient(err: BaseException) -> bool:
-    """Errors worth retrying: throttling, AWS 5xx, dropped or timed-out connections."""
-    if isinstance(err, ClientError):
-        return is_throttling(err) or is_server_error(err)
-    return isinstance(err, (BotoConnectionError, HTTPClientError))
 
 
 @functools.lru_cache(maxsize=1)
@@ -72,10 +59,10 @@ def new_session() -> botocore.session.Session:
     return session
 
 
-def make_client(region: str, endpoint_url: str | None = None) -> Any:
-    """A Secrets Manager client whose own retries are off (AwsRetryPolicy does them, once)."""
+def make_client(region: str, endpoint_url: str | None = None, retry: AwsRetryPolicy | None = None) -> Any:
+    """A Secrets Manager client that retries in botocore's standard mode, ``retry.attempts`` tries in all."""
     config = Config(
-        retries={"total_max_attempts": 1, "mode": "standard"},
+        retries={"total_max_attempts": (retry or AwsRetryPolicy()).attempts, "mode": "standard"},
         connect_timeout=5,
         read_timeout=30,
         user_agent_extra="salesforce-jwt-pulumi",
@@ -101,16 +88,9 @@ class AwsCaller:
     def _retried(
         self, operation: str, method: Callable[..., dict[str, Any]], params: dict[str, Any], stage: str, version: str
     ) -> dict[str, Any]:
-        retrying = Retrying(
-            stop=stop_after_attempt(self.retry.attempts),
-            wait=wait_exponential_jitter(
-                multiplier=self.retry.initial_wait, max=self.retry.max_wait, jitter=self.retry.initial_wait
-            ),
-            retry=retry_if_exception(is_transient),
-            reraise=True,
-        )
+        """The call (botocore retries it); what still fails becomes one of the store's errors."""
         try:
-            return retrying(method, **params)
+            return method(**params)
         except ClientError as err:
             raise classify_aws_error(
                 err, operation=operation, secret=self.secret, stage=stage, version=version

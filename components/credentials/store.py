@@ -199,7 +199,7 @@ class CredentialStore:
         retry: AwsRetryPolicy | None = None,
     ) -> None:
         if not isinstance(secret_name, str) or not (
-            SECRET_NAME.fullmatch(secret_name) or SECRET_ARN.match(secret_name)
+            SECRET_NAME.fullmatch(secret_name) or SECRET_ARN.fullmatch(secret_name)
         ):
             raise StoreConfigError(
                 f"secret_name {secret_name!r} is invalid: use 1-512 characters from letters, digits and "
@@ -209,7 +209,7 @@ class CredentialStore:
         self.region = _check_region(region)
         self.endpoint_url = _check_endpoint(endpoint_url)
         self._call = AwsCaller(
-            client or make_client(self.region, self.endpoint_url),
+            client or make_client(self.region, self.endpoint_url, retry or AwsRetryPolicy()),
             retry or AwsRetryPolicy(),
             secret_name,
             self.endpoint_url or f"AWS ({self.region})",
@@ -570,7 +570,7 @@ def list_managed_secrets(
             f"name_prefix {name_prefix!r} is invalid: use characters from letters, digits and /_+=.@-."
         )
     call = AwsCaller(
-        client or make_client(region, endpoint_url),
+        client or make_client(region, endpoint_url, retry or AwsRetryPolicy()),
         retry or AwsRetryPolicy(),
         name_prefix or "*",
         endpoint_url or f"AWS ({region})",

@@ -27,7 +27,7 @@ from components.credentials import (
 )
 from tests.fixtures.aws import credential_document
 
-FAST = AwsRetryPolicy(attempts=3, initial_wait=0.01, max_wait=0.05)
+FAST = AwsRetryPolicy(attempts=3)
 
 
 @dataclass

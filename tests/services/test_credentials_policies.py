@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 
 from components.credentials import AwsRetryPolicy, CredentialStore, resource_policy_document
 
-FAST = AwsRetryPolicy(attempts=2, initial_wait=0.01, max_wait=0.05)
+FAST = AwsRetryPolicy(attempts=2)
 
 
 @pytest.mark.parametrize("kms", [None, "key", "alias/salesforce-jwt"])

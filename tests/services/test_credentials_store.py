@@ -31,7 +31,7 @@ from components.credentials import (
 )
 from tests.fixtures.aws import credential_document
 
-FAST = AwsRetryPolicy(attempts=2, initial_wait=0.01, max_wait=0.05)
+FAST = AwsRetryPolicy(attempts=2)
 
 
 @pytest.fixture
