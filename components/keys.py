@@ -27,6 +27,12 @@ MIN_RSA_BITS = 2048
 RS256_ONLY = "Salesforce's JWT bearer flow accepts RS256 signatures only"
 RENEWAL_FRACTION = 2 / 3  # cert-manager: renew when 2/3 of the lifetime has passed
 
+
+def default_renew_before_hours(validity_hours: int) -> int:
+    """Hours before not-after when renewal is due by default: the last (1 - RENEWAL_FRACTION) of the lifetime."""
+    return round(validity_hours * (1 - RENEWAL_FRACTION))
+
+
 _PEM_LABEL = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----")
 _KEY_LABELS = {
     b"PRIVATE KEY",

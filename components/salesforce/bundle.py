@@ -29,6 +29,7 @@ from components.app_kinds import AppKind as AppKind
 from components.salesforce.namespaces import METADATA_NS
 from components.salesforce.wsdl import enum_values
 from components.settings import DEFAULT_API_VERSION, validate_developer_name
+from components.settings.rules import NEW_CONSUMER_KEY
 
 DEFAULT_CALLBACK_URL = "https://login.salesforce.com/services/oauth2/success"
 REQUIRED_SCOPES = ("Api", "RefreshToken")
@@ -52,7 +53,6 @@ ECA_TYPES = (
     "ExtlClntAppConfigurablePolicies",
 )
 
-_CONSUMER_KEY = re.compile(r"^[A-Za-z0-9]{8,256}$")
 _API_VERSION = re.compile(r"^(\d{2,3})\.0$")
 _SCOPE_TOKEN = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so the same spec always yields the same bytes
@@ -135,7 +135,7 @@ class AppSpec:
             raise ValueError(f"certificate_pem: {problem}") from None
         self._validate_scopes()
         self._validate_access()
-        if self.consumer_key is not None and not _CONSUMER_KEY.match(self.consumer_key):
+        if self.consumer_key is not None and not NEW_CONSUMER_KEY.fullmatch(self.consumer_key):
             raise ValueError("consumer_key: use 8 to 256 letters and digits (no spaces or symbols)")
         self._validate_version()
         if not self.callback_url.startswith(("https://", "http://localhost")):

@@ -417,7 +417,7 @@ class CertificateSettings(SettingsModel):
         """Hours before not-after at which pulumi-tls replaces the certificate."""
         if self.renew_before_days is not None:
             return self.renew_before_days * 24
-        return self.validity_hours // 3
+        return keys.default_renew_before_hours(self.validity_hours)
 
     @property
     def awaiting_ca_signature(self) -> bool:

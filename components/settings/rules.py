@@ -121,7 +121,8 @@ AUTH_URL = re.compile(
     r"force://(?P<client_id>[^:@/\s]+):(?P<client_secret>[^:@/\s]*):(?P<refresh_token>[^@\s]+)"
     r"@(?P<host>[A-Za-z0-9.-]+(?::\d{1,5})?)/?"
 )
-CONSUMER_KEY = re.compile(r"[A-Za-z0-9._]{8,256}")
+CONSUMER_KEY = re.compile(r"[A-Za-z0-9._]{8,256}")  # any key Salesforce shows (its own 3MVG9... keys have . and _)
+NEW_CONSUMER_KEY = re.compile(r"[A-Za-z0-9]{8,256}")  # one a deploy may set on create: letters and digits only
 TAG_CHARS = frozenset("_.:/=+-@")
 WHOLE_NUMBER = re.compile(r"\s*[+-]?\d+\s*")
 
@@ -586,7 +587,7 @@ def check_renewal_window(renew_before_days: int, validity_days: int) -> None:
     if renew_before_days >= validity_days:
         raise ValueError(
             f"must be less than certificateValidityDays ({validity_days}); leave it unset for one "
-            f"third ({validity_days * 24 // 3} hours)"
+            f"third ({keys.default_renew_before_hours(validity_days * 24)} hours)"
         )
 
 
