@@ -21,7 +21,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes, PrivateKeyTypes
 
-ALLOWED_KEY_ALGORITHMS = ("RSA",)
 ALLOWED_RSA_BITS = (2048, 3072, 4096)
 MIN_RSA_BITS = 2048
 RS256_ONLY = "Salesforce's JWT bearer flow accepts RS256 signatures only"
@@ -84,16 +83,6 @@ class CertificateInfo:
     def renew_after(self, renew_before: timedelta | None = None) -> datetime:
         """When renewal is due; see :func:`renewal_time`."""
         return renewal_time(self.not_before, self.not_after, renew_before=renew_before)
-
-
-def check_key_spec(algorithm: str, size: int) -> None:
-    """Refuse anything but RSA 2048/3072/4096 (the keys pulumi-tls is asked to create)."""
-    if algorithm.upper() != "RSA":
-        raise KeyPolicyError(f"key algorithm {algorithm!r} is refused: {RS256_ONLY}; use RSA")
-    if size < MIN_RSA_BITS:
-        raise KeyPolicyError(f"RSA key size {size} is refused: at least {MIN_RSA_BITS} bits are required")
-    if size not in ALLOWED_RSA_BITS:
-        raise KeyPolicyError(f"RSA key size {size} is not supported; use one of {ALLOWED_RSA_BITS}")
 
 
 def describe_key(key: PrivateKeyTypes | CertificatePublicKeyTypes) -> tuple[str, int]:

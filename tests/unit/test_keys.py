@@ -16,26 +16,6 @@ from tests.fixtures.certificates import NOW, make_cert, make_ec_key, make_ed2551
 # ---------------------------------------------------------------- policy
 
 
-@pytest.mark.parametrize("bits", [2048, 3072, 4096])
-def test_key_spec_accepts_rsa_sizes(bits):
-    keys.check_key_spec("RSA", bits)
-
-
-@pytest.mark.parametrize(
-    "algorithm, bits, fragment",
-    [
-        ("ECDSA", 2048, "RS256 signatures only"),
-        ("ED25519", 2048, "RS256 signatures only"),
-        ("RSA", 1024, "at least 2048"),
-        ("RSA", 2047, "at least 2048"),
-        ("RSA", 2560, "not supported"),
-    ],
-)
-def test_key_spec_refused(algorithm, bits, fragment):
-    with pytest.raises(KeyPolicyError, match=fragment):
-        keys.check_key_spec(algorithm, bits)
-
-
 def test_policy_refuses_small_rsa_and_non_rsa_keys():
     keys.check_key_policy(make_rsa_key(2048))
     keys.check_key_policy(make_rsa_key(3072).public_key())
