@@ -39,7 +39,6 @@ JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 MAX_ASSERTION_LIFETIME = 180.0
 DEFAULT_BUDGET_SECONDS: dict[str, float] = {CONNECTED_APP: 600.0, ECA: 1800.0}
 HTTP_TIMEOUT = (10.0, 30.0)
-_GENERIC_LOGIN_HOSTS = {"login.salesforce.com", "test.salesforce.com"}
 
 
 class Clock(Protocol):
@@ -76,26 +75,6 @@ def require_salesforce_url(url: str, setting: str) -> str:
     if problem:
         raise ValueError(f"{setting}: {url!r} {problem}; nothing is sent to a host that is not a Salesforce host")
     return url.rstrip("/")
-
-
-def token_url_for(base_url: str) -> str:
-    """The token endpoint of a login/My Domain base URL."""
-    return require_https(base_url, "login_url") + "/services/oauth2/token"
-
-
-def audience_for(app_kind: AppKind, login_url: str, my_domain_url: str | None = None) -> str:
-    """The ``aud`` claim: the login URL for connected apps, the org's My Domain for External Client Apps."""
-    login = require_https(login_url, "login_url")
-    if app_kind == CONNECTED_APP:
-        return login
-    if my_domain_url:
-        return require_https(my_domain_url, "my_domain_url")
-    if urlsplit(login).hostname in _GENERIC_LOGIN_HOSTS:
-        raise ValueError(
-            f"my_domain_url: External Client Apps answer app_not_found for aud={login}; "
-            "set the org's My Domain URL (https://<domain>.my.salesforce.com) as login URL or audience"
-        )
-    return login
 
 
 def assertion_claims(

@@ -18,13 +18,11 @@ from components.salesforce.token_exchange import (
     RetryPolicy,
     TokenExchangeError,
     assertion_claims,
-    audience_for,
     build_assertion,
     classify_token_error,
     is_signature_refusal,
     load_rsa_private_key,
     post_token_request,
-    token_url_for,
 )
 from tests.fixtures.aws import generated_key_pair
 from tests.fixtures.certificates import make_ec_key, pem_key
@@ -74,30 +72,6 @@ def test_non_rsa_and_unreadable_keys_are_refused_without_echoing_them() -> None:
     with pytest.raises(ValueError, match="private_key_pem") as caught:
         load_rsa_private_key(broken)
     assert broken.splitlines()[1][:20] not in str(caught.value)
-
-
-@pytest.mark.parametrize(
-    ("kind", "login", "my_domain", "expected"),
-    [
-        (CONNECTED_APP, "https://login.salesforce.com/", None, "https://login.salesforce.com"),
-        (CONNECTED_APP, "https://test.salesforce.com", "https://acme.my.salesforce.com", "https://test.salesforce.com"),
-        (ECA, "https://acme.my.salesforce.com/", None, "https://acme.my.salesforce.com"),
-        (ECA, "https://login.salesforce.com", "https://acme.my.salesforce.com", "https://acme.my.salesforce.com"),
-    ],
-)
-def test_audience_follows_app_kind(kind: str, login: str, my_domain: str | None, expected: str) -> None:
-    assert audience_for(kind, login, my_domain) == expected  # type: ignore[arg-type]
-
-
-def test_eca_without_my_domain_on_a_generic_login_host_is_an_input_error() -> None:
-    with pytest.raises(ValueError, match="my_domain_url: .*My Domain"):
-        audience_for(ECA, "https://test.salesforce.com")
-
-
-def test_plain_http_is_refused() -> None:
-    with pytest.raises(ValueError, match="login_url: .*https"):
-        token_url_for("http://127.0.0.1:8443")
-    assert token_url_for("https://acme.my.salesforce.com/") == "https://acme.my.salesforce.com/services/oauth2/token"
 
 
 @pytest.mark.parametrize(
