@@ -26,7 +26,6 @@ from components.timestamps import iso
 
 PREFIX = "salesforce_jwt"
 LABELS = ("secret", "app", "org")
-FORMATS = ("table", "json", "markdown", "prometheus")
 _STYLE = {Severity.OK: "green", Severity.WARNING: "yellow", Severity.CRITICAL: "bold red", Severity.ERROR: "magenta"}
 
 
