@@ -28,9 +28,7 @@ from lxml import etree
 from tenacity import (
     RetryCallState,
     Retrying,
-    retry_if_exception,
     retry_if_result,
-    stop_after_attempt,
     wait_exponential_jitter,
 )
 
@@ -39,6 +37,7 @@ from components.progress import Report, Wait
 from components.salesforce import rest, soap
 from components.salesforce.bundle import CONNECTED_APP, ECA, ECA_TYPES, AppKind, AppSpec, Bundle, build_bundle
 from components.salesforce.namespaces import XSI_NS
+from components.salesforce.retries import TRANSIENT_ATTEMPTS, transient_retrying
 from components.salesforce.session import SalesforceSession
 from components.salesforce.token_exchange import Clock, SystemClock
 from components.settings import TEST_LEVELS
@@ -317,7 +316,7 @@ class MetadataClient:
         *,
         poll: PollPolicy | None = None,
         clock: Clock | None = None,
-        transport_attempts: int = 4,
+        transport_attempts: int = TRANSIENT_ATTEMPTS,
         test_level: str | None = None,
         progress: Report | None = None,
     ):
@@ -334,13 +333,7 @@ class MetadataClient:
     # -- transport --------------------------------------------------------------------------------
     def _call(self, operation: etree._Element, *, retry_if=_transient) -> etree._Element:
         name = etree.QName(operation).localname
-        retrying = Retrying(
-            retry=retry_if_exception(retry_if),
-            stop=stop_after_attempt(self.transport_attempts),
-            wait=wait_exponential_jitter(multiplier=0.2, max=3.0, jitter=0.1),
-            sleep=self.clock.sleep,
-            reraise=True,
-        )
+        retrying = transient_retrying(retry_if, attempts=self.transport_attempts, sleep=self.clock.sleep)
 
         def once() -> etree._Element:
             self.calls[name] += 1

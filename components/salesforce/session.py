@@ -21,10 +21,10 @@ from urllib.parse import urlsplit
 
 import requests
 from lxml import etree
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from components.salesforce import rest
 from components.salesforce.namespaces import PARTNER_NS, SOAP_ENV_NS
+from components.salesforce.retries import TRANSIENT_ATTEMPTS, transient_retrying
 from components.salesforce.token_exchange import (
     AccessToken,
     Clock,
@@ -225,19 +225,13 @@ class SalesforceSession:
         return f"{self.instance_url}/services/Soap/m/{self.api_version}"
 
 
-TOKEN_ATTEMPTS = 4  # deployer token requests, when the endpoint does not answer usefully
+TOKEN_ATTEMPTS = TRANSIENT_ATTEMPTS  # deployer token requests, when the endpoint does not answer usefully
 
 
 def _with_transient_retry(call: Any) -> Any:
-    retrying = Retrying(
-        retry=retry_if_exception(
-            lambda exc: isinstance(exc, TokenExchangeError) and exc.error_class is ErrorClass.TRANSIENT
-        ),
-        stop=stop_after_attempt(TOKEN_ATTEMPTS),
-        wait=wait_exponential_jitter(multiplier=0.2, max=2.0, jitter=0.1),
-        reraise=True,
-    )
-    return retrying(call)
+    return transient_retrying(
+        lambda exc: isinstance(exc, TokenExchangeError) and exc.error_class is ErrorClass.TRANSIENT
+    )(call)
 
 
 def _token_via_jwt(auth: JwtAuth, http: requests.Session, clock: Clock) -> AccessToken:

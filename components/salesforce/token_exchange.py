@@ -26,12 +26,13 @@ from urllib.parse import urlsplit
 import jwt
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from tenacity import RetryCallState, Retrying, retry_if_exception
 
 from components import keys
 from components.progress import Report, Wait
 from components.salesforce import rest
 from components.salesforce.bundle import CONNECTED_APP, ECA, AppKind
+from components.salesforce.retries import transient_retrying
 from components.settings import DEFAULT_API_VERSION, rules
 from components.timestamps import iso_from_timestamp
 
@@ -539,12 +540,7 @@ def _is_transient_api_error(exc: BaseException) -> bool:
 
 
 def _api_retrying() -> Retrying:
-    return Retrying(
-        retry=retry_if_exception(_is_transient_api_error),
-        stop=stop_after_attempt(4),
-        wait=wait_exponential_jitter(multiplier=0.2, max=2.0, jitter=0.1),
-        reraise=True,
-    )
+    return transient_retrying(_is_transient_api_error)
 
 
 def _propagation_retrying(login: JwtLogin, clock: Clock, start: float) -> Retrying:
