@@ -553,7 +553,7 @@ class MetadataClient:
         try:
             result = self.deploy(build_bundle(planned))
         except (DeployUncertain, DeployTimeout) as uncertain:
-            result = self._resolve(spec, planned, uncertain)
+            result = self._resolve(spec, uncertain)
         snapshot = self.read_app(spec.name, spec.kind, planned.component_names())
         if snapshot is None:
             raise DeployFailed(result, f"deploy {result.id} succeeded but {spec.kind} {spec.name} cannot be read back")
@@ -572,12 +572,15 @@ class MetadataClient:
         live = _connected_app_snapshot(records) if spec.kind == CONNECTED_APP else _eca_snapshot(spec.name, records)
         return spec.consumer_key if live.certificate_fingerprint == _certificate(spec.certificate_pem)[1] else None
 
-    def _resolve(self, spec: AppSpec, planned: AppSpec, uncertain: DeployUncertain | DeployTimeout) -> DeployResult:
+    def _resolve(self, spec: AppSpec, uncertain: DeployUncertain | DeployTimeout) -> DeployResult:
         """The outcome of a deploy whose answer was lost (or that outlived the deadline), from the app
         itself: when it holds the certificate of this deploy, the deploy committed (deploys are
         all-or-nothing) and the run goes on; otherwise ``DeployUnresolved`` (the caller puts the
         previous state back: deploys run one at a time, so a late commit cannot land after that)."""
-        live = self.read_app(spec.name, spec.kind)
+        try:
+            live = self.read_app(spec.name, spec.kind)
+        except (soap.TransientError, soap.MetadataFault) as error:
+            raise DeployUnresolved(f"{uncertain}. Reading {spec.name} back failed too ({error})", None) from None
         wanted = _certificate(spec.certificate_pem)[1]
         if live is not None and wanted is not None and live.certificate_fingerprint == wanted:
             deploy_id = getattr(uncertain, "deploy_id", "") or ""
