@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.aws",
     "tests.fixtures.salesforce",
     "tests.fixtures.pulumi",
+    "tests.fixtures.mocks",
 ]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.emulator import builders as B
+from tests.fixtures import emulator_builders as B
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("jsforce_client.js")

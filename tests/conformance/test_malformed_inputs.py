@@ -9,7 +9,7 @@ import zipfile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.emulator import builders as B
+from tests.fixtures import emulator_builders as B
 
 FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 SAFETY_NET = "An unexpected error occurred in the emulator"  # the catch-all's message: must never appear

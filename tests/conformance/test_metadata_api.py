@@ -9,8 +9,8 @@ import zipfile
 import pytest
 from lxml import etree
 
-from tests.emulator import builders as B
-from tests.emulator.builders import MD, field, problems
+from tests.fixtures import emulator_builders as B
+from tests.fixtures.emulator_builders import MD, field, problems
 
 SPRING_26 = "You can't create a connected app. To enable connected app creation, contact Salesforce Customer Support."
 

@@ -8,7 +8,7 @@ import pytest
 from lxml import etree
 
 from emulator.salesforce.schema import shared_schema
-from tests.emulator import builders as B
+from tests.fixtures import emulator_builders as B
 
 
 def response_element(response) -> etree._Element:

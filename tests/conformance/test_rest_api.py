@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.emulator import builders as B
+from tests.fixtures import emulator_builders as B
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from simple_salesforce.exceptions import (
     SalesforceRefusedRequest,
 )
 
-from tests.emulator import builders as B
+from tests.fixtures import emulator_builders as B
 
 
 class RewritingSession(requests.Session):

@@ -11,7 +11,7 @@ from urllib.parse import urlencode, urlparse
 import jwt as pyjwt
 import pytest
 
-from tests.emulator import builders as B
+from tests.fixtures import emulator_builders as B
 
 LOGIN = "https://login.salesforce.com"
 TEST = "https://test.salesforce.com"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.demo.processes import alive, descendants, session_members, session_of, wait_until
+from tests.fixtures.processes import alive, descendants, session_members, session_of, wait_until
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.demo.processes import alive, wait_until
+from tests.fixtures.processes import alive, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 GONE_WITHIN_SECONDS = 20

@@ -7,7 +7,7 @@ import concurrent.futures
 import pytest
 import requests
 
-from tests.emulator import builders as B
+from tests.fixtures import emulator_builders as B
 from tests.fixtures.salesforce import EmulatorError
 
 

@@ -14,7 +14,7 @@ from emulator.salesforce.ids import IdFactory, case_safe, same_id
 from emulator.salesforce.models import DeployJob, Settings
 from emulator.salesforce.schema import shared_schema
 from emulator.salesforce.state import DEFAULT_INTEGRATION, Org, OrgError
-from tests.emulator import builders as B
+from tests.fixtures import emulator_builders as B
 
 
 @pytest.fixture

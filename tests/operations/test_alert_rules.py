@@ -17,11 +17,10 @@ from datetime import datetime, timedelta
 import pytest
 
 from components.cli import main
+from tests.fixtures.documents import document, make_document, provision
+from tests.fixtures.integrations import APP, deploy, deployer_env
 from tests.operations.promtool_tests import RULES, TEST_FILE, Scenario, render
 from tests.operations.required_tools import missing
-from tests.services.test_check import document, provision
-from tests.services.test_verify import APP, deploy, deployer_env
-from tests.unit.test_health import make_document
 
 SECRET = "prod/orders"
 LIFETIME_DAYS = 90  # renewal window: the last third (30 days)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from components.cli import main
 from components.credentials import CredentialDocument, CredentialStore
 from components.inspection import PretendClock
-from tests.unit.test_health import make_document
+from tests.fixtures.documents import make_document
 
 SECRET = "prod/orders"
 NOT_AFTER = datetime(2031, 6, 1, 12, 0, tzinfo=UTC)  # far from today: only the pretend clock gets there

@@ -16,11 +16,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.fixtures.documents import document, make_document, provision
+from tests.fixtures.integrations import APP, deploy
 from tests.fixtures.pulumi import LOCAL_APP, LocalStack
 from tests.operations.required_tools import missing
-from tests.services.test_check import document, provision
-from tests.services.test_verify import APP, deploy
-from tests.unit.test_health import make_document
 from tools import actionlint_tool
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ import pytest
 from components.integration import SalesforceJwtIntegration, SalesforceJwtIntegrationArgs
 from components.integration_args import config_key
 from components.settings import load_settings
-from tests.program.test_structure import BASE, _by_type, _unwrap, mocks  # noqa: F401 - the fixture
+from tests.fixtures.mocks import BASE, by_type
 
 ARGS = {
     "salesforce_login_url": BASE["salesforceLoginUrl"],
@@ -47,7 +47,7 @@ def test_stack_config_and_args_give_the_same_settings():
 
 
 @pytest.mark.usefixtures("mocks")
-def test_bad_args_name_each_field_and_register_nothing(mocks):  # noqa: F811
+def test_bad_args_name_each_field_and_register_nothing(mocks):
     bad = SalesforceJwtIntegrationArgs(**{**ARGS, "app_name": "bad__name", "key_size": 1024})
     with pytest.raises(pulumi.RunError) as raised:
         SalesforceJwtIntegration("acme", bad)
@@ -58,7 +58,7 @@ def test_bad_args_name_each_field_and_register_nothing(mocks):  # noqa: F811
 
 
 @pulumi.runtime.test
-def test_outputs_are_wired_into_the_resources(mocks):  # noqa: F811
+def test_outputs_are_wired_into_the_resources(mocks):
     username = pulumi.Output.from_input("late@example.com")
     args = SalesforceJwtIntegrationArgs(
         **{
@@ -71,7 +71,7 @@ def test_outputs_are_wired_into_the_resources(mocks):  # noqa: F811
     integration = SalesforceJwtIntegration("acme", args)
 
     def check(policy):
-        kinds = _by_type(mocks)
+        kinds = by_type(mocks)
         credential = kinds["CredentialVersion"][0].inputs
         assert credential["username"] == "late@example.com" and credential["kms_key_id"] == "alias/platform"
         assert credential["tags"]["team"] == "core" and credential["tags"]["managed-by"] == "salesforce-jwt-pulumi"

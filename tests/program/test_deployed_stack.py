@@ -12,6 +12,7 @@ test_lifecycle.py.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -20,12 +21,11 @@ import pytest
 
 from components.credentials import AWSPENDING
 from components.preview_summary import preview_to_markdown, summarize
+from tests.fixtures.previews import app_change
 from tests.fixtures.pulumi import LOCAL_APP as APP
-from tests.fixtures.pulumi import DeployedOnce, LocalStack, calls_since, set_config_at_once
-from tests.program.test_preview_json import _json, app_change
+from tests.fixtures.pulumi import MAX_SALESFORCE_CALLS, DeployedOnce, LocalStack, calls_since, set_config_at_once
 
 pytestmark = pytest.mark.slow
-MAX_SALESFORCE_CALLS = 17  # a first up: deploy, poll, read back, pre-authorize, one login, one API call
 
 
 @contextlib.contextmanager
@@ -76,7 +76,7 @@ class TestOneDeployedStack:
         digest = preview(deployed_once.stack)
         assert {step["op"] for step in digest["steps"]} <= {"same"}  # at most the stack itself, as `same`
         assert set(digest["changeSummary"]) == {"same"}
-        markdown = preview_to_markdown(_json(digest))
+        markdown = preview_to_markdown(json.dumps(digest))
         assert "No certificate or app changes" in markdown and "Key rotation" not in markdown
 
     def test_rotation_and_renewal_previews_show_the_certificate_change(self, deployed_once: DeployedOnce):
@@ -111,7 +111,7 @@ class TestOneDeployedStack:
         assert not outcome.ok and outcome.digest
         summary = summarize(outcome.digest)
         assert any("keySize" in error for error in summary.errors), summary.errors
-        assert "The preview reported errors" in preview_to_markdown(_json(outcome.digest))
+        assert "The preview reported errors" in preview_to_markdown(json.dumps(outcome.digest))
 
     def test_no_op_up_changes_nothing(self, deployed_once: DeployedOnce):
         deployed = deployed_once.stack

@@ -17,8 +17,8 @@ import pytest
 from components.cli import main
 from components.client import NotProvisioned, SalesforceJwtClient, SecretUnreadable
 from components.credentials import AWSCURRENT, AWSPENDING, NotProvisionedError, SecretNotFoundError
+from tests.fixtures.processes import session_members, wait_for
 from tests.fixtures.pulumi import LocalStack
-from tests.program.test_processes import session_processes, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -78,7 +78,7 @@ def test_a_first_up_killed_at_each_step_leaves_awscurrent_not_provisioned(
         os.kill(cli.pid, signal.SIGKILL)
         cli.wait()
     finally:
-        for pid in session_processes(cli.pid):
+        for pid in session_members({cli.pid}):
             os.kill(pid, signal.SIGKILL)
     assert_not_provisioned(local_stack, capsys)
     if step == "deploy":  # the deploy committed behind the held reply: the app exists, its consumer key is hidden

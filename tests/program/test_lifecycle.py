@@ -18,8 +18,7 @@ from components.credentials import AWSCURRENT, AWSPENDING, AWSPREVIOUS
 from components.progress import PROGRESS_ENV
 from components.salesforce.token_exchange import HTTP_TIMEOUT
 from tests.fixtures.pulumi import LOCAL_APP as APP
-from tests.fixtures.pulumi import LocalStack, calls_since
-from tests.program.test_deployed_stack import MAX_SALESFORCE_CALLS
+from tests.fixtures.pulumi import MAX_SALESFORCE_CALLS, LocalStack, calls_since
 
 pytestmark = pytest.mark.slow
 EXPECT_NO_CHANGES_EXIT = 7  # `--expect-no-changes` found changes (pulumi >= 3.226)

@@ -4,15 +4,16 @@ an app kind change and a preview that fails on the shared deployed stack of test
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from components.preview_summary import preview_to_markdown, summarize
+from tests.fixtures.previews import APP_RESOURCE, app_change
 from tests.fixtures.pulumi import LocalStack
 
 pytestmark = pytest.mark.slow
-APP_RESOURCE = "salesforce-jwt-app"  # the AppDeployment of the component named `salesforce-jwt`
 
 
 def preview(stack: LocalStack, env: dict[str, str] | None = None, **config: Any) -> dict[str, Any]:
@@ -24,13 +25,6 @@ def preview(stack: LocalStack, env: dict[str, str] | None = None, **config: Any)
     return outcome.digest
 
 
-def app_change(digest: dict[str, Any], name: str = APP_RESOURCE) -> Any:
-    (stack,) = summarize(digest).stacks
-    matching = [app for app in stack.apps if app.name == name]
-    assert matching, f"no change for {name}: {[(s['op'], s['urn']) for s in digest['steps']]}"
-    return matching[0]
-
-
 def test_real_preview_json_shape_is_what_the_summary_reads(local_stack: LocalStack):
     digest = preview(local_stack)
     assert "same" not in {step["op"] for step in digest["steps"]}  # the real CLI omits sames
@@ -39,7 +33,7 @@ def test_real_preview_json_shape_is_what_the_summary_reads(local_stack: LocalSta
     first = app_change(digest)
     assert first.op == "create" and not first.rotation
     assert {c.label for c in first.certificate} >= {"Key size", "Key algorithm"}
-    assert "Stack `local`" in preview_to_markdown(_json(digest))
+    assert "Stack `local`" in preview_to_markdown(json.dumps(digest))
 
 
 def test_blue_green_rotation_preview_names_the_idle_slot_and_no_downtime(local_stack: LocalStack):
@@ -52,9 +46,3 @@ def test_blue_green_rotation_preview_names_the_idle_slot_and_no_downtime(local_s
     assert change.op == "update" and change.rotation
     assert change.downtime_risk.startswith("none expected")
     assert f"{APP_RESOURCE}-b" not in [app.name for app in summarize(digest).stacks[0].apps if app.rotation]
-
-
-def _json(digest: dict[str, Any]) -> str:
-    import json
-
-    return json.dumps(digest)

@@ -10,40 +10,14 @@ from __future__ import annotations
 import os
 import signal
 import time
-from pathlib import Path
 
 import pytest
 
+from tests.fixtures.processes import session_members, wait_for
 from tests.fixtures.pulumi import LocalStack
 
 pytestmark = pytest.mark.slow
 GONE_WITHIN_SECONDS = 20
-
-
-def session_processes(sid: int) -> dict[int, str]:
-    """pid -> command line of every live (non-zombie) process in session ``sid``."""
-    found = {}
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            stat = (proc / "stat").read_text()
-            fields = stat[stat.rindex(")") + 2 :].split()
-            if int(fields[3]) == sid and fields[0] != "Z":
-                found[int(proc.name)] = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except (OSError, ValueError):
-            continue
-    return found
-
-
-def wait_for(condition, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    pytest.fail(f"timed out after {seconds} s waiting for {what}")
 
 
 def deploy_is_hanging(stack: LocalStack) -> bool:
@@ -57,7 +31,7 @@ def test_sigkill_of_pulumi_up_leaves_no_process_behind(local_stack: LocalStack):
     try:
         running = wait_for(
             lambda: (
-                (p := session_processes(cli.pid))
+                (p := session_members({cli.pid}))
                 and any("pulumi.dynamic" in c for c in p.values())
                 and deploy_is_hanging(local_stack)
                 and p
@@ -72,11 +46,11 @@ def test_sigkill_of_pulumi_up_leaves_no_process_behind(local_stack: LocalStack):
         left = {}
         deadline = time.monotonic() + GONE_WITHIN_SECONDS
         while time.monotonic() < deadline:
-            left = session_processes(cli.pid)
+            left = session_members({cli.pid})
             if not left:
                 break
             time.sleep(0.5)
         assert not left, f"still running {GONE_WITHIN_SECONDS} s after the CLI was killed: {left}"
     finally:
-        for pid in session_processes(cli.pid):
+        for pid in session_members({cli.pid}):
             os.kill(pid, signal.SIGKILL)

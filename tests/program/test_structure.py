@@ -6,80 +6,12 @@ their inputs plus placeholder outputs. Behaviour against real services is in tes
 
 from __future__ import annotations
 
-import itertools
 import typing
-from datetime import UTC, datetime
 
 import pulumi
 import pytest
-from cryptography.hazmat.primitives import serialization
 
-from tests.fixtures.certificates import make_cert, make_rsa_key, pem_cert, pem_key
-
-SECRET_SIG = "4dabf18193072939515e22adb298388d"
-BASE = {
-    "salesforceLoginUrl": "https://acme.my.salesforce.com",
-    "appName": "Acme_JWT",
-    "contactEmail": "admin@example.com",
-    "integrationUsername": "integration@example.com",
-    "awsRegion": "eu-west-1",
-}
-DEPLOYER_ENV = {"SF_ACCESS_TOKEN": "00Dx!token"}
-
-
-def _unwrap(value):
-    return value["value"] if isinstance(value, dict) and value.get(SECRET_SIG) else value
-
-
-_KEYS = itertools.count(3000)
-
-
-def _key_pem(bits: int) -> str:
-    return pem_key(make_rsa_key(bits, next(_KEYS))).decode()  # a new key each time, as pulumi-tls makes
-
-
-def _cert_pem(key_pem: str, common_name: str, hours: float) -> str:
-    key = serialization.load_pem_private_key(key_pem.encode(), None)
-    cert = make_cert(key, common_name=common_name, not_before=datetime.now(UTC), days=hours / 24, serial=None)
-    return pem_cert(cert).decode()
-
-
-class Mocks(pulumi.runtime.Mocks):
-    def __init__(self) -> None:
-        self.resources: list[pulumi.runtime.MockResourceArgs] = []
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-        self.resources.append(args)
-        inputs = dict(args.inputs)
-        if args.typ == "tls:index/privateKey:PrivateKey":
-            return f"{args.name}-id", {**inputs, "private_key_pem": _key_pem(int(inputs.get("rsaBits", 2048)))}
-        if args.typ == "tls:index/selfSignedCert:SelfSignedCert":
-            pem = _cert_pem(
-                _unwrap(inputs["privateKeyPem"]), inputs["subject"]["commonName"], inputs["validityPeriodHours"]
-            )
-            return f"{args.name}-id", {**inputs, "cert_pem": pem}
-        if args.typ.endswith(":AppDeployment"):
-            return f"{args.name}-id", {**inputs, "consumer_key": f"SJPmock{inputs['app_name']}"}
-        if args.typ.endswith(":CredentialVersion"):
-            arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x-AbCdEf"
-            return f"{args.name}-id", {**inputs, "arn": arn, "version_id": "v1"}
-        if args.typ.endswith(":Verification"):
-            return f"{args.name}-id", {**inputs, "verified_at": "2026-11-28T00:00:00Z", "attempts": 1}
-        if args.typ.endswith(":Promotion"):
-            return f"{args.name}-id", {**inputs, "current_version_id": inputs["version_id"]}
-        return f"{args.name}-id", inputs
-
-    def call(self, args):
-        return {}
-
-
-@pytest.fixture
-def mocks(monkeypatch):
-    for name, value in DEPLOYER_ENV.items():
-        monkeypatch.setenv(name, value)
-    m = Mocks()
-    pulumi.runtime.set_mocks(m, project="salesforce-jwt", stack="test", preview=False)
-    yield m
+from tests.fixtures.mocks import BASE, by_type
 
 
 def _build(config: dict):
@@ -90,19 +22,12 @@ def _build(config: dict):
     return SalesforceJwtIntegration("acme", settings=settings)
 
 
-def _by_type(mocks: Mocks) -> dict[str, list]:
-    out: dict[str, list] = {}
-    for r in mocks.resources:
-        out.setdefault(r.typ.rsplit(":", 1)[-1], []).append(r)
-    return out
-
-
 @pulumi.runtime.test
 def test_single_strategy_children_and_order(mocks):
     component = _build({})
 
     def check(_):
-        kinds = _by_type(mocks)
+        kinds = by_type(mocks)
         assert {k: len(v) for k, v in kinds.items()} == {
             "Integration": 1,
             "PrivateKey": 1,
@@ -149,9 +74,9 @@ def test_blue_green_second_rotation_keeps_idle_slot(mocks):
     component = _build({"rotationStrategy": "blue-green", "rotation": "1"})
 
     def check(_):
-        apps = [r.inputs["app_name"] for r in _by_type(mocks)["AppDeployment"]]
+        apps = [r.inputs["app_name"] for r in by_type(mocks)["AppDeployment"]]
         assert sorted(apps) == ["Acme_JWT_A", "Acme_JWT_B"]
-        cred = _by_type(mocks)["CredentialVersion"][0].inputs
+        cred = by_type(mocks)["CredentialVersion"][0].inputs
         assert cred["app_name"] == "Acme_JWT_B" and cred["slot"] == "b"
 
     # wait for every slot's app too: the idle slot is not on the promotion's dependency chain
@@ -189,7 +114,7 @@ def test_each_resource_is_registered_with_the_keys_of_its_typed_props(mocks):
     }
 
     def check(_):
-        kinds = _by_type(mocks)
+        kinds = by_type(mocks)
         for name, props in typed.items():
             inputs = set(kinds[name][0].inputs) - {"__provider"}  # the SDK adds the pickled provider
             allowed = props.__required_keys__ | props.__optional_keys__ | declared_outputs[name]

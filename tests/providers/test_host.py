@@ -171,7 +171,7 @@ def test_provider_errors_carry_the_message_not_secrets(host, aws, salesforce_org
 def test_adopting_an_existing_eca_whose_key_salesforce_hides(host, salesforce_org):
     """Issue 9, point 4: an app this stack did not create needs `existingConsumerKeys`; refresh keeps the key."""
     from components.salesforce.bundle import ECA, PermissionSetSpec
-    from tests.services.test_salesforce_helpers import app_spec, client
+    from tests.fixtures.salesforce_apps import app_spec, client
 
     client(salesforce_org).deploy_app(
         app_spec(

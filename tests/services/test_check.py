@@ -6,44 +6,14 @@ import json
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from components.cli import main
-from components.credentials import NOT_PROVISIONED_JSON, CredentialDocument, CredentialStore
-from tests.unit.test_health import make_document
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-def document(
-    *, age_days: float = 10, days: int = 90, created_at: datetime | None = None, **changes
-) -> CredentialDocument:
-    """A credential document whose certificate was issued `age_days` ago and lasts `days` days."""
-    issued = now() - timedelta(days=age_days)
-    data = make_document(issued=issued, days=days, **changes)
-    if created_at is not None:
-        data["created_at"] = created_at.isoformat()
-    return CredentialDocument.from_dict(data)
-
-
-def store_for(aws, name: str) -> CredentialStore:
-    return CredentialStore(name, aws.region, aws.endpoint_url)
-
-
-def provision(aws, name: str, doc: CredentialDocument, *, tags: dict | None = None) -> CredentialStore:
-    """What `pulumi up` leaves behind: the document promoted to AWSCURRENT."""
-    store = store_for(aws, name)
-    store.ensure_secret(tags=tags)
-    store.promote(store.put_pending(doc))
-    return store
+from components.credentials import NOT_PROVISIONED_JSON, CredentialStore
+from tests.fixtures.documents import ROOT, document, now, provision, store_for
 
 
 def run(aws, capsys, *args: str) -> tuple[int, str, str]:

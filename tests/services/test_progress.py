@@ -9,7 +9,7 @@ from components.progress import PROGRESS_ENV, Wait, cadence
 from components.salesforce.bundle import ECA, build_bundle
 from components.salesforce.metadata_api import MetadataClient, PollPolicy
 from components.salesforce.token_exchange import verify_jwt_login
-from tests.services.test_salesforce_helpers import (
+from tests.fixtures.salesforce_apps import (
     ACCESS_PS,
     EmulatorClock,
     admin_session,

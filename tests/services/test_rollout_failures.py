@@ -72,7 +72,7 @@ def test_restore_puts_the_previous_certificate_back_only_on_the_same_app(store, 
 
 def deployed_doc(org, index: int):
     """The helpers' ECA deployed with key pair ``index``, and a document for it."""
-    from tests.services.test_salesforce_helpers import KEY, app_spec, client
+    from tests.fixtures.salesforce_apps import KEY, app_spec, client
 
     mdapi = client(org)
     mdapi.deploy_app(app_spec(key_index=index))
@@ -119,7 +119,7 @@ def test_a_certificate_read_back_by_the_deployment_is_not_read_again(store, sale
 def test_a_stale_read_back_is_caught_by_the_first_failed_login_and_repaired(store, salesforce_org):
     """A failed run put the previous certificate back after the deployment read the new one."""
     from components.salesforce.bundle import ECA
-    from tests.services.test_salesforce_helpers import KEY, EmulatorClock, app_spec
+    from tests.fixtures.salesforce_apps import KEY, EmulatorClock, app_spec
 
     mdapi, new = deployed_doc(salesforce_org, 1)
     mdapi.deploy_app(app_spec(ECA, key_index=0), known_consumer_key=KEY)  # the live app holds key 0 again

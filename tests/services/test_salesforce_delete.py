@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from components.salesforce.bundle import CONNECTED_APP, ECA
-from tests.services.test_salesforce_helpers import app_spec, client
+from tests.fixtures.salesforce_apps import app_spec, client
 
 
 @pytest.mark.parametrize("kind", [ECA, CONNECTED_APP])

@@ -23,7 +23,7 @@ from components.salesforce.session import AccessTokenAuth, open_session
 from components.salesforce.soap import MetadataFault
 from components.salesforce.token_exchange import verified_session, verify_jwt_login
 from tests.fixtures.aws import generated_key_pair
-from tests.services.test_salesforce_helpers import (
+from tests.fixtures.salesforce_apps import (
     KEY,
     EmulatorClock,
     admin_session,

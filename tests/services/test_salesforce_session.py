@@ -20,7 +20,7 @@ from components.salesforce.session import (
     open_session,
 )
 from tests.fixtures.aws import generated_key_pair
-from tests.services.test_salesforce_helpers import app_spec, client
+from tests.fixtures.salesforce_apps import app_spec, client
 
 DEPLOYER_KEY = "DeployerAppKey01"
 
@@ -142,7 +142,7 @@ def test_jwt_deployer_is_identified_without_userinfo(salesforce_org, deployer_ap
 
 
 def test_access_token_without_identity_scope_names_the_scope(salesforce_org, deployer_app: str, tmp_path) -> None:
-    from tests.emulator import builders as B
+    from tests.fixtures import emulator_builders as B
 
     token = B.token_request(
         salesforce_org,

@@ -15,7 +15,7 @@ from components.salesforce.token_exchange import (
     verified_session,
     verify_jwt_login,
 )
-from tests.services.test_salesforce_helpers import KEY, EmulatorClock, app_spec, client, jwt_login
+from tests.fixtures.salesforce_apps import KEY, EmulatorClock, app_spec, client, jwt_login
 
 USER_PS = "Acme_JWT_Access"
 MAX_WAIT = RetryPolicy().max_interval * (1 + RetryPolicy().jitter)

@@ -14,7 +14,7 @@ from components.salesforce.metadata_api import ConsumerKeyUnknown, MetadataClien
 from components.salesforce.session import AccessTokenAuth, SalesforceSession, open_session
 from components.salesforce.token_exchange import verified_session
 from tests.fixtures.aws import generated_key_pair
-from tests.services.test_salesforce_helpers import KEY, app_spec, client, same_fingerprint
+from tests.fixtures.salesforce_apps import KEY, app_spec, client, same_fingerprint
 
 READ_TIMEOUT = 1.0  # the client gives up on the held deploy reply after this many seconds
 

@@ -6,79 +6,17 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
 
 import pytest
 
 from components.cli import main
-from components.credentials import CredentialDocument, CredentialStore
 from components.progress import PROGRESS_ENV
-from components.salesforce.bundle import ECA, AppSpec, PermissionSetSpec
+from components.salesforce.bundle import ECA
 from components.salesforce.metadata_api import MetadataClient
 from components.salesforce.session import AccessTokenAuth, open_session
 from components.settings import DEPLOYER_ENV
-from tests.services.test_check import ROOT, document, provision
-from tests.unit.test_health import make_document
-
-APP = "Orders_Sync"
-PERMISSION_SET = "Orders_Sync_Access"
-
-
-@dataclass
-class Integration:
-    """A deployed app in the emulator and its credential document in moto."""
-
-    org: object
-    aws: object
-    secret: str
-    doc: CredentialDocument
-    store: CredentialStore
-
-    def args(self, *extra: str) -> list[str]:
-        return [
-            "--secret-id",
-            self.secret,
-            "--region",
-            self.aws.region,
-            "--endpoint-url",
-            self.aws.endpoint_url,
-            "--ca-bundle",
-            self.org.ca_bundle,
-            *extra,
-        ]
-
-
-def deploy(org, doc: CredentialDocument) -> None:
-    """What the component's AppDeployment does: the ECA with the certificate, pre-authorized by a permission set."""
-    session = open_session(
-        AccessTokenAuth(instance_url=org.instance_url, access_token=org.admin_access_token), ca_bundle=org.ca_bundle
-    )
-    client = MetadataClient(session)
-    client.deploy_app(
-        AppSpec(
-            kind=ECA,
-            name=APP,
-            label="Orders Sync",
-            contact_email="ops@example.com",
-            certificate_pem=doc.certificate_pem,
-            consumer_key=doc.consumer_key,
-            permission_sets=(PERMISSION_SET,),
-            access_permission_set=PermissionSetSpec(PERMISSION_SET, "Orders Sync"),
-        )
-    )
-    client.assign_permission_set(org.integration_username, PERMISSION_SET)
-
-
-def org_document(org, **changes) -> CredentialDocument:
-    return document(
-        consumer_key="3MVG9ordersSyncConsumerKey0001",
-        username=org.integration_username,
-        login_url=org.instance_url,
-        audience=org.instance_url,
-        token_url=f"{org.instance_url}/services/oauth2/token",
-        app_name=APP,
-        **changes,
-    )
+from tests.fixtures.documents import ROOT, make_document, provision
+from tests.fixtures.integrations import APP, Integration, deploy, deployer_env, org_document
 
 
 @pytest.fixture
@@ -88,21 +26,6 @@ def integration(aws, salesforce_org, monkeypatch) -> Integration:
     deploy(salesforce_org, doc)
     store = provision(aws, "prod/orders", doc)
     return Integration(salesforce_org, aws, "prod/orders", doc, store)
-
-
-def deployer_env(monkeypatch, org) -> None:
-    for name in (
-        "SFDX_AUTH_URL",
-        "SF_JWT_CONSUMER_KEY",
-        "SF_REFRESH_TOKEN",
-        "SF_JWT_KEY",
-        "SF_JWT_KEY_FILE",
-        "SF_JWT_KEY_SECRET_ID",
-        "SF_PASSWORD",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SF_ACCESS_TOKEN", org.admin_access_token)
-    monkeypatch.setenv("SF_INSTANCE_URL", org.instance_url)
 
 
 def test_verify_reports_who_logged_in_where_and_how_fast(integration, capsys):

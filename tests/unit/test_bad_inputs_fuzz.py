@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from components.credentials import CredentialDocument, CredentialDocumentError
 from components.health import SecretState, evaluate
 from components.preview_summary import PreviewFormatError, load_preview, render_preview_markdown, summarize
-from tests.unit.test_health import NOW, make_document
-from tests.unit.test_preview_summary import APP_TYPE, app_inputs, urn
+from tests.fixtures.documents import NOW, make_document
+from tests.fixtures.previews import APP_TYPE, app_inputs, urn
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),

@@ -13,7 +13,7 @@ from components import cli
 from components.cli import main
 from components.health import IntegrationHealth, LoginCheck
 from components.inspection import Target, chunk_size, run_checks
-from tests.unit.test_preview_summary import NEW_FP, OLD_FP, app_inputs, preview, step
+from tests.fixtures.previews import NEW_FP, OLD_FP, app_inputs, preview, step
 
 
 def test_no_arguments_prints_help_and_exits_3(capsys):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from components.health import (
     CheckReport,
@@ -18,58 +17,11 @@ from components.health import (
     unreadable,
 )
 from tests.fixtures.certificates import (
-    fingerprint,
     key_and_certificate,
-    make_cert,
     make_ec_key,
     make_rsa_key,
-    pem_cert,
-    pem_key,
 )
-
-NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
-
-
-def rsa_key(index: int = 0) -> rsa.RSAPrivateKey:
-    """Test keys, generated at run time (index picks a distinct key)."""
-    return make_rsa_key(2048, 2000 + index)
-
-
-def make_document(
-    *,
-    issued: datetime = NOW - timedelta(days=10),
-    days: int = 90,
-    key_index: int = 0,
-    cert_key_index: int | None = None,
-    **overrides,
-) -> dict:
-    """A credential document whose certificate is valid from `issued` for `days` days."""
-    key = rsa_key(key_index)
-    cert = make_cert(
-        rsa_key(key_index if cert_key_index is None else cert_key_index),
-        common_name="orders-sync",
-        not_before=issued,
-        days=days,
-        serial=None,
-    )
-    document = {
-        "schema_version": 1,
-        "private_key_pem": pem_key(key).decode(),
-        "certificate_pem": pem_cert(cert).decode(),
-        "fingerprint_sha256": fingerprint(cert),
-        "not_after": (issued + timedelta(days=days)).isoformat(),
-        "consumer_key": "3MVG9orders",
-        "username": "integration@example.com",
-        "login_url": "https://acme.my.salesforce.com",
-        "audience": "https://acme.my.salesforce.com",
-        "token_url": "https://acme.my.salesforce.com/services/oauth2/token",
-        "app_name": "Orders_Sync",
-        "app_kind": "external-client-app",
-        "slot": "a",
-        "created_at": issued.isoformat(),
-    }
-    document.update(overrides)
-    return document
+from tests.fixtures.documents import NOW, make_document
 
 
 def codes(health) -> list[str]:

@@ -13,48 +13,7 @@ from components.preview_summary import (
     preview_to_markdown,
     summarize,
 )
-
-APP_TYPE = "pulumi-python:dynamic/salesforce-jwt:AppDeployment"
-OLD_FP = "AA:" * 31 + "AA"
-NEW_FP = "BB:" * 31 + "BB"
-
-
-def urn(stack: str, name: str, rtype: str = APP_TYPE) -> str:
-    return f"urn:pulumi:{stack}::salesforce-jwt::salesforce-jwt:index:Integration${rtype}::{name}"
-
-
-def app_inputs(**overrides):
-    inputs = {
-        "app_name": "Orders_Sync",
-        "app_kind": "external-client-app",
-        "slot": "a",
-        "certificate_fingerprint": OLD_FP,
-        "certificate_not_after": "2027-01-01T00:00:00Z",
-        "certificate_subject": "CN=orders-sync",
-        "key_algorithm": "RSA",
-        "key_size": 2048,
-        "scopes": ["Api", "RefreshToken"],
-        "permission_sets": ["Orders_Integration"],
-        "profiles": [],
-        "rotation": 0,
-        "rotation_strategy": "single",
-        "certificate_pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
-    }
-    inputs.update(overrides)
-    return inputs
-
-
-def step(op, stack="prod", name="orders-app", old=None, new=None, rtype=APP_TYPE):
-    result = {"op": op, "urn": urn(stack, name, rtype), "provider": "p"}
-    if old is not None:
-        result["oldState"] = {"urn": result["urn"], "type": rtype, "custom": True, "inputs": old}
-    if new is not None:
-        result["newState"] = {"urn": result["urn"], "type": rtype, "custom": True, "inputs": new}
-    return result
-
-
-def preview(*steps, **summary):
-    return json.dumps({"steps": list(steps), "changeSummary": summary, "duration": 1})
+from tests.fixtures.previews import NEW_FP, OLD_FP, app_inputs, preview, step
 
 
 def test_rotation_shows_old_and_new_certificate_and_single_strategy_downtime():

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from components.health import CheckReport, LiveApp, LoginCheck, SecretState, evaluate, unreadable
 from components.reports import render_check_markdown, render_json, render_prometheus, render_table
-from tests.unit.test_health import NOW, make_document
+from tests.fixtures.documents import NOW, make_document
 
 
 def sample_report() -> CheckReport:
