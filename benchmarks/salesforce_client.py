@@ -26,7 +26,7 @@ from components.salesforce.metadata_api import MetadataClient, PollPolicy
 from components.salesforce.token_exchange import verify_jwt_login
 from emulator.salesforce.launcher import READY_FIELDS
 from tests.fixtures.salesforce import SalesforceOrg, start_server
-from tests.services.test_salesforce_helpers import (
+from tests.fixtures.salesforce_apps import (
     EmulatorClock,
     admin_session,
     app_spec,
