@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from _goals import goal  # noqa: E402
 
-from tests.emulator import builders as B  # noqa: E402
+from tests.fixtures import emulator_builders as B  # noqa: E402
 from tests.fixtures.salesforce import READY_FIELDS, SalesforceOrg, start_server  # noqa: E402
 
 TOKENS = 200
