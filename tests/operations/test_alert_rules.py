@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from components.cli import main
-from tests.fixtures.documents import document, make_document, provision
-from tests.fixtures.integrations import APP, deploy, deployer_env
+from tests.fixtures.documents import make_document, provision
+from tests.fixtures.integrations import APP, deploy, deployer_env, org_document
 from tests.operations.promtool_tests import RULES, TEST_FILE, Scenario, render
 from tests.operations.required_tools import missing
 
@@ -57,16 +57,7 @@ def produce_scenarios(aws, org, capsys, monkeypatch) -> list[Scenario]:
     """Real check runs, in the order the org's clock allows (it only moves forward)."""
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", org.ca_bundle)  # zeep builds its own session
     deployer_env(monkeypatch, org)
-    doc = document(
-        age_days=0,
-        days=LIFETIME_DAYS,
-        consumer_key="3MVG9ordersSyncConsumerKey0001",
-        username=org.integration_username,
-        login_url=org.instance_url,
-        audience=org.instance_url,
-        token_url=f"{org.instance_url}/services/oauth2/token",
-        app_name=APP,
-    )
+    doc = org_document(org, age_days=0, days=LIFETIME_DAYS)
     deploy(org, doc)
     provision(aws, SECRET, doc)
     issued = doc.not_after - timedelta(days=LIFETIME_DAYS)

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.fixtures.documents import document, make_document, provision
-from tests.fixtures.integrations import APP, deploy
+from tests.fixtures.documents import make_document, provision
+from tests.fixtures.integrations import APP, deploy, org_document
 from tests.fixtures.pulumi import LOCAL_APP, LocalStack
 from tests.operations.required_tools import missing
 from tools import actionlint_tool
@@ -112,16 +112,7 @@ def test_refresh_steps_fail_on_drift_and_on_refresh_errors_of_the_real_cli(local
 def test_check_steps_fail_on_critical_and_only_warn_in_the_renewal_window(aws, salesforce_org, tmp_path):
     org = salesforce_org
     secret = f"salesforce/jwt/{STACK}/{APP}"
-    doc = document(
-        age_days=0,
-        days=90,
-        consumer_key="3MVG9ordersSyncConsumerKey0001",
-        username=org.integration_username,
-        login_url=org.instance_url,
-        audience=org.instance_url,
-        token_url=f"{org.instance_url}/services/oauth2/token",
-        app_name=APP,
-    )
+    doc = org_document(org, age_days=0, days=90)
     deploy(org, doc)
     provision(aws, secret, doc)
     summary = tmp_path / "summary.md"
