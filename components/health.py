@@ -108,6 +108,7 @@ class IntegrationHealth:
     deletion_date: datetime | None = None
     verification: LoginCheck | None = None
     live_app: LiveApp | None = None
+    certificate_only: bool = False  # of the live app only the certificate was compared (no --drift)
 
     @property
     def severity(self) -> Severity:
@@ -406,6 +407,7 @@ def evaluate(
         "deletion_date": state.deletion_date,
         "verification": verification,
         "live_app": live_app,
+        "certificate_only": certificate_only,
     }
     if state.not_provisioned:
         findings.append(NOT_PROVISIONED)

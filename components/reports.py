@@ -55,6 +55,7 @@ def _drift_dict(health: IntegrationHealth) -> dict[str, Any] | None:
     live = health.live_app
     return {
         "drifted": _drifted(health),
+        "compared": "certificate" if health.certificate_only else "all",
         "app_found": live.found,
         "live_fingerprint": live.fingerprint,
         "live_scopes": list(live.scopes),
@@ -133,7 +134,8 @@ def _drift_cell(health: IntegrationHealth) -> str:
     drifted = _drifted(health)
     if drifted is None:
         return "—" if health.live_app is None else "unknown"
-    return "drift" if drifted else "in sync"
+    what = "cert " if health.certificate_only else ""
+    return f"{what}drift" if drifted else f"{what}in sync"
 
 
 def _row(health: IntegrationHealth) -> list[str]:

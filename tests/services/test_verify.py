@@ -126,6 +126,9 @@ def test_plain_check_compares_the_live_certificate_when_deployer_credentials_are
     code = main(["check", *integration.args("--format", "json")])
     report = json.loads(capsys.readouterr().out)
     assert code == 0 and report["notes"] == [] and report["integrations"][0]["drift"]["drifted"] is False
+    assert report["integrations"][0]["drift"]["compared"] == "certificate"
+    main(["check", *integration.args()])
+    assert "cert in sync" in capsys.readouterr().out  # the table says what was compared
     other = make_document(key_index=1)
     integration.org.patch_app(APP, certificate_pem=other["certificate_pem"], scopes=["Api"])
     code = main(["check", *integration.args("--format", "json")])
