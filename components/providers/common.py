@@ -77,7 +77,7 @@ class StackConfigProvider(ReportingProvider):
 
     def session(self, props: AppSettings) -> SalesforceSession:
         """An authenticated deployer session for the org named in ``props``."""
-        deployer = load_deployer(getattr(self, "_config", {}), login_url=props["login_url"])
+        deployer = load_deployer(getattr(self, "_config", {}), login_url=props["login_url"], stack=props["stack"])
         credentials = session_credentials(
             deployer, props["login_url"], props.get("aws_region"), props.get("aws_endpoint_url")
         )

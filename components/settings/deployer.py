@@ -185,7 +185,7 @@ def read_deployer(
 
 
 def load_deployer(
-    config: Mapping[str, Any], *, login_url: str, env: Mapping[str, str] | None = None
+    config: Mapping[str, Any], *, login_url: str, env: Mapping[str, str] | None = None, stack: str = "(provider)"
 ) -> DeployerCredentials:
     """Only the deployer credentials, for dynamic providers that get the stack config at configure time.
 
@@ -201,5 +201,5 @@ def load_deployer(
     problems: list[Problem] = []
     deployer = read_deployer(raw, env, login_url=login_url, required=True, problems=problems)
     if problems or deployer is None:
-        raise SettingsError(dedupe(problems), "(provider)")
+        raise SettingsError(dedupe(problems), stack)
     return deployer
