@@ -9,7 +9,8 @@ import pytest
 from components.integration import SalesforceJwtIntegration, SalesforceJwtIntegrationArgs
 from components.integration_args import config_key
 from components.settings import load_settings
-from tests.fixtures.mocks import BASE, by_type
+from tests.fixtures.mocks import by_type
+from tests.fixtures.settings import BASE
 
 ARGS = {
     "salesforce_login_url": BASE["salesforceLoginUrl"],

@@ -11,7 +11,8 @@ import typing
 import pulumi
 import pytest
 
-from tests.fixtures.mocks import BASE, by_type
+from tests.fixtures.mocks import by_type
+from tests.fixtures.settings import BASE
 
 
 def _build(config: dict):

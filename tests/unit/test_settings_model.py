@@ -16,15 +16,9 @@ from pydantic import SecretStr
 import components.settings as S
 from components.settings.fields import bounds_of, choices_of, is_number, key_of
 from components.settings.model import SECTION_MODELS
+from tests.fixtures.settings import BASE
 
 ROOT = Path(__file__).resolve().parents[2]
-BASE = {
-    "salesforceLoginUrl": "https://acme.my.salesforce.com",
-    "appName": "Acme_JWT",
-    "contactEmail": "admin@example.com",
-    "integrationUsername": "integration@example.com",
-    "awsRegion": "eu-west-1",
-}
 FIELDS = {
     key_of(name, field): field
     for model in SECTION_MODELS

@@ -10,14 +10,8 @@ from hypothesis import strategies as st
 
 from components import settings as S
 from components.salesforce.wsdl import enum_values
+from tests.fixtures.settings import BASE
 
-BASE = {
-    "salesforceLoginUrl": "https://acme.my.salesforce.com",
-    "appName": "Acme_JWT",
-    "contactEmail": "admin@example.com",
-    "integrationUsername": "integration@example.com",
-    "awsRegion": "eu-west-1",
-}
 SCOPES = [s for s in enum_values(S.SCOPE_ENUM) if s not in S.SCOPE_ALIASES]
 
 

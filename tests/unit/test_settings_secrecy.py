@@ -10,14 +10,8 @@ from hypothesis import strategies as st
 
 from components.settings import KNOWN_KEYS, SECRET_KEYS, SettingsError, load_deployer, load_integrations, load_settings
 from components.settings.rules import DEPLOYER_ENV
+from tests.fixtures.settings import BASE
 
-BASE = {
-    "salesforceLoginUrl": "https://acme.my.salesforce.com",
-    "appName": "Acme_JWT",
-    "contactEmail": "admin@example.com",
-    "integrationUsername": "integration@example.com",
-    "awsRegion": "eu-west-1",
-}
 # "Zq" + random: long enough that no message contains it by chance.
 tokens = st.text(alphabet=string.ascii_letters + string.digits + "!._-", min_size=12, max_size=40).map("Zq".__add__)
 json_values = st.recursive(
