@@ -80,15 +80,17 @@ def _write(text: str, output: Path | None) -> None:
     import tempfile
 
     require_writable(output)
+    temporary: str | None = None
     try:
         with tempfile.NamedTemporaryFile(
             "w", dir=output.resolve().parent, delete=False, prefix=f".{output.name}.", encoding="utf-8"
         ) as handle:
+            temporary = handle.name
             handle.write(text)
-        os.replace(handle.name, output)
+        os.replace(temporary, output)
     except OSError as exc:
-        if "handle" in locals():
-            Path(handle.name).unlink(missing_ok=True)
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
         raise UsageProblem(f"cannot write --output {output}: {exc.strerror or exc}") from None
 
 

@@ -155,6 +155,13 @@ def _row(health: IntegrationHealth) -> list[str]:
 HEADERS = ("Secret", "App", "Fingerprint", "Not after", "Days left", "Renew after", "Verify", "Drift", "Status")
 
 
+def _finding_lines(report: CheckReport) -> list[tuple[Severity, str]]:
+    """One line per finding, as both table layouts print them."""
+    return [
+        (f.severity, f"{h.secret_id}: [{f.severity.label}] {f.message}") for h in report.results for f in h.findings
+    ]
+
+
 def render_table(report: CheckReport) -> Group:
     """A rich renderable: the summary table, then one line per finding."""
     table = Table(title=f"Salesforce JWT integrations — {report.severity.label}", title_justify="left")
@@ -162,11 +169,7 @@ def render_table(report: CheckReport) -> Group:
         table.add_column(header, no_wrap=header in {"Fingerprint", "Not after", "Renew after"})
     for health in report.results:
         table.add_row(*_row(health), style=_STYLE[health.severity] if health.severity else None)
-    lines = [
-        Text(f"{h.secret_id}: [{f.severity.label}] {f.message}", style=_STYLE[f.severity])
-        for h in report.results
-        for f in h.findings
-    ]
+    lines = [Text(line, style=_STYLE[severity]) for severity, line in _finding_lines(report)]
     lines += [Text(note, style="dim") for note in report.notes]
     return Group(table, *lines)
 
@@ -178,7 +181,7 @@ def render_plain(report: CheckReport) -> str:
     widths = [max(len(row[column]) for row in rows) for column in range(len(HEADERS))]
     lines = [f"Salesforce JWT integrations — {report.severity.label}"]
     lines += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
-    lines += [f"{h.secret_id}: [{f.severity.label}] {f.message}" for h in report.results for f in h.findings]
+    lines += [line for _, line in _finding_lines(report)]
     lines += list(report.notes)
     return "\n".join(lines) + "\n"
 

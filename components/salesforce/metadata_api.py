@@ -521,7 +521,7 @@ class MetadataClient:
         records = self._named_records(components) if components else self._app_records(name, kind)
         if not records or header_type not in records:
             return None
-        return _connected_app_snapshot(records) if kind == CONNECTED_APP else _eca_snapshot(name, records)
+        return _snapshot(kind, name, records)
 
     # -- high level -------------------------------------------------------------------------------
     def plan(self, spec: AppSpec) -> tuple[AppSpec, bool]:
@@ -569,7 +569,7 @@ class MetadataClient:
         shown = _record_consumer_key(records or {})
         if shown or known or not records:
             return shown or known
-        live = _connected_app_snapshot(records) if spec.kind == CONNECTED_APP else _eca_snapshot(spec.name, records)
+        live = _snapshot(spec.kind, spec.name, records)
         return spec.consumer_key if live.certificate_fingerprint == _certificate(spec.certificate_pem)[1] else None
 
     def _resolve(self, spec: AppSpec, uncertain: DeployUncertain | DeployTimeout) -> DeployResult:
@@ -690,6 +690,11 @@ def _certificate(stored: str | None) -> tuple[str | None, str | None]:
     if certificate is None:
         return stored, None
     return keys.pem_of(certificate), keys.fingerprint_sha256(certificate)
+
+
+def _snapshot(kind: AppKind, name: str, records: Mapping[str, etree._Element]) -> AppSnapshot:
+    """The app as its read-back records describe it, for either kind."""
+    return _connected_app_snapshot(records) if kind == CONNECTED_APP else _eca_snapshot(name, records)
 
 
 def _connected_app_snapshot(records: Mapping[str, etree._Element]) -> AppSnapshot:
