@@ -225,6 +225,7 @@ def test_get_version_by_id(store):
 
 def test_a_corrupted_secret_value_is_reported_without_its_content(store, sm):
     store.ensure_secret()
+    # a deliberate fake: PEM-shaped text that holds no key (real keys are generated at run time)
     sm.put_secret_value(
         SecretId=store.name, SecretString="-----BEGIN PRIVATE KEY----- garbage", VersionStages=[AWSCURRENT]
     )

@@ -178,6 +178,7 @@ def test_verify_text_never_contains_the_document_key():
     document = {
         "app_name": "Orders_Sync",
         "username": "integration@example.com",
+        # a deliberate fake marker (no key inside): the test looks for it in the output
         "private_key_pem": "-----BEGIN PRIVATE KEY-----\nSECRETSTUFF\n-----END PRIVATE KEY-----\n",
     }
     failed = LoginCheck(False, "AWSCURRENT", attempts=2, error="invalid_grant: audience is invalid")

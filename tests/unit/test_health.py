@@ -96,6 +96,7 @@ def test_missing_current_document_is_critical():
         ({"certificate_pem": "not a pem"}, "invalid-document"),
         ({"certificate_pem": None}, "invalid-document"),
         ({"private_key_pem": ""}, "invalid-document"),
+        # deliberate fake: a PEM frame around 3 bytes, no key (real keys are generated at run time)
         ({"private_key_pem": "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"}, "invalid-document"),
         ({"fingerprint_sha256": "00:11"}, "fingerprint-mismatch"),
         ({"cert_key_index": 1}, "key-mismatch"),

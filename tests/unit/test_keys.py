@@ -76,6 +76,7 @@ def test_certificate_where_key_expected():
         ("", "is empty"),
         ("   \n", "is empty"),
         ("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "not PEM text"),
+        # deliberate malformed vectors below: PEM frames around nothing that decodes to a key
         ("-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n", "malformed"),
         ("-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "malformed"),
         (
